@@ -1,0 +1,1 @@
+"""bulletin-search indexer: archive files in, a searchable whoosh index out."""

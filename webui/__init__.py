@@ -1,0 +1,1 @@
+"""bulletin-search web UI and JSON API."""
