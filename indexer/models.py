@@ -64,6 +64,7 @@ class Issue:
     articles: tuple[Article, ...]
     source: str
     sources: tuple[str, ...] = field(default=())
+    warnings: tuple[str, ...] = field(default=())
 
     @property
     def features(self) -> tuple[Article, ...]:
@@ -84,6 +85,7 @@ class Issue:
             "source": self.source,
             "sources": list(self.sources or (self.source,)),
             "articles": [a.to_dict() for a in self.articles],
+            "warnings": list(self.warnings),
         }
 
     @classmethod
@@ -98,4 +100,5 @@ class Issue:
             articles=tuple(Article.from_dict(a) for a in data["articles"]),
             source=data["source"],
             sources=tuple(data.get("sources") or ()),
+            warnings=tuple(data.get("warnings") or ()),
         )
