@@ -1,0 +1,42 @@
+# The README's two commands: `make serve` and `make test`. Everything else here serves them.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+CONFIG ?= config.yaml
+
+.PHONY: serve index test lint unit system-deps bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+# Debian packages the browser test needs; installed only when missing (CI runs as root).
+system-deps:
+	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "installing chromium and fonts-noto-cjk with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+index: $(BIN)/.installed
+	$(BIN)/bulletin --config $(CONFIG) index
+
+serve: index
+	$(BIN)/bulletin --config $(CONFIG) serve
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check indexer webui tests bench
+	$(BIN)/ruff format --check indexer webui tests bench
+
+unit: $(BIN)/.installed system-deps
+	$(BIN)/python -m pytest -q
+
+test: lint unit
+
+bench: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,81 @@
+"""Chinese text into search tokens, without whoosh: jieba words with ordinal positions, and CJK bigrams.
+
+Each token is (text, position, start_char, end_char). Positions count words, not characters, so phrase
+queries work; character offsets are kept for highlighting.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+
+import jieba
+
+Token = tuple[str, int, int, int]
+
+CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
+# A CJK run may contain spaces: PDFs and web pages break titles with stray spaces, and a user who types
+# "科技惠企创新赋能" still means "科技惠企 创新赋能".
+CJK_RUN = re.compile(rf"[{CJK_CHAR}](?:\s*[{CJK_CHAR}])*")
+LATIN_RUN = re.compile(r"[A-Za-z0-9]+(?:[.'][A-Za-z0-9]+)*")
+NGRAM_UNIT = re.compile(rf"(?P<cjk>[{CJK_CHAR}](?:\s*[{CJK_CHAR}])*)|(?P<latin>[A-Za-z0-9]+)")
+HAS_CJK = re.compile(rf"[{CJK_CHAR}]")
+
+
+def is_word(text: str) -> bool:
+    """False for whitespace and punctuation, which jieba returns as tokens of their own."""
+    return any(unicodedata.category(char)[0] in "LN" for char in text)
+
+
+def word_tokens(text: str, tokenizer: jieba.Tokenizer, with_subwords: bool) -> Iterator[Token]:
+    """jieba words in precise mode; with_subwords adds the dictionary words inside longer words.
+
+    The sub-words share their parent's position, so 中华人民共和国 is found by 人民 and 共和国 while a
+    phrase query still sees one position per word. The query side asks without sub-words.
+    """
+    frequencies = tokenizer.FREQ
+    position = 0
+    for word, start, end in tokenizer.tokenize(text, HMM=True):
+        if not is_word(word):
+            continue
+        yield word.lower(), position, start, end
+        if with_subwords and len(word) > 2:
+            for size in (2, 3):
+                for offset in range(len(word) - size + 1):
+                    part = word[offset : offset + size]
+                    if frequencies.get(part) and part != word:
+                        yield part, position, start + offset, start + offset + size
+        position += 1
+
+
+def ngram_tokens(text: str) -> Iterator[Token]:
+    """Overlapping CJK bigrams (a lone character as itself) and lowercased Latin words and numbers.
+
+    Any string of two or more CJK characters in the text is a run of consecutive bigrams here, so a
+    phrase query over bigrams finds exactly the texts that contain the string, whatever jieba makes of it.
+    """
+    position = 0
+    for match in NGRAM_UNIT.finditer(text):
+        if match.group("latin"):
+            yield match.group(0).lower(), position, match.start(), match.end()
+            position += 1
+            continue
+        chars = [(match.start() + i, c) for i, c in enumerate(match.group(0)) if not c.isspace()]
+        if len(chars) == 1:
+            offset, char = chars[0]
+            yield char, position, offset, offset + 1
+            position += 1
+            continue
+        for (left_offset, left), (right_offset, right) in zip(chars, chars[1:], strict=False):
+            yield left + right, position, left_offset, right_offset + 1
+            position += 1
+
+
+def query_words(text: str, tokenizer: jieba.Tokenizer) -> list[str]:
+    """The words of one unquoted query term, as the index side would see them without sub-words."""
+    return [word for word, *_ in word_tokens(text, tokenizer, with_subwords=False)]
+
+
+def is_cjk(text: str) -> bool:
+    return bool(HAS_CJK.search(text))

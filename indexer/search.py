@@ -1,0 +1,346 @@
+"""The one search(): a validated request in, a SearchResult out, for the CLI, the HTML pages and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from indexer import store
+from indexer.errors import BulletinError
+from indexer.segment import domain_words
+from indexer.settings import Domain, Settings
+
+SORTS = ("relevance", "newest", "oldest")
+KINDS = ("feature", "brief")
+FILTER_PARAMS = ("county", "department", "keyword")
+FACET_LIMITS = {"county": 50, "department": 40, "kind": 2, "year": 100, "month": 1200, "keyword": 25}
+SNIPPET_CHARS = 140
+SNIPPET_LEAD = 30
+MAX_PAGE = 10_000
+DATE_FORMS = (
+    (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
+    (re.compile(r"^\d{4}-\d{2}$"), "%Y-%m"),
+    (re.compile(r"^\d{4}$"), "%Y"),
+)
+
+
+class InvalidRequest(BulletinError):
+    """A search parameter the user got wrong; the web app answers 400 with this message."""
+
+    def __init__(self, param: str, message: str):
+        super().__init__(f"{param}: {message}")
+        self.param = param
+        self.message = message
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    q: str = ""
+    county: tuple[str, ...] = ()
+    department: tuple[str, ...] = ()
+    keyword: tuple[str, ...] = ()
+    kind: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = 20
+
+    def params(self, **changes) -> list[tuple[str, str]]:
+        """The request as URL parameters (names as in the API), with changes applied; for links."""
+        values = {
+            "q": self.q,
+            "county": self.county,
+            "department": self.department,
+            "keyword": self.keyword,
+            "kind": self.kind,
+            "date_from": self.date_from.isoformat() if self.date_from else None,
+            "date_to": self.date_to.isoformat() if self.date_to else None,
+            "sort": None if self.sort == "relevance" else self.sort,
+            "page": None if self.page == 1 else str(self.page),
+            "per_page": None if self.per_page == 20 else str(self.per_page),
+        }
+        values.update(changes)
+        pairs = []
+        for name, value in values.items():
+            if isinstance(value, tuple | list):
+                pairs.extend((name, item) for item in value)
+            elif value not in (None, ""):
+                pairs.append((name, str(value)))
+        return pairs
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+    selected: bool = False
+
+
+@dataclass(frozen=True)
+class Hit:
+    id: str
+    title: str
+    kind: str
+    date: str
+    department: str | None
+    counties: tuple[str, ...]
+    keywords: tuple[str, ...]
+    issue: dict
+    snippet: str
+    source: dict
+    score: float | None = None
+
+    @property
+    def url(self) -> str:
+        return f"/articles/{self.id}"
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "date": self.date,
+            "department": self.department,
+            "counties": list(self.counties),
+            "keywords": list(self.keywords),
+            "issue": self.issue,
+            "snippet": self.snippet,
+            "url": self.url,
+            "source": self.source,
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    request: SearchRequest
+    total: int
+    hits: tuple[Hit, ...]
+    facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.request.per_page))
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.request.q,
+            "total": self.total,
+            "page": self.request.page,
+            "per_page": self.request.per_page,
+            "hits": [hit.to_dict() for hit in self.hits],
+            "facets": {
+                name: [{"value": f.value, "count": f.count, "selected": f.selected} for f in values]
+                for name, values in self.facets.items()
+            },
+        }
+
+
+def _one(params: Mapping[str, Sequence[str]], name: str) -> str | None:
+    values = [v for v in params.get(name, ()) if v is not None and v.strip() != ""]
+    if len(values) > 1:
+        raise InvalidRequest(name, "give this parameter once")
+    return values[0].strip() if values else None
+
+
+def _integer(params, name: str, default: int, low: int, high: int) -> int:
+    raw = _one(params, name)
+    if raw is None:
+        return default
+    if not raw.isdigit():
+        raise InvalidRequest(name, f"must be a whole number from {low} to {high}")
+    value = int(raw)
+    if not low <= value <= high:
+        raise InvalidRequest(name, f"must be a whole number from {low} to {high}")
+    return value
+
+
+def _date(params, name: str) -> dt.date | None:
+    raw = _one(params, name)
+    if raw is None:
+        return None
+    for pattern, form in DATE_FORMS:
+        if pattern.match(raw):
+            try:
+                parsed = dt.datetime.strptime(raw, form).date()
+            except ValueError:
+                break
+            if name == "date_to" and form != "%Y-%m-%d":
+                # "2022-05" as an upper bound means the end of May.
+                parsed = _end_of_period(parsed, form)
+            return parsed
+    raise InvalidRequest(name, "must be a date: YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+def _end_of_period(start: dt.date, form: str) -> dt.date:
+    if form == "%Y":
+        return dt.date(start.year, 12, 31)
+    next_month = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return next_month - dt.timedelta(days=1)
+
+
+def parse_request(params: Mapping[str, Sequence[str]], settings: Settings) -> SearchRequest:
+    """URL or command-line parameters (name → list of values) into a SearchRequest, or InvalidRequest."""
+    limits = settings.search
+    q = " ".join(v for v in params.get("q", ()) if v).strip()
+    if len(q) > limits.max_query_length:
+        raise InvalidRequest("q", f"longer than {limits.max_query_length} characters")
+    county = []
+    for value in params.get("county", ()):
+        if not value.strip():
+            continue
+        official = settings.domain.canonical_place(value)
+        if official is None:
+            raise InvalidRequest("county", f"unknown county: {value.strip()[:40]}")
+        county.append(official)
+    kind = _one(params, "kind")
+    if kind is not None and kind not in KINDS:
+        raise InvalidRequest("kind", f"must be one of {', '.join(KINDS)}")
+    sort = _one(params, "sort") or "relevance"
+    if sort not in SORTS:
+        raise InvalidRequest("sort", f"must be one of {', '.join(SORTS)}")
+    date_from, date_to = _date(params, "date_from"), _date(params, "date_to")
+    if date_from and date_to and date_from > date_to:
+        raise InvalidRequest("date_from", "is after date_to")
+    return SearchRequest(
+        q=q,
+        county=tuple(dict.fromkeys(county)),
+        department=tuple(dict.fromkeys(v.strip() for v in params.get("department", ()) if v.strip())),
+        keyword=tuple(dict.fromkeys(v.strip() for v in params.get("keyword", ()) if v.strip())),
+        kind=kind,
+        date_from=date_from,
+        date_to=date_to,
+        sort=sort,
+        page=_integer(params, "page", 1, 1, MAX_PAGE),
+        per_page=_integer(params, "per_page", limits.default_per_page, 1, limits.max_per_page),
+    )
+
+
+@lru_cache(maxsize=4)
+def _engine(index_dir: Path, domain: Domain) -> store.SearchEngine:
+    return store.SearchEngine(index_dir, domain_words(domain))
+
+
+def engine_for(settings: Settings) -> store.SearchEngine:
+    """The search engine of the settings' index, shared by every caller in this process."""
+    return _engine(settings.index_dir, settings.domain)
+
+
+def highlight_pattern(strings: Sequence[str]) -> re.Pattern | None:
+    # Whitespace may sit between any two characters in PDF-derived text, so let it.
+    alternatives = [r"\s*".join(re.escape(char) for char in s if not char.isspace()) for s in strings]
+    alternatives = sorted((a for a in alternatives if a), key=len, reverse=True)
+    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
+
+
+def highlight(text: str, pattern: re.Pattern | None) -> str:
+    """HTML-escaped text with every match wrapped in <mark>; escaping happens piece by piece."""
+    if pattern is None:
+        return html.escape(text)
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        if match.end() == match.start():
+            continue
+        pieces.append(html.escape(text[last : match.start()]))
+        pieces.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        last = match.end()
+    pieces.append(html.escape(text[last:]))
+    return "".join(pieces)
+
+
+def _first_longest_match(text: str, pattern: re.Pattern | None) -> re.Match | None:
+    """Where the snippet window goes: the first occurrence of the longest highlighted string."""
+    if pattern is None:
+        return None
+    matches = list(pattern.finditer(text))
+    longest = max((len(m.group(0)) for m in matches), default=0)
+    return next((m for m in matches if len(m.group(0)) == longest), None)
+
+
+def make_snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> str:
+    text = " ".join(text.split())
+    start = 0
+    match = _first_longest_match(text, pattern)
+    if match:
+        start = max(0, match.start() - SNIPPET_LEAD)
+    window = text[start : start + width]
+    prefix = "…" if start > 0 else ""
+    suffix = "…" if start + width < len(text) else ""
+    return html.escape(prefix) + highlight(window, pattern) + html.escape(suffix)
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(v for v in value.split(",") if v) if value else ()
+
+
+def hit_from_stored(stored: dict, pattern: re.Pattern | None) -> Hit:
+    return Hit(
+        id=stored["id"],
+        title=stored["title"],
+        kind=stored["kind"],
+        date=stored["date"],
+        department=stored.get("department") or None,
+        counties=_split(stored.get("counties", "")),
+        keywords=_split(stored.get("keywords", "")),
+        issue={
+            "id": stored["issue_id"],
+            "number": stored["issue_number"],
+            "total_number": stored["issue_total"],
+            "date": stored["issue_date"],
+        },
+        snippet=make_snippet(stored["body"], pattern),
+        source={"file": stored["sources"][0] if stored["sources"] else None, "page": stored.get("page")},
+        score=stored.get("score"),
+    )
+
+
+def _facet_values(name: str, counts, selected: tuple[str, ...], domain: Domain) -> tuple[FacetValue, ...]:
+    if name in ("year", "month"):
+        ordered = sorted(counts.items(), reverse=True)
+    elif name == "county":
+        order = {place.name: i for i, place in enumerate(domain.places)}
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], order.get(item[0], 99)))
+    else:
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    values = [FacetValue(value, count, value in selected) for value, count in ordered[: FACET_LIMITS[name]]]
+    # A selected value stays visible (with its count) so it can be removed even when it has no hits.
+    shown = {v.value for v in values}
+    values += [FacetValue(value, counts.get(value, 0), True) for value in selected if value not in shown]
+    return tuple(values)
+
+
+def search(
+    settings: Settings, request: SearchRequest, engine: store.SearchEngine | None = None
+) -> SearchResult:
+    engine = engine or engine_for(settings)
+    filters = {"county": request.county, "department": request.department, "keyword": request.keyword}
+    if request.kind:
+        filters["kind"] = (request.kind,)
+    sort = request.sort if request.q.strip() else ("oldest" if request.sort == "oldest" else "newest")
+    raw = engine.search(
+        store.EngineRequest(
+            text=request.q,
+            filters=filters,
+            date_from=request.date_from.isoformat() if request.date_from else None,
+            date_to=request.date_to.isoformat() if request.date_to else None,
+            sort=sort,
+            offset=(request.page - 1) * request.per_page,
+            limit=request.per_page,
+        )
+    )
+    pattern = highlight_pattern(raw.highlights)
+    facets = {
+        name: _facet_values(name, counts, filters.get(name, ()), settings.domain)
+        for name, counts in raw.facets.items()
+    }
+    return SearchResult(
+        request=request,
+        total=raw.total,
+        hits=tuple(hit_from_stored(stored, pattern) for stored in raw.hits),
+        facets=facets,
+    )

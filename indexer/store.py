@@ -1,0 +1,530 @@
+"""The one module that talks to whoosh: analyzers, the schema, writing articles, and running a search.
+
+Everything whoosh-specific stays here so the rest of the indexer deals in Issues, Articles and plain dicts.
+The analyzers are pickled into the index with the schema, so they must stay importable from this module.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import qparser
+from whoosh import query as wq
+from whoosh.analysis import Token, Tokenizer
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.writing import LockError
+
+from indexer.analysis import ngram_tokens, query_words, word_tokens
+from indexer.errors import BulletinError
+from indexer.segment import tokenizer_for_words
+
+FACETS = ("county", "department", "kind", "year", "month", "keyword")
+FACET_SEPARATOR = "\x1f"
+VALUE_SEPARATOR = "\x1e"
+TITLE_BOOST = 3.0
+# Counting a many-valued facet doc by doc is slow on a large result; past this size only the most
+# frequent values of the whole archive are counted, by set intersection.
+KEYWORD_SCAN_LIMIT = 3000
+KEYWORD_CANDIDATES = 300
+
+
+class IndexMissing(BulletinError):
+    """No index in the folder yet: run `bulletin index` first."""
+
+
+class IndexBusy(BulletinError):
+    """Another `bulletin index` holds the writer lock."""
+
+
+class JiebaTokenizer(Tokenizer):
+    """jieba words with ordinal positions; sub-words at index time only (see analysis.word_tokens)."""
+
+    def __init__(self, words: Iterable[str] = ()):
+        self.words = tuple(words)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self.words == other.words
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        tokens = word_tokens(value, tokenizer_for_words(self.words), with_subwords=mode != "query")
+        return _whoosh_tokens(
+            tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode
+        )
+
+
+class NgramTokenizer(Tokenizer):
+    """CJK bigrams and Latin words (see analysis.ngram_tokens)."""
+
+    def __eq__(self, other):
+        return type(self) is type(other)
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ):
+        return _whoosh_tokens(
+            ngram_tokens(value), positions, chars, keeporiginal, removestops, start_pos, start_char, mode
+        )
+
+
+def _whoosh_tokens(
+    tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode
+) -> Iterator[Token]:
+    token = Token(positions, chars, removestops=removestops, mode=mode)
+    for text, position, start, end in tokens:
+        token.text = text
+        token.boost = 1.0
+        token.stopped = False
+        if keeporiginal:
+            token.original = text
+        if positions:
+            token.pos = start_pos + position
+        if chars:
+            token.startchar = start_char + start
+            token.endchar = start_char + end
+        yield token
+
+
+def ChineseWordAnalyzer(words: Iterable[str] = ()) -> JiebaTokenizer:  # noqa: N802 - whoosh's naming
+    return JiebaTokenizer(words)
+
+
+def BigramAnalyzer() -> NgramTokenizer:  # noqa: N802 - whoosh's naming
+    return NgramTokenizer()
+
+
+def make_schema(words: Iterable[str]) -> Schema:
+    words = tuple(words)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        issue_id=ID(stored=True),
+        kind=ID(stored=True),
+        ordinal=NUMERIC(stored=True),
+        title=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, field_boost=TITLE_BOOST),
+        title_ngram=TEXT(analyzer=BigramAnalyzer(), field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True),
+        ngram=TEXT(analyzer=BigramAnalyzer()),
+        date=ID(stored=True, sortable=True),
+        department=ID(stored=True),
+        counties=KEYWORD(stored=True, commas=True),
+        keywords=KEYWORD(stored=True, commas=True),
+        issue_number=NUMERIC(stored=True),
+        issue_total=NUMERIC(stored=True),
+        issue_date=ID(stored=True),
+        sources=STORED(),
+        page=STORED(),
+        content_hash=ID(stored=True),
+        # Every facet value of the article in one column, read in one pass to build the facet table.
+        facets=COLUMN(VarBytesColumn()),
+    )
+
+
+def article_document(issue, article, keywords: list[str], content_hash: str) -> dict:
+    facet_values = [
+        article.kind,
+        article.department or "",
+        article.date.isoformat(),
+        VALUE_SEPARATOR.join(article.counties),
+        VALUE_SEPARATOR.join(keywords),
+        issue.id,
+    ]
+    return {
+        "id": article.id,
+        "issue_id": issue.id,
+        "kind": article.kind,
+        "ordinal": article.ordinal,
+        "title": article.title,
+        "title_ngram": article.title,
+        "body": article.body,
+        "ngram": article.title + "\n" + article.body,
+        "date": article.date.isoformat(),
+        "department": article.department or "",
+        "counties": ",".join(article.counties),
+        "keywords": ",".join(keywords),
+        "issue_number": issue.number,
+        "issue_total": issue.total_number,
+        "issue_date": issue.date.isoformat(),
+        "sources": list(issue.sources or (issue.source,)),
+        "page": article.page,
+        "content_hash": content_hash,
+        "facets": FACET_SEPARATOR.join(facet_values).encode("utf-8"),
+    }
+
+
+def create_index(index_dir: Path, words: Iterable[str]):
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return whoosh_index.create_in(str(index_dir), make_schema(words))
+
+
+def index_exists(index_dir: Path) -> bool:
+    return index_dir.is_dir() and whoosh_index.exists_in(str(index_dir))
+
+
+def open_index(index_dir: Path):
+    if not whoosh_index.exists_in(str(index_dir)):
+        raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
+    return whoosh_index.open_dir(str(index_dir))
+
+
+def replace_issues(index, documents: list[dict], issue_ids_to_delete: Iterable[str]) -> None:
+    """Delete the given issues' articles and add the documents, in one commit.
+
+    whoosh writes the new table of contents last, so a crash before commit leaves the old index readable.
+    """
+    try:
+        writer = index.writer(timeout=2.0)
+    except LockError as error:
+        raise IndexBusy(f"{index.storage.folder}: another indexer is writing to this index") from error
+    try:
+        for issue_id in issue_ids_to_delete:
+            writer.delete_by_term("issue_id", issue_id)
+        for document in documents:
+            writer.add_document(**document)
+    except BaseException:
+        writer.cancel()
+        raise
+    writer.commit(merge=len(documents) > 0)
+
+
+# ---------------------------------------------------------------------------------------------- queries
+
+
+def _query_parser() -> qparser.QueryParser:
+    parser = qparser.QueryParser("body", schema=None)
+    # A "?" or "*" in Chinese text is punctuation, not a wildcard.
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(qparser.PlusMinusPlugin())
+    return parser
+
+
+def _substring_query(field_name: str, text: str) -> wq.Query:
+    """Matches exactly the texts containing `text` (for CJK, a phrase of consecutive bigrams)."""
+    grams = [gram for gram, *_ in ngram_tokens(text)]
+    if not grams:
+        return wq.NullQuery
+    if len(grams) > 1:
+        return wq.Phrase(field_name, grams)
+    gram = grams[0]
+    if len(gram) == 1 and not gram.isascii():
+        # A lone character is indexed inside bigrams: as their first or second character.
+        return wq.Or(
+            [wq.Term(field_name, gram), wq.Prefix(field_name, gram), wq.Wildcard(field_name, "?" + gram)]
+        )
+    return wq.Term(field_name, gram)
+
+
+def _word_bonus(word_fields: list[str], words: list[str]) -> wq.Query:
+    """Whole-word matches score on top of the substring match, so they rank first."""
+    queries = []
+    for name in word_fields:
+        if len(words) == 1:
+            queries.append(wq.Term(name, words[0]))
+        elif words:
+            queries.append(wq.Phrase(name, words))
+    return wq.Or(queries) if queries else wq.NullQuery
+
+
+class QueryBuilder:
+    """User query syntax (AND, OR, NOT, "phrase", title:) into whoosh queries with substring recall."""
+
+    def __init__(self, words: Iterable[str]):
+        self.words = tuple(words)
+        self.parser = _query_parser()
+
+    def parse(self, text: str) -> tuple[wq.Query, list[str]]:
+        """The query and the strings to highlight. Empty text means every article."""
+        text = text.strip()
+        if not text:
+            return wq.Every(), []
+        try:
+            parsed = self.parser.parse(text)
+        except Exception:  # noqa: BLE001 - whoosh's parser raises assorted errors on odd syntax
+            parsed = wq.And([wq.Term("body", part) for part in text.split()])
+        highlights: list[str] = []
+        built = self._expand(parsed, highlights, negated=False)
+        if built is wq.NullQuery:
+            built = self._expand(wq.And([wq.Term("body", part) for part in text.split()]), highlights, False)
+        return built, list(dict.fromkeys(h for h in highlights if h))
+
+    def _expand(self, node: wq.Query, highlights: list[str], negated: bool) -> wq.Query:
+        if isinstance(node, wq.Term):
+            return self._leaf(node.fieldname, str(node.text), False, highlights, negated)
+        if isinstance(node, wq.Phrase):
+            return self._leaf(node.fieldname, " ".join(node.words), True, highlights, negated)
+        if isinstance(node, wq.Not):
+            return wq.Not(self._expand(node.query, highlights, True))
+        if isinstance(node, wq.AndNot):
+            return wq.AndNot(
+                self._expand(node.a, highlights, negated), self._expand(node.b, highlights, True)
+            )
+        if node.is_leaf():
+            # Ranges, prefixes and the like: read their text as plain words.
+            return self._leaf(
+                "body", " ".join(str(t) for _, t in node.iter_all_terms()), False, highlights, negated
+            )
+        return node.apply(lambda child: self._expand(child, highlights, negated)).normalize()
+
+    def _leaf(
+        self, field_name: str, text: str, quoted: bool, highlights: list[str], negated: bool
+    ) -> wq.Query:
+        if field_name == "title":
+            substring_field, word_fields = "title_ngram", ["title"]
+        elif field_name in ("body", "text", "content"):
+            substring_field, word_fields = "ngram", ["title", "body"]
+        else:
+            # "http://x" or "5:30" is not a field prefix we know: search the whole text.
+            text = f"{field_name}:{text}"
+            substring_field, word_fields = "ngram", ["title", "body"]
+        tokenizer = tokenizer_for_words(self.words)
+        if quoted:
+            units = [(text, query_words(text, tokenizer))]
+        else:
+            units = [(word, [word]) for word in query_words(text, tokenizer)]
+        parts = []
+        for unit, words in units:
+            substring = _substring_query(substring_field, unit)
+            if substring is wq.NullQuery:
+                continue
+            if not negated:
+                highlights.append(unit)
+                if not quoted and len(units) > 1:
+                    highlights.append(text)
+            parts.append(wq.AndMaybe(substring, _word_bonus(word_fields, words)))
+        if not parts:
+            return wq.NullQuery
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+
+# ----------------------------------------------------------------------------------------------- facets
+
+
+@dataclass
+class FacetTable:
+    """Facet values of every live document, built once per index generation from the facets column."""
+
+    postings: dict[str, dict[str, frozenset[int]]]
+    dates: list[str]  # by docnum; "" for deleted documents
+    date_order: list[tuple[str, int]]  # (date, docnum), oldest first
+    live: frozenset[int]
+    issue_of: dict[int, str]
+    keyword_candidates: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, reader) -> FacetTable:
+        column = reader.column_reader("facets") if reader.has_column("facets") else None
+        values: dict[str, dict[str, set[int]]] = {name: {} for name in (*FACETS, "issue")}
+        dates = [""] * reader.doc_count_all()
+        live = set()
+        issue_of = {}
+        for docnum in reader.all_doc_ids():
+            raw = column[docnum].decode("utf-8")
+            kind, department, date, counties, keywords, issue_id = raw.split(FACET_SEPARATOR)
+            live.add(docnum)
+            dates[docnum] = date
+            issue_of[docnum] = issue_id
+            single = {
+                "kind": kind,
+                "department": department,
+                "year": date[:4],
+                "month": date[:7],
+                "issue": issue_id,
+            }
+            for name, value in single.items():
+                if value:
+                    values[name].setdefault(value, set()).add(docnum)
+            for name, joined in (("county", counties), ("keyword", keywords)):
+                for value in joined.split(VALUE_SEPARATOR) if joined else ():
+                    values[name].setdefault(value, set()).add(docnum)
+        postings = {name: {v: frozenset(d) for v, d in by_value.items()} for name, by_value in values.items()}
+        keyword_sizes = sorted(postings["keyword"].items(), key=lambda item: (-len(item[1]), item[0]))
+        return cls(
+            postings=postings,
+            dates=dates,
+            date_order=sorted((dates[d], d) for d in live),
+            live=frozenset(live),
+            issue_of=issue_of,
+            keyword_candidates=[value for value, _ in keyword_sizes[:KEYWORD_CANDIDATES]],
+        )
+
+    def union(self, facet: str, values: Iterable[str]) -> frozenset[int]:
+        by_value = self.postings[facet]
+        docs: set[int] = set()
+        for value in values:
+            docs |= by_value.get(value, frozenset())
+        return frozenset(docs)
+
+    def date_range(self, date_from: str | None, date_to: str | None) -> frozenset[int]:
+        low = bisect.bisect_left(self.date_order, (date_from or "", -1))
+        high = bisect.bisect_right(self.date_order, ((date_to or "9999-99-99"), 1 << 62))
+        return frozenset(docnum for _, docnum in self.date_order[low:high])
+
+    def count(self, facet: str, docs: frozenset[int] | set[int]) -> Counter:
+        if facet == "keyword" and len(docs) > KEYWORD_SCAN_LIMIT:
+            postings = self.postings["keyword"]
+            return Counter({value: len(docs & postings[value]) for value in self.keyword_candidates})
+        counts = Counter()
+        for value, posting in self.postings[facet].items():
+            shared = len(posting & docs) if len(posting) < len(docs) else len(docs & posting)
+            if shared:
+                counts[value] = shared
+        return counts
+
+    def newest_first(self, docs: frozenset[int] | set[int]) -> list[int]:
+        return sorted(docs, key=lambda d: (self.dates[d], -d), reverse=True)
+
+
+@dataclass
+class EngineRequest:
+    """What the engine needs: text query, filters as official values, sort and the slice wanted."""
+
+    text: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[dict]  # stored fields, plus "score"
+    facets: dict[str, Counter]
+    highlights: list[str]
+
+
+class SearchEngine:
+    """Keeps one searcher and one facet table per index generation, shared by the threads of a server."""
+
+    def __init__(self, index_dir: Path, words: Iterable[str]):
+        self.index_dir = Path(index_dir)
+        self.queries = QueryBuilder(words)
+        self._lock = threading.Lock()
+        self._index = None
+        self._searcher = None
+        self._table: FacetTable | None = None
+
+    def _current(self):
+        with self._lock:
+            if self._index is None:
+                self._index = open_index(self.index_dir)
+            if self._searcher is None:
+                self._searcher = self._index.searcher()
+                self._table = FacetTable.build(self._searcher.reader())
+            elif not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+                self._table = FacetTable.build(self._searcher.reader())
+            return self._searcher, self._table
+
+    def close(self) -> None:
+        with self._lock:
+            if self._searcher is not None:
+                self._searcher.close()
+            self._searcher = self._table = self._index = None
+
+    def search(self, request: EngineRequest) -> EngineResult:
+        searcher, table = self._current()
+        query, highlights = self.queries.parse(request.text)
+        if isinstance(query, wq.Every):
+            matched = table.live
+        else:
+            matched = frozenset(searcher.docs_for_query(query)) & table.live
+
+        restrictions: dict[str, frozenset[int]] = {}
+        for facet, values in request.filters.items():
+            if values:
+                restrictions[facet] = table.union(facet, values)
+        if request.date_from or request.date_to:
+            restrictions["date"] = table.date_range(request.date_from, request.date_to)
+
+        def restricted(docs: frozenset[int], skip: str | None = None) -> frozenset[int]:
+            for facet, allowed in restrictions.items():
+                if facet != skip:
+                    docs = docs & allowed
+            return docs
+
+        final = restricted(matched)
+        facets = {facet: table.count(facet, restricted(matched, skip=facet)) for facet in FACETS}
+        hits = self._page(searcher, table, query, final, request)
+        return EngineResult(total=len(final), hits=hits, facets=facets, highlights=highlights)
+
+    def _page(
+        self, searcher, table: FacetTable, query, final: frozenset[int], request: EngineRequest
+    ) -> list[dict]:
+        end = request.offset + request.limit
+        if request.offset >= len(final):
+            return []
+        ranked = request.sort == "relevance" and not isinstance(query, wq.Every)
+        if ranked:
+            results = searcher.search(query, filter=set(final), limit=end)
+            scored = [(hit.docnum, hit.score) for hit in results[request.offset : end]]
+        else:
+            ordered = table.newest_first(final)
+            if request.sort == "oldest":
+                ordered.reverse()
+            scored = [(docnum, None) for docnum in ordered[request.offset : end]]
+        hits = []
+        for docnum, score in scored:
+            stored = dict(searcher.stored_fields(docnum))
+            stored["score"] = score
+            hits.append(stored)
+        return hits
+
+    def article(self, article_id: str) -> dict | None:
+        searcher, _ = self._current()
+        return searcher.document(id=article_id)
+
+    def issue_articles(self, issue_id: str) -> list[dict]:
+        searcher, table = self._current()
+        docs = table.postings["issue"].get(issue_id, frozenset())
+        articles = [dict(searcher.stored_fields(d)) for d in docs]
+        return sorted(articles, key=lambda a: (a["kind"] != "feature", a["ordinal"]))
+
+    def issues(self) -> list[dict]:
+        """One entry per issue: its metadata from its first article, and its article counts."""
+        searcher, table = self._current()
+        entries = []
+        for issue_id, docs in table.postings["issue"].items():
+            first = searcher.stored_fields(min(docs))
+            features = len(docs & table.postings["kind"].get("feature", frozenset()))
+            entries.append(
+                {
+                    "id": issue_id,
+                    "number": first["issue_number"],
+                    "total_number": first["issue_total"],
+                    "date": first["issue_date"],
+                    "sources": first["sources"],
+                    "features": features,
+                    "briefs": len(docs) - features,
+                }
+            )
+        return sorted(entries, key=lambda e: (e["date"], e["total_number"]), reverse=True)
