@@ -7,6 +7,7 @@ The analyzers are pickled into the index with the schema, so they must stay impo
 from __future__ import annotations
 
 import bisect
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,7 @@ FACETS = ("county", "department", "kind", "year", "month", "keyword")
 FACET_SEPARATOR = "\x1f"
 VALUE_SEPARATOR = "\x1e"
 TITLE_BOOST = 3.0
+WHOLE_RUN_BOOST = 20.0
 # Counting a many-valued facet doc by doc is slow on a large result; past this size only the most
 # frequent values of the whole archive are counted, by set intersection.
 KEYWORD_SCAN_LIMIT = 3000
@@ -252,31 +254,56 @@ def _word_bonus(word_fields: list[str], words: list[str]) -> wq.Query:
     return wq.Or(queries) if queries else wq.NullQuery
 
 
+QUOTE = re.compile(r'(:?)"([^"]*)"')
+# whoosh turns a quoted single word into a plain Term, losing the quotes; a placeholder keeps them.
+QUOTE_PLACEHOLDER = re.compile(r"qqquote(\d+)qqq")
+
+
+def _stash_quotes(text: str) -> tuple[str, list[str]]:
+    quoted: list[str] = []
+
+    def stash(match: re.Match) -> str:
+        quoted.append(match.group(2))
+        placeholder = f"qqquote{len(quoted) - 1}qqq"
+        return f":{placeholder}" if match.group(1) else f" {placeholder} "
+
+    return QUOTE.sub(stash, text), quoted
+
+
 class QueryBuilder:
     """User query syntax (AND, OR, NOT, "phrase", title:) into whoosh queries with substring recall."""
 
     def __init__(self, words: Iterable[str]):
         self.words = tuple(words)
         self.parser = _query_parser()
+        self._quoted: list[str] = []
 
     def parse(self, text: str) -> tuple[wq.Query, list[str]]:
         """The query and the strings to highlight. Empty text means every article."""
         text = text.strip()
         if not text:
             return wq.Every(), []
+        text, self._quoted = _stash_quotes(text)
         try:
             parsed = self.parser.parse(text)
         except Exception:  # noqa: BLE001 - whoosh's parser raises assorted errors on odd syntax
-            parsed = wq.And([wq.Term("body", part) for part in text.split()])
+            parsed = wq.NullQuery
         highlights: list[str] = []
         built = self._expand(parsed, highlights, negated=False)
         if built is wq.NullQuery:
-            built = self._expand(wq.And([wq.Term("body", part) for part in text.split()]), highlights, False)
+            plain = wq.And([wq.Term("body", part) for part in text.split()])
+            built = self._expand(plain, highlights, False)
         return built, list(dict.fromkeys(h for h in highlights if h))
 
     def _expand(self, node: wq.Query, highlights: list[str], negated: bool) -> wq.Query:
         if isinstance(node, wq.Term):
-            return self._leaf(node.fieldname, str(node.text), False, highlights, negated)
+            quoted = QUOTE_PLACEHOLDER.fullmatch(str(node.text))
+            if quoted:
+                return self._leaf(
+                    node.fieldname, self._quoted[int(quoted.group(1))], True, highlights, negated
+                )
+            text = QUOTE_PLACEHOLDER.sub(lambda m: self._quoted[int(m.group(1))], str(node.text))
+            return self._leaf(node.fieldname, text, False, highlights, negated)
         if isinstance(node, wq.Phrase):
             return self._leaf(node.fieldname, " ".join(node.words), True, highlights, negated)
         if isinstance(node, wq.Not):
@@ -320,7 +347,13 @@ class QueryBuilder:
             parts.append(wq.AndMaybe(substring, _word_bonus(word_fields, words)))
         if not parts:
             return wq.NullQuery
-        return parts[0] if len(parts) == 1 else wq.And(parts)
+        if len(parts) == 1:
+            return parts[0]
+        # An unquoted run such as 林建波瑞安 matches when all its words occur anywhere, but the
+        # articles holding the run itself, as typed, rank above the rest.
+        whole = _substring_query(substring_field, text)
+        whole.boost = WHOLE_RUN_BOOST
+        return wq.AndMaybe(wq.And(parts), whole)
 
 
 # ----------------------------------------------------------------------------------------------- facets

@@ -26,3 +26,17 @@ def domain(settings):
 @pytest.fixture(scope="session")
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def indexed_settings(tmp_path_factory, settings):
+    """Settings whose index holds the repo's archive/ (the real issue), built once per test session."""
+    from indexer.build import build_index
+
+    base = tmp_path_factory.mktemp("seed-index")
+    indexed = settings.with_overrides(
+        archive_dir=ROOT / "archive", index_dir=base / "index", cache_dir=base / "cache"
+    )
+    report = build_index(indexed, rebuild=True)
+    assert report.failed == [] and report.added == ["270"]
+    return indexed

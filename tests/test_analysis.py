@@ -1,0 +1,65 @@
+"""Tokens of the jieba word analyzer and the CJK bigram analyzer, and what whoosh makes of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.analysis import ngram_tokens, word_tokens
+from indexer.segment import tokenizer_for
+from indexer.store import BigramAnalyzer, ChineseWordAnalyzer
+
+
+@pytest.fixture(scope="module")
+def jieba_tokenizer(domain):
+    return tokenizer_for(domain)
+
+
+def test_positions_count_words_and_subwords_share_them(jieba_tokenizer):
+    tokens = list(word_tokens("中华人民共和国成立", jieba_tokenizer, with_subwords=True))
+    assert ("中华人民共和国", 0, 0, 7) in tokens
+    assert ("人民", 0, 2, 4) in tokens and ("共和国", 0, 4, 7) in tokens
+    assert tokens[-1] == ("成立", 1, 7, 9)
+
+
+def test_query_side_has_no_subwords(jieba_tokenizer):
+    assert [t[0] for t in word_tokens("中华人民共和国成立", jieba_tokenizer, with_subwords=False)] == [
+        "中华人民共和国",
+        "成立",
+    ]
+
+
+def test_single_characters_latin_and_numbers_kept_punctuation_dropped(jieba_tokenizer):
+    words = [
+        (t[0], t[1]) for t in word_tokens("市科协与 AI 团队，2022年", jieba_tokenizer, with_subwords=False)
+    ]
+    assert words == [("市科协", 0), ("与", 1), ("ai", 2), ("团队", 3), ("2022", 4), ("年", 5)]
+
+
+def test_domain_words_stay_whole(jieba_tokenizer):
+    words = [
+        t[0] for t in word_tokens("青科会助力科创中国，赴瑞安平阳调研", jieba_tokenizer, with_subwords=False)
+    ]
+    assert words == ["青科会", "助力", "科创中国", "赴", "瑞安", "平阳", "调研"]
+
+
+def test_bigrams_cross_spaces_but_not_punctuation():
+    assert list(ngram_tokens("科技惠企 创新")) == [
+        ("科技", 0, 0, 2),
+        ("技惠", 1, 1, 3),
+        ("惠企", 2, 2, 4),
+        ("企创", 3, 3, 6),
+        ("创新", 4, 5, 7),
+    ]
+    assert [t[0] for t in ngram_tokens("龙，AI-2022年")] == ["龙", "ai", "2022", "年"]
+
+
+def test_whoosh_tokenizers_report_positions_and_offsets(domain):
+    analyzer = ChineseWordAnalyzer(("青科会",))
+    tokens = [
+        (t.text, t.pos, t.startchar, t.endchar) for t in analyzer("青科会召开", positions=True, chars=True)
+    ]
+    assert tokens == [("青科会", 0, 0, 3), ("召开", 1, 3, 5)]
+    query_side = [t.text for t in analyzer("中华人民共和国", mode="query")]
+    assert query_side == ["中华人民共和国"]
+    assert [t.text for t in BigramAnalyzer()("南县", positions=True)] == ["南县"]
+    assert ChineseWordAnalyzer(("a",)) == ChineseWordAnalyzer(("a",)) != ChineseWordAnalyzer(("b",))
