@@ -7,6 +7,7 @@ no re-parse of the copy that remains.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import json
@@ -18,10 +19,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import jieba.analyse
-import jieba.posseg
 
 from indexer import store
 from indexer.errors import BulletinError
@@ -145,15 +146,20 @@ class KeywordExtractor:
     """jieba's TF-IDF over the domain tokenizer; the bulletin's own stock phrases never count."""
 
     def __init__(self, domain: Domain):
-        self.tfidf = jieba.analyse.TFIDF()
+        # Loading jieba's IDF table takes most of a second, so every extractor shares the default one's.
+        self.tfidf = copy.copy(jieba.analyse.default_tfidf)
         self.tfidf.tokenizer = tokenizer_for(domain)
-        self.tfidf.postokenizer = jieba.posseg.POSTokenizer(self.tfidf.tokenizer)
         self.stopwords = set(domain.keyword_stopwords)
 
     def __call__(self, text: str) -> list[str]:
         candidates = self.tfidf.extract_tags(text, topK=KEYWORD_COUNT + len(self.stopwords) + 10)
         useful = [w for w in candidates if w not in self.stopwords and len(w) > 1 and not w.isdigit()]
         return useful[:KEYWORD_COUNT]
+
+
+@lru_cache(maxsize=4)
+def keyword_extractor(domain: Domain) -> KeywordExtractor:
+    return KeywordExtractor(domain)
 
 
 class Manifest:
@@ -303,7 +309,7 @@ def build_index(
         old_issue_ids = {state.issue_id for state in previous.values() if state.issue_id}
 
         documents: list[dict] = []
-        keywords = KeywordExtractor(settings.domain) if affected else None
+        keywords = keyword_extractor(settings.domain) if affected else None
         cache = ParseCache(settings.cache_dir, settings.domain)
         for issue_id in sorted(affected):
             sources = manifest.sources_of(issue_id)

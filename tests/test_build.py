@@ -1,0 +1,165 @@
+"""Incremental indexing: adds, changes, deletions, duplicates across formats, failures and interruptions."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from indexer import store
+from indexer.build import MANIFEST_NAME, build_index
+from indexer.search import parse_request, search
+from tests.conftest import SEED
+
+
+def next_issue(seed_text: str) -> str:
+    return (
+        seed_text.replace("第 5 期", "第 6 期")
+        .replace("总第 270 期", "总第 271 期")
+        .replace("2022 年 5 月 31 日", "2022 年 6 月 30 日")
+    )
+
+
+@pytest.fixture
+def archive(tmp_path, settings):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "issue-270.txt")
+    return settings.with_overrides(
+        archive_dir=folder, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+
+
+def find(settings, q="", **params):
+    request = parse_request({"q": [q], "per_page": ["100"], **{k: [v] for k, v in params.items()}}, settings)
+    return search(settings, request, engine=store.SearchEngine(settings.index_dir, ()))
+
+
+def test_first_build_then_nothing_to_do(archive):
+    first = build_index(archive)
+    assert (first.added, first.updated, first.removed, first.failed, first.parsed_files) == (
+        ["270"],
+        [],
+        [],
+        [],
+        1,
+    )
+    again = build_index(archive)
+    assert (again.added, again.updated, again.removed, again.unchanged, again.parsed_files) == (
+        [],
+        [],
+        [],
+        1,
+        0,
+    )
+    assert find(archive).total == 37
+
+
+def test_add_change_delete(archive, seed_text):
+    build_index(archive)
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    added = build_index(archive)
+    assert (added.added, added.parsed_files, added.unchanged) == (["271"], 1, 1)
+    assert find(archive).total == 74
+    assert {hit.issue["id"] for hit in find(archive, "魔方").hits} == {"270", "271"}
+
+    changed = next_issue(seed_text).replace("魔方还原竞速比赛", "围棋比赛")
+    (archive.archive_dir / "issue-271.txt").write_text(changed, encoding="utf-8")
+    updated = build_index(archive)
+    assert (updated.updated, updated.added, updated.parsed_files) == (["271"], [], 1)
+    assert [hit.id for hit in find(archive, "围棋").hits] == ["271-b25"]
+    assert [hit.id for hit in find(archive, "魔方").hits] == ["270-b25"]
+
+    (archive.archive_dir / "issue-271.txt").unlink()
+    removed = build_index(archive)
+    assert (removed.removed, removed.parsed_files) == (["271"], 0)
+    assert find(archive).total == 37 and find(archive, "围棋").total == 0
+
+
+def test_ids_are_stable_across_rebuild(archive):
+    build_index(archive)
+    before = [hit.id for hit in find(archive, sort="oldest").hits]
+    rebuilt = build_index(archive, rebuild=True)
+    assert rebuilt.added == ["270"] and rebuilt.parsed_files == 1
+    assert [hit.id for hit in find(archive, sort="oldest").hits] == before
+    assert before[:3] == ["270-b01", "270-f04", "270-b02"]
+
+
+def test_same_issue_in_two_files_is_indexed_once(archive):
+    shutil.copy(SEED, archive.archive_dir / "copy-of-270.txt")
+    report = build_index(archive)
+    assert report.added == ["270"] and report.parsed_files == 2
+    result = find(archive, "魔方")
+    assert result.total == 1
+    issues = store.SearchEngine(archive.index_dir, ()).issues()
+    assert [(i["id"], i["sources"], i["features"], i["briefs"]) for i in issues] == [
+        ("270", ["copy-of-270.txt", "issue-270.txt"], 8, 29)
+    ]
+    (archive.archive_dir / "copy-of-270.txt").unlink()
+    after = build_index(archive)
+    assert (after.updated, after.parsed_files) == (["270"], 0)
+    assert store.SearchEngine(archive.index_dir, ()).issues()[0]["sources"] == ["issue-270.txt"]
+
+
+def test_a_bad_file_fails_alone(archive):
+    (archive.archive_dir / "empty.txt").write_bytes(b"")
+    (archive.archive_dir / "notes.txt").write_text("今天开会。\n\n明天放假。\n", encoding="utf-8")
+    report = build_index(archive)
+    assert report.added == ["270"]
+    assert sorted(report.failed) == [
+        ("empty.txt", "empty file"),
+        ("notes.txt", "the masthead does not name 温州科协信息"),
+    ]
+    # Still broken next time: reported again, not parsed again.
+    again = build_index(archive)
+    assert len(again.failed) == 2 and again.parsed_files == 0
+
+
+def test_interrupted_write_leaves_previous_index(archive, seed_text, monkeypatch):
+    build_index(archive)
+    manifest = (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+
+    real_add = store.replace_issues
+
+    def interrupted(index, documents, deletions):
+        writer = index.writer()
+        writer.add_document(**documents[0])
+        writer.cancel()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "replace_issues", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(archive)
+    assert find(archive).total == 37
+    assert (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8") == manifest
+
+    monkeypatch.setattr(store, "replace_issues", real_add)
+    assert build_index(archive).added == ["271"]
+    assert find(archive).total == 74
+
+
+def test_interrupted_rebuild_keeps_old_index(archive, monkeypatch):
+    build_index(archive)
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "replace_issues", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(archive, rebuild=True)
+    assert find(archive).total == 37
+    assert [p.name for p in archive.index_dir.parent.iterdir() if p.name.startswith("index")] == ["index"]
+
+
+def test_manifest_records_each_file(archive):
+    build_index(archive)
+    manifest = json.loads((archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    entry = manifest["files"]["issue-270.txt"]
+    assert (entry["issue_id"], entry["format"], entry["articles"], entry["error"]) == (
+        "270",
+        "text",
+        37,
+        None,
+    )
