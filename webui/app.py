@@ -1,0 +1,153 @@
+"""The Flask app factory: blueprints, one error shape, security headers and CORS for the API."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+
+from indexer.search import InvalidRequest
+from indexer.settings import Settings
+from indexer.store import IndexBusy, IndexMissing
+from webui.context import get_settings
+
+READ_METHODS = ("GET", "HEAD")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+# What a reader sees for a parameter the core refused; the JSON API keeps the core's message.
+PARAM_HINTS = {
+    "q": "搜索词太长了，请缩短到 {max_query_length} 个字以内。",
+    "county": "没有这个县（市、区）。",
+    "kind": "类型只能是“要闻”（feature）或“简讯”（brief）。",
+    "sort": "排序只能是相关度（relevance）、最新（newest）或最早（oldest）。",
+    "date_from": "起始日期应写成 2022-05-10、2022-05 或 2022 这样的形式，且不能晚于截止日期。",
+    "date_to": "截止日期应写成 2022-05-25、2022-05 或 2022 这样的形式。",
+    "page": "页码应是 1 到 10000 之间的整数。",
+    "per_page": "每页条数应是 1 到 {max_per_page} 之间的整数。",
+}
+STATUS_TITLES = {
+    400: "请求有误",
+    404: "找不到这个页面",
+    405: "不支持这种请求方式",
+    500: "服务器出错了",
+    503: "搜索暂时不可用",
+}
+
+
+def create_app(settings: Settings) -> Flask:
+    """The web app over the index named by `settings`; the index opens on the first request, not here."""
+    app = Flask(__name__)
+    # The typed settings go to an extension slot, never into app.config key by key.
+    app.extensions["bulletin"] = settings
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.url_map.strict_slashes = False
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    from webui import api, pages
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+
+    app.context_processor(_template_globals)
+    app.before_request(_only_reads)
+    app.after_request(_security_headers)
+    app.after_request(_cors)
+    app.register_error_handler(InvalidRequest, _invalid_request)
+    app.register_error_handler(IndexMissing, _index_unavailable)
+    app.register_error_handler(IndexBusy, _index_unavailable)
+    app.register_error_handler(HTTPException, _http_error)
+    return app
+
+
+def _wants_json() -> bool:
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def _template_globals() -> dict:
+    settings = get_settings()
+    return {
+        "publication": settings.domain.publication,
+        "max_query_length": settings.search.max_query_length,
+        "query": request.args.get("q", "")[: settings.search.max_query_length],
+        "json_url": None,
+    }
+
+
+def _only_reads():
+    if request.method not in READ_METHODS:
+        raise MethodNotAllowed(valid_methods=list(READ_METHODS))
+
+
+def _security_headers(response):
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
+def _cors(response):
+    """Only the origins config.yaml lists may read the API from a browser; pages are never shared."""
+    if not _wants_json():
+        return response
+    origins = get_settings().web.cors_origins
+    if origins:
+        response.vary.add("Origin")
+    origin = request.headers.get("Origin")
+    if origin and origin in origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+    return response
+
+
+def _error(status: int, code: str, message: str, page_message: str, param: str | None = None):
+    if _wants_json():
+        body = {"code": code, "message": message}
+        if param:
+            body["param"] = param
+        return jsonify({"error": body}), status
+    retry_url = None
+    if param:
+        # The same request without the parameter at fault, so the reader is one click from results.
+        kept = [(k, v) for k, v in request.args.items(multi=True) if k not in (param, "page")]
+        retry_url = request.path + ("?" + urlencode(kept) if kept else "")
+    page = render_template(
+        "error.html",
+        status=status,
+        title=STATUS_TITLES.get(status, "出错了"),
+        message=page_message,
+        param=param,
+        retry_url=retry_url,
+    )
+    return page, status
+
+
+def _invalid_request(error: InvalidRequest):
+    limits = get_settings().search
+    hint = PARAM_HINTS.get(error.param, "请检查这个参数。").format(
+        max_query_length=limits.max_query_length, max_per_page=limits.max_per_page
+    )
+    return _error(400, "invalid_parameter", error.message, hint, param=error.param)
+
+
+def _index_unavailable(error):
+    return _error(503, "index_unavailable", str(error), "索引尚未建立或正在重建，请稍后再试。")
+
+
+def _http_error(error: HTTPException):
+    if isinstance(error, InternalServerError):
+        return _error(500, "internal_error", "internal server error", "请稍后再试，或告诉管理员。")
+    status = error.code or 500
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "http_error")
+    message = {404: "no such resource"}.get(status, error.description or error.name)
+    page_message = {404: "这个地址没有内容。可以从首页或期刊列表重新找起。"}.get(status, "")
+    body, status = _error(status, code, message, page_message)
+    headers = {"Allow": ", ".join(READ_METHODS)} if isinstance(error, MethodNotAllowed) else {}
+    return body, status, headers

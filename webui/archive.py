@@ -1,0 +1,94 @@
+"""Articles, issues and the archive overview as plain dicts: one shape for the HTML pages and the JSON API."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from flask import url_for
+
+from indexer import store
+from indexer.cli import archive_stats
+from indexer.search import hit_from_stored
+from indexer.settings import Settings
+
+SUMMARY_FIELDS = ("id", "title", "kind", "date", "department", "counties", "url")
+LATEST_ISSUES = 6
+
+
+def source_links(files: list[str], page: int | None) -> list[dict]:
+    """Links to the archive files an issue came from; a PDF's link opens at the article's page."""
+    links = []
+    for name in files:
+        url = url_for("pages.source", path=name)
+        is_pdf = PurePosixPath(name).suffix.lower() == ".pdf"
+        if page and is_pdf:
+            url += f"#page={page}"
+        links.append({"file": name, "page": page if is_pdf else None, "url": url})
+    return links
+
+
+def _summary(stored: dict) -> dict:
+    hit = hit_from_stored(stored, None).to_dict()
+    return {name: hit[name] for name in SUMMARY_FIELDS}
+
+
+def article_record(engine: store.SearchEngine, article_id: str) -> dict | None:
+    """The whole article, where it came from, and the other articles of its issue in issue order."""
+    stored = engine.article(article_id)
+    if stored is None:
+        return None
+    record = hit_from_stored(stored, None).to_dict()
+    del record["snippet"]
+    record["issue"]["url"] = url_for("pages.issue", issue_id=stored["issue_id"])
+    record["text"] = stored["body"]
+    record["paragraphs"] = [p for p in stored["body"].split("\n") if p.strip()]
+    record["sources"] = source_links(stored["sources"], stored.get("page"))
+    siblings = [_summary(s) for s in engine.issue_articles(stored["issue_id"])]
+    position = next(i for i, s in enumerate(siblings) if s["id"] == article_id)
+    record["previous"] = siblings[position - 1] if position > 0 else None
+    record["next"] = siblings[position + 1] if position + 1 < len(siblings) else None
+    record["issue_articles"] = siblings
+    return record
+
+
+def _issue_entry(entry: dict) -> dict:
+    return {
+        "id": entry["id"],
+        "number": entry["number"],
+        "total_number": entry["total_number"],
+        "date": entry["date"],
+        "year": int(entry["date"][:4]),
+        "features": entry["features"],
+        "briefs": entry["briefs"],
+        "url": url_for("pages.issue", issue_id=entry["id"]),
+        "sources": source_links(entry["sources"], None),
+    }
+
+
+def issue_list(engine: store.SearchEngine) -> list[dict]:
+    """Every issue, newest first."""
+    return [_issue_entry(entry) for entry in engine.issues()]
+
+
+def issue_record(engine: store.SearchEngine, issue_id: str) -> dict | None:
+    """An issue's metadata and its table of contents: features, then briefs, each in printed order."""
+    entry = next((e for e in engine.issues() if e["id"] == issue_id), None)
+    if entry is None:
+        return None
+    articles = [_summary(s) for s in engine.issue_articles(issue_id)]
+    record = _issue_entry(entry)
+    record["articles"] = {
+        "features": [a for a in articles if a["kind"] == "feature"],
+        "briefs": [a for a in articles if a["kind"] == "brief"],
+    }
+    return record
+
+
+def archive_overview(settings: Settings, engine: store.SearchEngine) -> dict:
+    """The archive at a glance (the CLI's `bulletin stats`) and the latest issues."""
+    issues = issue_list(engine)
+    return {
+        "publication": settings.domain.publication,
+        **archive_stats(settings),
+        "latest_issues": issues[:LATEST_ISSUES],
+    }

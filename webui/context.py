@@ -1,0 +1,37 @@
+"""Per-request access to the settings and the search engine, and the search request built from the URL."""
+
+from __future__ import annotations
+
+from flask import current_app, g
+from werkzeug.datastructures import MultiDict
+
+from indexer import store
+from indexer.search import InvalidRequest, SearchRequest, engine_for, parse_request
+from indexer.settings import Settings
+
+NUMBER_PARAMS = ("page", "per_page")
+
+
+def get_settings() -> Settings:
+    return current_app.extensions["bulletin"]
+
+
+def get_engine() -> store.SearchEngine:
+    """The index of the app's settings; opened on first use and shared by the worker's threads."""
+    if "engine" not in g:
+        g.engine = engine_for(get_settings())
+    return g.engine
+
+
+def search_request(args: MultiDict) -> SearchRequest:
+    """The query string as a SearchRequest, the same for the pages, the CSV export and the API."""
+    params = {name: args.getlist(name) for name in args}
+    try:
+        return parse_request(params, get_settings())
+    except ValueError as error:
+        # str.isdigit() accepts "²", which int() then refuses: a bad page number, not a server error.
+        param = next(
+            (n for n in NUMBER_PARAMS if any(not v.strip().isascii() for v in params.get(n, ()))),
+            "page",
+        )
+        raise InvalidRequest(param, "must be a whole number") from error

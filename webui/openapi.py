@@ -1,0 +1,289 @@
+"""The OpenAPI 3 document of the JSON API, with one example response per route.
+
+Response schemas are derived from the examples, so the two cannot drift apart; a test holds the
+examples to the live responses and every /api route to this document.
+"""
+
+from __future__ import annotations
+
+from indexer.search import KINDS, MAX_PAGE, SORTS
+from indexer.settings import Settings
+
+# Fields that hold null when the archive has nothing for them.
+NULLABLE = {"department", "page", "file", "previous", "next", "first_issue", "last_issue"}
+# Objects keyed by data (county → count), not by field name.
+OPEN_OBJECTS = {"counties", "departments", "facets"}
+
+SOURCE = {"file": "温州科协信息-2022年第5期-总第270期.pdf", "page": 2}
+SOURCE_LINK = {
+    "file": "温州科协信息-2022年第5期-总第270期.pdf",
+    "page": 2,
+    "url": "/source/%E6%B8%A9%E5%B7%9E%E7%A7%91%E5%8D%8F%E4%BF%A1%E6%81%AF-2022%E5%B9%B4%E7%AC%AC5%E6%9C%9F-%E6%80%BB%E7%AC%AC270%E6%9C%9F.pdf#page=2",
+}
+ISSUE_REF = {"id": "270", "number": 5, "total_number": 270, "date": "2022-05-31"}
+SUMMARY = {
+    "id": "270-f05",
+    "title": "市科协党组书记、主席林建波赴瑞安调研科创工作",
+    "kind": "feature",
+    "date": "2022-05-17",
+    "department": "市科协办公室",
+    "counties": ["瑞安市"],
+    "url": "/articles/270-f05",
+}
+HIT = {
+    **{k: v for k, v in SUMMARY.items() if k != "url"},
+    "keywords": ["瑞安", "青科会", "林建波", "科技", "创新"],
+    "issue": ISSUE_REF,
+    "snippet": "5月17日上午，市科协党组书记、主席林建波一行赴<mark>瑞安</mark>东新产城科创园调研…",
+    "url": "/articles/270-f05",
+    "source": SOURCE,
+}
+FACET_VALUE = {"value": "瑞安市", "count": 3, "selected": True}
+ISSUE = {
+    **ISSUE_REF,
+    "year": 2022,
+    "features": 8,
+    "briefs": 29,
+    "url": "/issues/270",
+    "sources": [SOURCE_LINK],
+}
+EXAMPLES = {
+    "/api/search": {
+        "query": "",
+        "total": 3,
+        "page": 1,
+        "per_page": 20,
+        "hits": [HIT],
+        "facets": {
+            name: [FACET_VALUE] for name in ("county", "department", "kind", "year", "month", "keyword")
+        },
+    },
+    "/api/articles/{article_id}": {
+        **{k: v for k, v in HIT.items() if k != "snippet"},
+        "issue": {**ISSUE_REF, "url": "/issues/270"},
+        "text": "5月17日上午，市科协党组书记、主席林建波一行赴瑞安东新产城科创园调研……\n温州市科协相关业务部室……陪同调研。",
+        "paragraphs": ["5月17日上午，市科协党组书记、主席林建波一行赴瑞安东新产城科创园调研……"],
+        "sources": [SOURCE_LINK],
+        "previous": {**SUMMARY, "id": "270-f04", "url": "/articles/270-f04"},
+        "next": {**SUMMARY, "id": "270-f06", "url": "/articles/270-f06"},
+        "issue_articles": [SUMMARY],
+    },
+    "/api/issues": {"issues": [ISSUE]},
+    "/api/issues/{issue_id}": {**ISSUE, "articles": {"features": [SUMMARY], "briefs": [SUMMARY]}},
+    "/api/stats": {
+        "publication": "温州科协信息",
+        "issues": 1,
+        "articles": 37,
+        "features": 8,
+        "briefs": 29,
+        "first_issue": "2022-05-31",
+        "last_issue": "2022-05-31",
+        "counties": {"瑞安市": 4},
+        "departments": {"市科协学会部": 7},
+        "latest_issues": [ISSUE],
+    },
+}
+ERROR_EXAMPLE = {
+    "error": {"code": "invalid_parameter", "message": "county: unknown county: 火星", "param": "county"}
+}
+
+
+def schema_of(example, name: str = "") -> dict:
+    """A JSON Schema matching the example: every field required, nulls where NULLABLE allows them."""
+    if isinstance(example, dict):
+        if name in OPEN_OBJECTS:
+            first = next(iter(example.values()))
+            return {"type": "object", "additionalProperties": schema_of(first)}
+        schema = {
+            "type": "object",
+            "properties": {key: schema_of(value, key) for key, value in example.items()},
+            "required": list(example),
+        }
+    elif isinstance(example, list):
+        schema = {"type": "array", "items": schema_of(example[0]) if example else {}}
+    elif isinstance(example, bool):
+        schema = {"type": "boolean"}
+    elif isinstance(example, int):
+        schema = {"type": "integer"}
+    elif isinstance(example, float):
+        schema = {"type": "number"}
+    else:
+        schema = {"type": "string"}
+    if name in NULLABLE:
+        schema["type"] = [schema["type"], "null"]
+    return schema
+
+
+def _parameters(settings: Settings) -> list[dict]:
+    limits = settings.search
+    date = {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
+    many = {"type": "array", "items": {"type": "string"}}
+
+    def param(name, schema, description, example):
+        return {
+            "name": name,
+            "in": "query",
+            "required": False,
+            "schema": schema,
+            "description": description,
+            "example": example,
+            **({"style": "form", "explode": True} if schema.get("type") == "array" else {}),
+        }
+
+    return [
+        param(
+            "q",
+            {"type": "string", "maxLength": limits.max_query_length},
+            'Words in title or text; "exact phrase", AND / OR / NOT, title:word. Empty: every article.',
+            "科创中国",
+        ),
+        param(
+            "county",
+            many,
+            "County (official name or short form, e.g. 瑞安); repeat for any of several.",
+            ["瑞安"],
+        ),
+        param("department", many, "Reporting department; repeat for any of several.", ["市科协学会部"]),
+        param(
+            "keyword", many, "Keyword as listed in the keyword facet; repeat for any of several.", ["青科会"]
+        ),
+        param("kind", {"type": "string", "enum": list(KINDS)}, "feature (要闻) or brief (简讯).", "feature"),
+        param("date_from", date, "First day, inclusive: YYYY-MM-DD, YYYY-MM or YYYY.", "2022-05-10"),
+        param(
+            "date_to",
+            date,
+            "Last day, inclusive: YYYY-MM-DD, or YYYY-MM / YYYY meaning its end.",
+            "2022-05-25",
+        ),
+        param(
+            "sort",
+            {"type": "string", "enum": list(SORTS), "default": "relevance"},
+            "relevance (newest when q is empty), newest or oldest.",
+            "newest",
+        ),
+        param(
+            "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number.", 1
+        ),
+        param(
+            "per_page",
+            {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": limits.max_per_page,
+                "default": limits.default_per_page,
+            },
+            "Hits per page.",
+            10,
+        ),
+    ]
+
+
+def _response(description: str, example: dict) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": schema_of(example), "example": example}},
+    }
+
+
+def _error(description: str) -> dict:
+    return {"$ref": "#/components/responses/" + description}
+
+
+def _path_param(name: str, description: str, example: str) -> dict:
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": description,
+        "example": example,
+    }
+
+
+def openapi_document(settings: Settings) -> dict:
+    publication = settings.domain.publication
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": f"{publication} archive search API",
+            "version": "1.0.0",
+            "description": (
+                f"Full-text search over the archive of {publication}. Read-only: GET (and HEAD) only. "
+                "The HTML pages take the same parameters; each links its JSON twin. "
+                'Errors: {"error": {"code", "message"}} with HTTP 400 for a bad parameter (plus "param"), '
+                "404 for an unknown id, 503 while the index is missing."
+            ),
+        },
+        "paths": {
+            "/api/search": {
+                "get": {
+                    "operationId": "search",
+                    "summary": "Search articles, with facet counts",
+                    "description": "Example: /api/search?county=瑞安&date_from=2022-05-10&date_to=2022-05-25",
+                    "parameters": _parameters(settings),
+                    "responses": {
+                        "200": _response("One page of hits and the facet counts", EXAMPLES["/api/search"]),
+                        "400": _error("BadParameter"),
+                    },
+                }
+            },
+            "/api/articles/{article_id}": {
+                "get": {
+                    "operationId": "article",
+                    "summary": "One article with its full text and the other articles of its issue",
+                    "parameters": [
+                        _path_param(
+                            "article_id", "Article id: issue, f (feature) or b (brief), ordinal", "270-f05"
+                        )
+                    ],
+                    "responses": {
+                        "200": _response("The article", EXAMPLES["/api/articles/{article_id}"]),
+                        "404": _error("NotFound"),
+                    },
+                }
+            },
+            "/api/issues": {
+                "get": {
+                    "operationId": "issues",
+                    "summary": "Every issue, newest first",
+                    "responses": {"200": _response("The issues", EXAMPLES["/api/issues"])},
+                }
+            },
+            "/api/issues/{issue_id}": {
+                "get": {
+                    "operationId": "issue",
+                    "summary": "One issue and its table of contents: features, then briefs",
+                    "parameters": [_path_param("issue_id", "Issue id: its running (总第) number", "270")],
+                    "responses": {
+                        "200": _response("The issue", EXAMPLES["/api/issues/{issue_id}"]),
+                        "404": _error("NotFound"),
+                    },
+                }
+            },
+            "/api/stats": {
+                "get": {
+                    "operationId": "stats",
+                    "summary": "The archive at a glance: counts, date span, latest issues",
+                    "responses": {"200": _response("Archive statistics", EXAMPLES["/api/stats"])},
+                }
+            },
+            "/api/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "summary": "This document",
+                    "responses": {
+                        "200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {}}}
+                    },
+                }
+            },
+        },
+        "components": {
+            "responses": {
+                "BadParameter": _response("A parameter is malformed or out of range", ERROR_EXAMPLE),
+                "NotFound": _response(
+                    "No article or issue with this id",
+                    {"error": {"code": "not_found", "message": "no such resource"}},
+                ),
+            }
+        },
+    }
