@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 import jieba
 
@@ -79,3 +80,61 @@ def query_words(text: str, tokenizer: jieba.Tokenizer) -> list[str]:
 
 def is_cjk(text: str) -> bool:
     return bool(HAS_CJK.search(text))
+
+
+class PreAnalyzed(str):
+    """Text whose tokens were computed ahead (in a worker process), handed to whoosh as a field value.
+
+    It is a str because whoosh replays a tuple or list value as one token per item at consecutive
+    positions; the analyzer sees this class and replays its tokens, positions and offsets instead.
+    """
+
+    tokens: tuple[Token, ...]
+
+    def __new__(cls, text: str, tokens: Iterable[Token]):
+        value = super().__new__(cls, text)
+        value.tokens = tuple(tokens)
+        return value
+
+    def __reduce__(self):
+        return PreAnalyzed, (str(self), self.tokens)
+
+
+@dataclass(frozen=True)
+class ArticleAnalysis:
+    """Everything the index needs from jieba for one article, computed in one pass over its text."""
+
+    title_words: PreAnalyzed
+    body_words: PreAnalyzed
+    title_ngrams: PreAnalyzed
+    ngrams: PreAnalyzed
+    keywords: tuple[str, ...]
+
+
+def searchable_text(title: str, body: str) -> str:
+    return title + "\n" + body
+
+
+def analyze_article(
+    title: str, body: str, tokenizer: jieba.Tokenizer, keywords: Callable[[list[str]], list[str]]
+) -> ArticleAnalysis:
+    body_words = PreAnalyzed(body, word_tokens(body, tokenizer, with_subwords=True))
+    title_words = PreAnalyzed(title, word_tokens(title, tokenizer, with_subwords=True))
+    text = searchable_text(title, body)
+    return ArticleAnalysis(
+        title_words=title_words,
+        body_words=body_words,
+        title_ngrams=PreAnalyzed(title, ngram_tokens(title)),
+        ngrams=PreAnalyzed(text, ngram_tokens(text)),
+        keywords=tuple(keywords(whole_words(title_words.tokens) + whole_words(body_words.tokens))),
+    )
+
+
+def whole_words(tokens: tuple[Token, ...]) -> list[str]:
+    """The words themselves, without the sub-words that follow them at the same position."""
+    words, previous = [], -1
+    for text, position, _, _ in tokens:
+        if position != previous:
+            words.append(text)
+            previous = position
+    return words

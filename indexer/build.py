@@ -7,7 +7,6 @@ no re-parse of the copy that remains.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import hashlib
 import json
@@ -16,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -25,6 +25,7 @@ from pathlib import Path
 import jieba.analyse
 
 from indexer import store
+from indexer.analysis import ArticleAnalysis, analyze_article
 from indexer.errors import BulletinError
 from indexer.extract import extract_document
 from indexer.models import Issue
@@ -142,24 +143,33 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
     return entry
 
 
-class KeywordExtractor:
-    """jieba's TF-IDF over the domain tokenizer; the bulletin's own stock phrases never count."""
+class KeywordScorer:
+    """jieba's TF-IDF ranking (its IDF table, its rules) over words already segmented.
+
+    The bulletin's own stock phrases (config.yaml keyword_stopwords) never count.
+    """
 
     def __init__(self, domain: Domain):
-        # Loading jieba's IDF table takes most of a second, so every extractor shares the default one's.
-        self.tfidf = copy.copy(jieba.analyse.default_tfidf)
-        self.tfidf.tokenizer = tokenizer_for(domain)
-        self.stopwords = set(domain.keyword_stopwords)
+        tfidf = jieba.analyse.default_tfidf
+        self.idf, self.median_idf = tfidf.idf_freq, tfidf.median_idf
+        self.stopwords = set(tfidf.stop_words) | set(domain.keyword_stopwords)
 
-    def __call__(self, text: str) -> list[str]:
-        candidates = self.tfidf.extract_tags(text, topK=KEYWORD_COUNT + len(self.stopwords) + 10)
-        useful = [w for w in candidates if w not in self.stopwords and len(w) > 1 and not w.isdigit()]
-        return useful[:KEYWORD_COUNT]
+    def __call__(self, words: list[str]) -> list[str]:
+        counts = Counter(w for w in words if len(w) > 1 and not w.isdigit() and w not in self.stopwords)
+        scored = sorted(counts, key=lambda w: (-counts[w] * self.idf.get(w, self.median_idf), w))
+        return scored[:KEYWORD_COUNT]
 
 
 @lru_cache(maxsize=4)
-def keyword_extractor(domain: Domain) -> KeywordExtractor:
-    return KeywordExtractor(domain)
+def keyword_scorer(domain: Domain) -> KeywordScorer:
+    return KeywordScorer(domain)
+
+
+def analyze_issue(issue_data: dict, domain: Domain) -> tuple[dict, list[ArticleAnalysis]]:
+    """jieba's work for every article of an issue. Runs in worker processes."""
+    issue = Issue.from_dict(issue_data)
+    tokenizer, keywords = tokenizer_for(domain), keyword_scorer(domain)
+    return issue_data, [analyze_article(a.title, a.body, tokenizer, keywords) for a in issue.articles]
 
 
 class Manifest:
@@ -206,26 +216,13 @@ def terminal_progress(done: int, total: int, name: str) -> None:
     sys.stderr.flush()
 
 
-def parse_changed(
-    changed: list[tuple[str, Path, str]], settings: Settings, progress: Progress | None, workers: int
-) -> dict[str, dict]:
-    """Cache entries for the changed files, by file name, parsed on all cores when there are several."""
-    entries: dict[str, dict] = {}
-    arguments = [(path, name, digest, settings.domain, settings.cache_dir) for name, path, digest in changed]
-    if len(changed) < PARALLEL_THRESHOLD or workers <= 1:
-        results = (parse_file(*args) for args in arguments)
-        for (name, _, _), entry in zip(changed, results, strict=True):
-            entries[name] = entry
-            if progress:
-                progress(len(entries), len(changed), name)
-        return entries
+def run_in_workers(function, argument_lists: list[tuple], workers: int):
+    """function(*arguments) for each, in order, on all cores when there is enough work to share."""
+    if len(argument_lists) < PARALLEL_THRESHOLD or workers <= 1:
+        yield from (function(*arguments) for arguments in argument_lists)
+        return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        results = pool.map(parse_file, *zip(*arguments, strict=True), chunksize=4)
-        for (name, _, _), entry in zip(changed, results, strict=True):
-            entries[name] = entry
-            if progress:
-                progress(len(entries), len(changed), name)
-    return entries
+        yield from pool.map(function, *zip(*argument_lists, strict=True), chunksize=2)
 
 
 def fresh_index_dir(index_dir: Path) -> Path:
@@ -249,93 +246,20 @@ def build_index(
 ) -> BuildReport:
     """Bring the index in line with the archive folder. Raises only for problems outside single files."""
     started = time.perf_counter()
-    report = BuildReport()
     archive_dir, index_dir = settings.archive_dir, settings.index_dir
     if not archive_dir.is_dir():
         raise BulletinError(f"{archive_dir}: the archive folder does not exist")
-    words = domain_words(settings.domain)
-
+    workers = workers or os.cpu_count() or 1
     starting_over = rebuild or not store.index_exists(index_dir)
     target_dir = fresh_index_dir(index_dir) if starting_over else index_dir
     try:
-        index = store.create_index(target_dir, words) if starting_over else store.open_index(index_dir)
-        manifest = (
-            Manifest(target_dir / MANIFEST_NAME)
-            if starting_over
-            else Manifest.load(index_dir / MANIFEST_NAME)
-        )
-        previous = dict(manifest.files)
-
-        current: dict[str, FileState] = {}
-        changed: list[tuple[str, Path, str]] = []
-        for path in archive_files(archive_dir):
-            name = path.relative_to(archive_dir).as_posix()
-            try:
-                stat = path.stat()
-                known = previous.get(name)
-                if known and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns:
-                    current[name] = known
-                    continue
-                digest = file_hash(path)
-            except OSError as error:
-                report.failed.append((name, f"cannot read: {error.strerror}"))
-                continue
-            if known and known.hash == digest:
-                current[name] = dataclasses.replace(known, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
-            else:
-                current[name] = FileState(digest, stat.st_size, stat.st_mtime_ns)
-                changed.append((name, path, digest))
-
-        entries = parse_changed(changed, settings, progress, workers or os.cpu_count() or 1)
-        report.parsed_files = len(entries)
-        parsed_issues: dict[str, Issue] = {}
-        for name, entry in entries.items():
-            state = current[name]
-            if "error" in entry:
-                state.error = entry["error"]
-                continue
-            issue = Issue.from_dict(entry["issue"])
-            state.issue_id, state.format, state.articles = issue.id, entry["format"], len(issue.articles)
-            parsed_issues[name] = issue
-        report.failed.extend((name, state.error) for name, state in current.items() if state.error)
-
-        affected = {
-            state.issue_id
-            for name, state in previous.items()
-            if state.issue_id and (name not in current or current[name].hash != state.hash)
-        }
-        affected |= {current[name].issue_id for name in entries if current[name].issue_id}
-        manifest.files = current
-        old_issue_ids = {state.issue_id for state in previous.values() if state.issue_id}
-
-        documents: list[dict] = []
-        keywords = keyword_extractor(settings.domain) if affected else None
-        cache = ParseCache(settings.cache_dir, settings.domain)
-        for issue_id in sorted(affected):
-            sources = manifest.sources_of(issue_id)
-            if not sources:
-                report.removed.append(issue_id)
-                continue
-            primary = choose_primary(sources, manifest)
-            issue = parsed_issues.get(primary)
-            if issue is None:
-                digest = current[primary].hash
-                entry = cache.get(digest) or parse_file(
-                    archive_dir / primary, primary, digest, settings.domain, settings.cache_dir
-                )
-                issue = Issue.from_dict(entry["issue"])
-            issue = dataclasses.replace(issue, source=primary, sources=tuple(sources))
-            for article in issue.articles:
-                documents.append(
-                    store.article_document(
-                        issue, article, keywords(article.title + "\n" + article.body), current[primary].hash
-                    )
-                )
-            (report.updated if issue_id in old_issue_ids else report.added).append(issue_id)
-        report.unchanged = len({s.issue_id for s in current.values() if s.issue_id} - affected)
-
-        if affected or starting_over:
-            store.replace_issues(index, documents, [] if starting_over else sorted(affected))
+        if starting_over:
+            index = store.create_index(target_dir, domain_words(settings.domain))
+            manifest = Manifest(target_dir / MANIFEST_NAME)
+        else:
+            index = store.open_index(index_dir)
+            manifest = Manifest.load(index_dir / MANIFEST_NAME)
+        report = update_index(index, manifest, settings, starting_over, progress, workers)
         manifest.path = target_dir / MANIFEST_NAME
         manifest.save()
         if starting_over:
@@ -345,4 +269,94 @@ def build_index(
             shutil.rmtree(target_dir, ignore_errors=True)
         raise
     report.seconds = time.perf_counter() - started
+    return report
+
+
+def scan_archive(archive_dir: Path, previous: dict[str, FileState], report: BuildReport):
+    """The archive's files with their states, and the ones whose content is new or changed."""
+    current: dict[str, FileState] = {}
+    changed: list[tuple[str, Path, str]] = []
+    for path in archive_files(archive_dir):
+        name = path.relative_to(archive_dir).as_posix()
+        try:
+            stat = path.stat()
+            known = previous.get(name)
+            if known and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns:
+                current[name] = known
+                continue
+            digest = file_hash(path)
+        except OSError as error:
+            report.failed.append((name, f"cannot read: {error.strerror}"))
+            continue
+        if known and known.hash == digest:
+            current[name] = dataclasses.replace(known, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        else:
+            current[name] = FileState(digest, stat.st_size, stat.st_mtime_ns)
+            changed.append((name, path, digest))
+    return current, changed
+
+
+def update_index(index, manifest: Manifest, settings: Settings, starting_over: bool, progress, workers: int):
+    """Parse what changed, then re-analyze and rewrite only the issues it touches, in one commit."""
+    report = BuildReport()
+    previous = dict(manifest.files)
+    current, changed = scan_archive(settings.archive_dir, previous, report)
+
+    # Phase 1: extract and parse the changed files (cached by content hash).
+    arguments = [(path, name, digest, settings.domain, settings.cache_dir) for name, path, digest in changed]
+    entries: dict[str, dict] = {}
+    for (name, _, _), entry in zip(changed, run_in_workers(parse_file, arguments, workers), strict=True):
+        entries[name] = entry
+        state = current[name]
+        if "error" in entry:
+            state.error = entry["error"]
+        else:
+            state.issue_id, state.format = entry["issue"]["id"], entry["format"]
+            state.articles = len(entry["issue"]["articles"])
+        if progress:
+            progress(len(entries), len(changed), f"parsing {name}")
+    report.parsed_files = len(entries)
+    report.failed.extend((name, state.error) for name, state in current.items() if state.error)
+
+    affected = {current[name].issue_id for name in entries if current[name].issue_id}
+    affected |= {
+        state.issue_id
+        for name, state in previous.items()
+        if state.issue_id and (name not in current or current[name].hash != state.hash)
+    }
+    manifest.files = current
+    known_before = {state.issue_id for state in previous.values() if state.issue_id}
+    report.unchanged = len({s.issue_id for s in current.values() if s.issue_id} - affected)
+
+    # Phase 2: analyze each touched issue once, from its preferred copy, and stream it into the writer.
+    to_write = []
+    for issue_id in sorted(affected):
+        sources = manifest.sources_of(issue_id)
+        if not sources:
+            report.removed.append(issue_id)
+            continue
+        primary = choose_primary(sources, manifest)
+        digest = current[primary].hash
+        entry = entries.get(primary) or ParseCache(settings.cache_dir, settings.domain).get(digest)
+        if entry is None:
+            entry = parse_file(
+                settings.archive_dir / primary, primary, digest, settings.domain, settings.cache_dir
+            )
+        issue_data = {**entry["issue"], "source": primary, "sources": sources}
+        to_write.append((issue_data, settings.domain))
+        (report.updated if issue_id in known_before else report.added).append(issue_id)
+
+    if not (affected or starting_over):
+        return report
+    with store.IssueWriter(index) as writer:
+        if not starting_over:
+            for issue_id in sorted(affected):
+                writer.delete_issue(issue_id)
+        for done, (issue_data, analyses) in enumerate(run_in_workers(analyze_issue, to_write, workers), 1):
+            issue = Issue.from_dict(issue_data)
+            digest = current[issue.source].hash
+            for article, analysis in zip(issue.articles, analyses, strict=True):
+                writer.add(store.article_document(issue, article, analysis, digest))
+            if progress:
+                progress(done, len(to_write), f"indexing issue {issue.id}")
     return report

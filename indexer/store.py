@@ -22,7 +22,14 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
 from whoosh.writing import LockError
 
-from indexer.analysis import ngram_tokens, query_words, word_tokens
+from indexer.analysis import (
+    ArticleAnalysis,
+    PreAnalyzed,
+    ngram_tokens,
+    query_words,
+    searchable_text,
+    word_tokens,
+)
 from indexer.errors import BulletinError
 from indexer.segment import tokenizer_for_words
 
@@ -67,7 +74,10 @@ class JiebaTokenizer(Tokenizer):
         mode="",
         **kwargs,
     ):
-        tokens = word_tokens(value, tokenizer_for_words(self.words), with_subwords=mode != "query")
+        if isinstance(value, PreAnalyzed):
+            tokens = value.tokens
+        else:
+            tokens = word_tokens(value, tokenizer_for_words(self.words), with_subwords=mode != "query")
         return _whoosh_tokens(
             tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode
         )
@@ -149,7 +159,9 @@ def make_schema(words: Iterable[str]) -> Schema:
     )
 
 
-def article_document(issue, article, keywords: list[str], content_hash: str) -> dict:
+def article_document(issue, article, analysis: ArticleAnalysis | None, content_hash: str) -> dict:
+    """The whoosh document of one article; with an analysis, whoosh replays its tokens instead of jieba."""
+    keywords = analysis.keywords if analysis else ()
     facet_values = [
         article.kind,
         article.department or "",
@@ -158,15 +170,18 @@ def article_document(issue, article, keywords: list[str], content_hash: str) -> 
         VALUE_SEPARATOR.join(keywords),
         issue.id,
     ]
+    text = searchable_text(article.title, article.body)
     return {
         "id": article.id,
         "issue_id": issue.id,
         "kind": article.kind,
         "ordinal": article.ordinal,
-        "title": article.title,
-        "title_ngram": article.title,
-        "body": article.body,
-        "ngram": article.title + "\n" + article.body,
+        "title": analysis.title_words if analysis else article.title,
+        "_stored_title": article.title,
+        "title_ngram": analysis.title_ngrams if analysis else article.title,
+        "body": analysis.body_words if analysis else article.body,
+        "_stored_body": article.body,
+        "ngram": analysis.ngrams if analysis else text,
         "date": article.date.isoformat(),
         "department": article.department or "",
         "counties": ",".join(article.counties),
@@ -196,24 +211,33 @@ def open_index(index_dir: Path):
     return whoosh_index.open_dir(str(index_dir))
 
 
-def replace_issues(index, documents: list[dict], issue_ids_to_delete: Iterable[str]) -> None:
-    """Delete the given issues' articles and add the documents, in one commit.
+class IssueWriter:
+    """Deletes and adds articles by issue, all in one whoosh commit.
 
-    whoosh writes the new table of contents last, so a crash before commit leaves the old index readable.
+    whoosh writes the new table of contents last, so a crash or Ctrl-C before the commit leaves the
+    previous index readable; the with-block cancels the writer on any exception.
     """
-    try:
-        writer = index.writer(timeout=2.0)
-    except LockError as error:
-        raise IndexBusy(f"{index.storage.folder}: another indexer is writing to this index") from error
-    try:
-        for issue_id in issue_ids_to_delete:
-            writer.delete_by_term("issue_id", issue_id)
-        for document in documents:
-            writer.add_document(**document)
-    except BaseException:
-        writer.cancel()
-        raise
-    writer.commit(merge=len(documents) > 0)
+
+    def __init__(self, index, memory_mb: int = 256):
+        try:
+            self._writer = index.writer(timeout=2.0, limitmb=memory_mb)
+        except LockError as error:
+            raise IndexBusy(f"{index.storage.folder}: another indexer is writing to this index") from error
+
+    def delete_issue(self, issue_id: str) -> None:
+        self._writer.delete_by_term("issue_id", issue_id)
+
+    def add(self, document: dict) -> None:
+        self._writer.add_document(**document)
+
+    def __enter__(self) -> IssueWriter:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is None:
+            self._writer.commit(merge=True)
+        else:
+            self._writer.cancel()
 
 
 # ---------------------------------------------------------------------------------------------- queries

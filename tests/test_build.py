@@ -121,21 +121,23 @@ def test_interrupted_write_leaves_previous_index(archive, seed_text, monkeypatch
     manifest = (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
 
-    real_add = store.replace_issues
+    real_add = store.IssueWriter.add
+    added = []
 
-    def interrupted(index, documents, deletions):
-        writer = index.writer()
-        writer.add_document(**documents[0])
-        writer.cancel()
-        raise KeyboardInterrupt
+    def interrupted(self, document):
+        if added:
+            raise KeyboardInterrupt
+        added.append(document["id"])
+        real_add(self, document)
 
-    monkeypatch.setattr(store, "replace_issues", interrupted)
+    monkeypatch.setattr(store.IssueWriter, "add", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_index(archive)
     assert find(archive).total == 37
     assert (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8") == manifest
 
-    monkeypatch.setattr(store, "replace_issues", real_add)
+    assert added == ["271-f01"]
+    monkeypatch.setattr(store.IssueWriter, "add", real_add)
     assert build_index(archive).added == ["271"]
     assert find(archive).total == 74
 
@@ -146,7 +148,7 @@ def test_interrupted_rebuild_keeps_old_index(archive, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store, "replace_issues", interrupted)
+    monkeypatch.setattr(store.IssueWriter, "add", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_index(archive, rebuild=True)
     assert find(archive).total == 37
