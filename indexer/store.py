@@ -102,9 +102,8 @@ class NgramTokenizer(Tokenizer):
         mode="",
         **kwargs,
     ):
-        return _whoosh_tokens(
-            ngram_tokens(value), positions, chars, keeporiginal, removestops, start_pos, start_char, mode
-        )
+        tokens = value.tokens if isinstance(value, PreAnalyzed) else ngram_tokens(value)
+        return _whoosh_tokens(tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode)
 
 
 def _whoosh_tokens(
