@@ -40,3 +40,16 @@ def indexed_settings(tmp_path_factory, settings):
     report = build_index(indexed, rebuild=True)
     assert report.failed == [] and report.added == ["270"]
     return indexed
+
+
+@pytest.fixture(scope="session")
+def app(indexed_settings):
+    """The web app over the seed index (webui.create_app), shared by the web tests."""
+    from webui.app import create_app
+
+    return create_app(indexed_settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -105,7 +105,7 @@ def chips(request: SearchRequest) -> list[dict]:
     """The active query and filters, each with the changes and the link that remove it."""
     found = []
     if request.q:
-        found.append({"label": f"“{request.q}”", "title": "搜索词", "changes": {"q": ""}})
+        found.append({"label": request.q, "title": "搜索词", "changes": {"q": ""}})
     for name in MULTI_VALUED:
         current = getattr(request, name)
         for value in current:
@@ -134,10 +134,11 @@ def _months(first: str, last: str) -> list[str]:
 TIMELINE_WIDTH = 720
 TIMELINE_HEIGHT = 150
 TIMELINE_TOP = 18  # room for the counts above the bars
-TIMELINE_AXIS = 22  # room for the labels under the axis
+TIMELINE_AXIS = 44  # room for two lines of labels under the axis
 TIMELINE_MIN_SLOTS = 12  # one month alone is drawn as a bar, not as a wall
 LABEL_EVERY_MONTH = 12
 COUNT_ABOVE_BARS = 24
+TICK_ROOM = 60
 
 
 def timeline(result: SearchResult) -> dict | None:
@@ -157,12 +158,21 @@ def timeline(result: SearchResult) -> dict | None:
         height = max(2.0, plot * count / peak) if count else 0.0
         span = _month_range(month)
         year, number = int(month[:4]), int(month[5:])
+        starts_year = number == 1 or index == 0
         if len(months) <= LABEL_EVERY_MONTH:
-            tick = f"{number}月" if number != 1 and index else f"{year}年{number}月"
+            # Every month labelled, with the year on a second line where it starts.
+            tick, year_tick = f"{number}月", (f"{year}年" if starts_year else None)
         else:
-            tick = str(year) if number == 1 or index == 0 else None
+            tick, year_tick = (str(year) if starts_year else None), None
         x = index * slot + gap / 2
         width = max(slot - gap, 0.5)
+        # Labels start at their bar, centre under it when every month has one, and never run off an edge.
+        if len(months) <= LABEL_EVERY_MONTH:
+            tick_x, anchor = x + width / 2, "middle"
+        elif x > TIMELINE_WIDTH - TICK_ROOM:
+            tick_x, anchor = TIMELINE_WIDTH, "end"
+        else:
+            tick_x, anchor = x, "start"
         bars.append(
             {
                 "month": month,
@@ -177,6 +187,9 @@ def timeline(result: SearchResult) -> dict | None:
                 "selected": (result.request.date_from, result.request.date_to) == span,
                 "url": search_url(result.request, **_date_changes(span)) if count else None,
                 "tick": tick,
+                "tick_x": round(tick_x, 2),
+                "tick_anchor": anchor,
+                "year_tick": year_tick,
             }
         )
     first, last = bars[0]["label"], bars[-1]["label"]
@@ -184,7 +197,8 @@ def timeline(result: SearchResult) -> dict | None:
         "width": TIMELINE_WIDTH,
         "height": TIMELINE_HEIGHT,
         "axis_y": axis,
-        "label_y": axis + 16,
+        "label_y": axis + 19,
+        "year_y": axis + 38,
         "bars": bars,
         "caption": first if first == last else f"{first} 至 {last}",
     }

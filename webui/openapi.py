@@ -12,7 +12,7 @@ from indexer.settings import Settings
 # Fields that hold null when the archive has nothing for them.
 NULLABLE = {"department", "page", "file", "previous", "next", "first_issue", "last_issue"}
 # Objects keyed by data (county → count), not by field name.
-OPEN_OBJECTS = {"counties", "departments", "facets"}
+OPEN_OBJECTS = {"counties", "departments"}
 
 SOURCE = {"file": "温州科协信息-2022年第5期-总第270期.pdf", "page": 2}
 SOURCE_LINK = {
@@ -91,7 +91,7 @@ ERROR_EXAMPLE = {
 def schema_of(example, name: str = "") -> dict:
     """A JSON Schema matching the example: every field required, nulls where NULLABLE allows them."""
     if isinstance(example, dict):
-        if name in OPEN_OBJECTS:
+        if name in OPEN_OBJECTS and example:
             first = next(iter(example.values()))
             return {"type": "object", "additionalProperties": schema_of(first)}
         schema = {
