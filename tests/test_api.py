@@ -120,6 +120,7 @@ def test_stats(client):
     "query, param",
     [
         ("q=" + "x" * 201, "q"),
+        ("q=" + "x" * 100_000, "q"),
         ("page=-1", "page"),
         ("page=abc", "page"),
         ("page=0", "page"),

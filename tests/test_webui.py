@@ -490,3 +490,46 @@ def test_serve_runs_waitress_unless_debug(monkeypatch, tmp_path, argv, expected)
     (kind, host, port, app) = calls[0]
     assert (kind, host, port) == expected
     assert app.extensions["bulletin"].index_dir == index.resolve()
+
+
+def test_article_and_issue_pages_agree_with_their_json(client):
+    article = get(client, "/articles/270-f03")
+    data = client.get("/api/articles/270-f03").get_json()
+    listed = [a["href"].rsplit("/", 1)[1] for a in article.select(".issue-sidebar a.toc-title")]
+    assert listed == [a["id"] for a in data["issue_articles"] if a["id"] != "270-f03"]
+    assert [p.get_text() for p in article.select(".article-body p")] == data["paragraphs"]
+    issue = get(client, "/issues/270")
+    toc = client.get("/api/issues/270").get_json()["articles"]
+    assert [a["href"] for a in issue.select(".issue-toc a.toc-title")] == [
+        a["url"] for a in toc["features"] + toc["briefs"]
+    ]
+    issues = get(client, "/issues")
+    assert [a["href"] for a in issues.select(".year a")] == [
+        i["url"] for i in client.get("/api/issues").get_json()["issues"]
+    ]
+
+
+def test_pdf_sources_open_at_the_article_page(app):
+    from webui.archive import source_links
+
+    with app.test_request_context("/"):
+        links = source_links(["第5期.pdf", "第5期.txt"], 3)
+    assert links == [
+        {"file": "第5期.pdf", "page": 3, "url": "/source/%E7%AC%AC5%E6%9C%9F.pdf#page=3"},
+        {"file": "第5期.txt", "page": None, "url": "/source/%E7%AC%AC5%E6%9C%9F.txt"},
+    ]
+
+
+def test_a_missing_index_is_a_503_not_a_crash(tmp_path, settings):
+    from webui.app import create_app
+
+    client = create_app(settings.with_overrides(index_dir=tmp_path / "no-index")).test_client()
+    page = client.get("/search")
+    assert page.status_code == 503 and "索引尚未建立" in page.get_data(as_text=True)
+    assert client.get("/api/search").get_json()["error"]["code"] == "index_unavailable"
+    assert client.get("/").status_code == 503
+
+
+def test_a_huge_query_is_refused_politely(client):
+    response = client.get("/search?" + urlencode({"q": "科创" * 50_000}))
+    assert response.status_code == 400 and "搜索词太长" in response.get_data(as_text=True)
