@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from indexer.search import InvalidRequest
+from indexer.search import MAX_PAGE, InvalidRequest
 from indexer.settings import Settings
 from indexer.store import IndexBusy, IndexMissing
 from webui.context import get_settings
@@ -29,7 +29,7 @@ PARAM_HINTS = {
     "sort": "排序只能是相关度（relevance）、最新（newest）或最早（oldest）。",
     "date_from": "起始日期应写成 2022-05-10、2022-05 或 2022 这样的形式，且不能晚于截止日期。",
     "date_to": "截止日期应写成 2022-05-25、2022-05 或 2022 这样的形式。",
-    "page": "页码应是 1 到 10000 之间的整数。",
+    "page": "页码应是 1 到 {max_page} 之间的整数。",
     "per_page": "每页条数应是 1 到 {max_per_page} 之间的整数。",
 }
 STATUS_TITLES = {
@@ -132,7 +132,7 @@ def _error(status: int, code: str, message: str, page_message: str, param: str |
 def _invalid_request(error: InvalidRequest):
     limits = get_settings().search
     hint = PARAM_HINTS.get(error.param, "请检查这个参数。").format(
-        max_query_length=limits.max_query_length, max_per_page=limits.max_per_page
+        max_query_length=limits.max_query_length, max_per_page=limits.max_per_page, max_page=MAX_PAGE
     )
     return _error(400, "invalid_parameter", error.message, hint, param=error.param)
 

@@ -52,7 +52,6 @@ def search_page():
         first_number=(search_params.page - 1) * search_params.per_page + 1,
         kind_labels=facets.KIND_LABELS,
         csv_url=facets.search_url(search_params, "pages.search_csv"),
-        clear_url=facets.search_url(SearchRequest(q=search_params.q, per_page=search_params.per_page)),
         json_url=facets.search_url(search_params, "api.search", page=search_params.page),
     )
 
