@@ -296,6 +296,7 @@ def test_hit_json_shape(indexed_settings):
         ({"sort": ["best"]}, "sort"),
         ({"page": ["0"]}, "page"),
         ({"page": ["abc"]}, "page"),
+        ({"page": ["²"]}, "page"),
         ({"per_page": ["101"]}, "per_page"),
         ({"date_from": ["2022-13-45"]}, "date_from"),
         ({"date_from": ["2022-06-01"], "date_to": ["2022-05-01"]}, "date_from"),
