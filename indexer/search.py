@@ -152,8 +152,8 @@ def _integer(params, name: str, default: int, low: int, high: int) -> int:
     raw = _one(params, name)
     if raw is None:
         return default
-    # isdigit() alone accepts "²" and other digits int() refuses.
-    if not (raw.isascii() and raw.isdigit()):
+    # isdecimal, not isdigit: int() takes full-width "１" (typed with a Chinese IME) but not "²".
+    if not raw.isdecimal():
         raise InvalidRequest(name, f"must be a whole number from {low} to {high}")
     value = int(raw)
     if not low <= value <= high:

@@ -18,6 +18,7 @@ USER_WORD_FREQUENCY = 200_000
 
 def domain_words(domain: Domain) -> tuple[str, ...]:
     words = [spelling for place in domain.places for spelling in place.spellings]
+    words.extend(domain.departments)
     words.extend(domain.user_words)
     return tuple(dict.fromkeys(words))
 

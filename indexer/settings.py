@@ -37,6 +37,7 @@ class Domain:
     publication: str
     places: tuple[Place, ...]
     department_pattern: str
+    departments: tuple[str, ...] = ()
     user_words: tuple[str, ...] = ()
     keyword_stopwords: tuple[str, ...] = ()
 
@@ -150,6 +151,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         publication=_require(publication, "name", str, where),
         places=tuple(_places(raw.get("counties"), False, where) + _places(raw.get("zones"), True, where)),
         department_pattern=pattern,
+        departments=_string_list(raw, "departments", where),
         user_words=_string_list(raw, "user_words", where),
         keyword_stopwords=_string_list(raw, "keyword_stopwords", where),
     )
