@@ -6,10 +6,8 @@ from flask import current_app, g
 from werkzeug.datastructures import MultiDict
 
 from indexer import store
-from indexer.search import InvalidRequest, SearchRequest, engine_for, parse_request
+from indexer.search import SearchRequest, engine_for, parse_request
 from indexer.settings import Settings
-
-NUMBER_PARAMS = ("page", "per_page")
 
 
 def get_settings() -> Settings:
@@ -25,13 +23,4 @@ def get_engine() -> store.SearchEngine:
 
 def search_request(args: MultiDict) -> SearchRequest:
     """The query string as a SearchRequest, the same for the pages, the CSV export and the API."""
-    params = {name: args.getlist(name) for name in args}
-    try:
-        return parse_request(params, get_settings())
-    except ValueError as error:
-        # str.isdigit() accepts "²", which int() then refuses: a bad page number, not a server error.
-        param = next(
-            (n for n in NUMBER_PARAMS if any(not v.strip().isascii() for v in params.get(n, ()))),
-            "page",
-        )
-        raise InvalidRequest(param, "must be a whole number") from error
+    return parse_request({name: args.getlist(name) for name in args}, get_settings())
