@@ -1,0 +1,105 @@
+"""Text as printed, whatever produced it: radicals as ideographs, full-width ASCII as ASCII, no page furniture.
+
+Pure string functions; the extractors call normalize_text on every text they return.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from indexer.models import PAGE_BREAK
+
+# CJK Radicals Supplement code points and the ideographs they stand for, from Unicode's
+# EquivalentUnifiedIdeograph.txt (U+2E81..U+2EF3; U+2E80 and U+2E9A have none). PDF producers that
+# look glyphs up by shape emit these instead of the ideographs, and NFKC maps only two of them.
+RADICALS_SUPPLEMENT = dict(
+    (chr(int(radical, 16)), chr(int(ideograph, 16)))
+    for pair in (
+        "2E81:5382 2E82:4E5B 2E83:4E5A 2E84:4E59 2E85:4EBB 2E86:5182 2E87:20628 2E88:5200 "
+        "2E89:5202 2E8A:535C 2E8B:353E 2E8C:5C0F 2E8D:5C0F 2E8E:5140 2E8F:5C23 2E90:5C22 "
+        "2E91:21BC2 2E92:5DF3 2E93:5E7A 2E94:5F51 2E95:5F50 2E96:5FC4 2E97:5FC3 2E98:624C "
+        "2E99:6535 2E9B:65E1 2E9C:65E5 2E9D:6708 2E9E:6B7A 2E9F:6BCD 2EA0:6C11 2EA1:6C35 "
+        "2EA2:6C3A 2EA3:706C 2EA4:722B 2EA5:722B 2EA6:4E2C 2EA7:725B 2EA8:72AD 2EA9:738B "
+        "2EAA:24D14 2EAB:76EE 2EAC:793A 2EAD:793B 2EAE:25AD7 2EAF:7CF9 2EB0:7E9F 2EB1:7F53 "
+        "2EB2:7F52 2EB3:34C1 2EB4:5197 2EB5:2626B 2EB6:7F8A 2EB7:2634C 2EB8:2634B 2EB9:8002 "
+        "2EBA:8080 2EBB:807F 2EBC:8089 2EBD:26951 2EBE:8279 2EBF:8279 2EC0:8279 2EC1:864E "
+        "2EC2:8864 2EC3:8980 2EC4:897F 2EC5:89C1 2EC6:89D2 2EC7:278B2 2EC8:8BA0 2EC9:8D1D "
+        "2ECA:27FB7 2ECB:8F66 2ECC:8FB6 2ECD:8FB6 2ECE:8FB6 2ECF:9091 2ED0:9485 2ED1:9577 "
+        "2ED2:9578 2ED3:957F 2ED4:95E8 2ED5:28E0F 2ED6:961D 2ED7:96E8 2ED8:9752 2ED9:97E6 "
+        "2EDA:9875 2EDB:98CE 2EDC:98DE 2EDD:98DF 2EDE:2967F 2EDF:98E0 2EE0:9963 2EE1:29810 "
+        "2EE2:9A6C 2EE3:9AA8 2EE4:9B3C 2EE5:9C7C 2EE6:9E1F 2EE7:5364 2EE8:9EA6 2EE9:9EC4 "
+        "2EEA:9EFE 2EEB:6589 2EEC:9F50 2EED:6B6F 2EEE:9F7F 2EEF:7ADC 2EF0:9F99 2EF1:9F9C "
+        "2EF2:4E80 2EF3:9F9F "
+    ).split()
+    for radical, ideograph in [pair.split(":")]
+)
+KANGXI_RADICALS = range(0x2F00, 0x2FE0)
+COMPATIBILITY_IDEOGRAPHS = range(0xF900, 0xFB00)
+FULL_WIDTH_ALPHANUMERIC = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
+INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
+SPACES = re.compile(r"[ \t\u00a0\u3000]+")
+# Page furniture: "— 3 —", "- 3 -", "第 3 页", "第3页 共12页", "3 / 12", a bare page number.
+PAGE_FOOTER = re.compile(
+    r"^(?:[-—–－~～·]+\s*\d{1,4}\s*[-—–－~～·]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})$"
+)
+
+
+def _character(char: str) -> str:
+    code = ord(char)
+    if code in KANGXI_RADICALS or code in COMPATIBILITY_IDEOGRAPHS:
+        return unicodedata.normalize("NFKC", char)
+    return RADICALS_SUPPLEMENT.get(char, char)
+
+
+def normalize_characters(text: str) -> str:
+    """Radicals and compatibility ideographs to ideographs; full-width letters and digits to ASCII.
+
+    Chinese punctuation （），。：；！？ stays full-width: it is what the bulletin prints and what the
+    parser looks for. That is why this is not NFKC over the whole text.
+    """
+    text = INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text = "".join(
+        _character(c) if "\u2e80" <= c <= "\u2fdf" or "\uf900" <= c <= "\ufaff" else c for c in text
+    )
+    return FULL_WIDTH_ALPHANUMERIC.sub(lambda m: chr(ord(m.group(0)) - 0xFEE0), text)
+
+
+def tidy_line(line: str) -> str:
+    return SPACES.sub(" ", line).strip()
+
+
+def join_lines(left: str, right: str) -> str:
+    """Two pieces of one wrapped line: Chinese joins directly, Latin words and numbers keep a space."""
+    if (
+        left
+        and right
+        and left[-1].isascii()
+        and right[0].isascii()
+        and left[-1].isalnum()
+        and right[0].isalnum()
+    ):
+        return f"{left} {right}"
+    return left + right
+
+
+def normalize_text(text: str) -> str:
+    """Normalized characters, one paragraph per line separated by blank lines, pages by a form feed line.
+
+    Page numbers and the running header (a repeat of the first page's first line at the top of a later
+    page) are dropped. Lines are not joined here: the PDF extractor joins wrapped lines by their
+    geometry, and the parser rejoins paragraphs cut by a page break, because only it knows headings.
+    """
+    pages = normalize_characters(text).split(PAGE_BREAK)
+    masthead = None
+    kept_pages = []
+    for number, page in enumerate(pages):
+        lines = [tidy_line(line) for line in page.split("\n")]
+        lines = [line for line in lines if line and not PAGE_FOOTER.match(line)]
+        if number == 0 and lines:
+            masthead = lines[0]
+        elif lines and lines[0] == masthead:
+            lines = lines[1:]
+        kept_pages.append("\n\n".join(lines))
+    return f"\n\n{PAGE_BREAK}\n\n".join(kept_pages).strip(" \n") + "\n"
