@@ -342,7 +342,9 @@ def update_index(index, manifest: Manifest, settings: Settings, starting_over: b
             entry = parse_file(
                 settings.archive_dir / primary, primary, digest, settings.domain, settings.cache_dir
             )
-        issue_data = {**entry["issue"], "source": primary, "sources": sources}
+        # The file the articles were parsed from comes first: its page numbers are the ones stored.
+        ordered_sources = [primary, *(name for name in sources if name != primary)]
+        issue_data = {**entry["issue"], "source": primary, "sources": ordered_sources}
         to_write.append((issue_data, settings.domain))
         (report.updated if issue_id in known_before else report.added).append(issue_id)
 

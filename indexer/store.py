@@ -103,7 +103,9 @@ class NgramTokenizer(Tokenizer):
         **kwargs,
     ):
         tokens = value.tokens if isinstance(value, PreAnalyzed) else ngram_tokens(value)
-        return _whoosh_tokens(tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode)
+        return _whoosh_tokens(
+            tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode
+        )
 
 
 def _whoosh_tokens(

@@ -10,7 +10,7 @@ import pytest
 from indexer import store
 from indexer.build import MANIFEST_NAME, build_index
 from indexer.search import parse_request, search
-from tests.conftest import SEED
+from tests.conftest import ROOT, SEED
 
 
 def next_issue(seed_text: str) -> str:
@@ -84,6 +84,21 @@ def test_ids_are_stable_across_rebuild(archive):
     assert rebuilt.added == ["270"] and rebuilt.parsed_files == 1
     assert [hit.id for hit in find(archive, sort="oldest").hits] == before
     assert before[:3] == ["270-b01", "270-f04", "270-b02"]
+
+
+def test_the_parsed_copy_is_named_first(archive, tmp_path):
+    shutil.copy(
+        ROOT / "tests" / "data" / "issue270-chromium.pdf", archive.archive_dir / "a-first-by-name.pdf"
+    )
+    build_index(archive)
+    hit = find(archive, "魔方").hits[0]
+    # The text copy wins (same articles, less layout noise), so no PDF page is claimed for it.
+    assert hit.source == {"file": "issue-270.txt", "page": None}
+    issue = store.SearchEngine(archive.index_dir, ()).issues()[0]
+    assert issue["sources"] == ["issue-270.txt", "a-first-by-name.pdf"]
+    (archive.archive_dir / "issue-270.txt").unlink()
+    build_index(archive)
+    assert find(archive, "魔方").hits[0].source == {"file": "a-first-by-name.pdf", "page": 8}
 
 
 def test_same_issue_in_two_files_is_indexed_once(archive):
