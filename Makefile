@@ -26,8 +26,8 @@ serve: index
 	$(BIN)/bulletin --config $(CONFIG) serve
 
 lint: $(BIN)/.installed
-	$(BIN)/ruff check indexer webui tests bench
-	$(BIN)/ruff format --check indexer webui tests bench
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: $(BIN)/.installed system-deps
 	$(BIN)/python -m pytest -q
