@@ -12,6 +12,7 @@ from functools import lru_cache
 
 from indexer.errors import NotABulletin
 from indexer.models import PAGE_BREAK, Article, Issue
+from indexer.normalize import join_lines
 from indexer.segment import tokenizer_for
 from indexer.settings import Domain
 
@@ -76,23 +77,10 @@ def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
     joined: list[str] = []
     for paragraph in paragraphs:
         if joined and continues_below(joined[-1]):
-            joined[-1] = join_text(joined[-1], paragraph)
+            joined[-1] = join_lines(joined[-1], paragraph)
         else:
             joined.append(paragraph)
     return joined
-
-
-def join_text(left: str, right: str) -> str:
-    if (
-        left
-        and right
-        and left[-1].isascii()
-        and right[0].isascii()
-        and left[-1].isalnum()
-        and right[0].isalnum()
-    ):
-        return f"{left} {right}"
-    return left + right
 
 
 def parse_masthead(head: str, source: str, domain: Domain) -> tuple[int, int, dt.date]:
@@ -130,7 +118,7 @@ def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
         if bullet or not bulleted or not entries:
             entries.append(text[bullet.end() :] if bullet else text)
         else:
-            entries[-1] = join_text(entries[-1], text)
+            entries[-1] = join_lines(entries[-1], text)
     return entries, len(paragraphs)
 
 
@@ -239,7 +227,7 @@ def parse_briefs(paragraphs: list[Paragraph], issue_id: str, issue_date: dt.date
         if BRIEF_OPENING.match(paragraph.text):
             lines.append(Paragraph(paragraph.text, paragraph.page))
         elif lines and split_attribution(lines[-1].text, domain)[1] is None:
-            lines[-1].text = join_text(lines[-1].text, paragraph.text)
+            lines[-1].text = join_lines(lines[-1].text, paragraph.text)
         else:
             warnings.append(f"简讯: skipped an undated line: {paragraph.text[:30]}")
     briefs = [

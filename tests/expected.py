@@ -92,3 +92,13 @@ BRIEFS = [
     ("2022-05-30", "龙湾区开展“5.30全国科技工作者日”走访慰问活动", "龙湾区科协", ("龙湾区",)),
     ("2022-05-30", "苍南县委副书记周建强带队走访慰问科技工作者", "苍南县科协", ("苍南县",)),
 ]
+
+
+# (id, title, date, department, counties) of every article, in printed order.
+ARTICLES = [
+    (f"270-f{n:02d}", title, date, department, counties)
+    for n, (title, date, department, counties) in enumerate(FEATURES, start=1)
+] + [
+    (f"270-b{n:02d}", title, date, department, counties)
+    for n, (date, title, department, counties) in enumerate(BRIEFS, start=1)
+]

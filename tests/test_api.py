@@ -9,16 +9,9 @@ from urllib.parse import urlencode
 import pytest
 
 from indexer.search import SearchRequest, parse_request, search
-from tests.expected import BRIEFS, FEATURE_PARAGRAPHS, FEATURES
+from tests.expected import ARTICLES, BRIEFS, FEATURE_PARAGRAPHS, FEATURES
 from webui.app import create_app
 
-ARTICLES = [
-    (f"270-f{n:02d}", title, date, department, counties)
-    for n, (title, date, department, counties) in enumerate(FEATURES, start=1)
-] + [
-    (f"270-b{n:02d}", title, date, department, counties)
-    for n, (date, title, department, counties) in enumerate(BRIEFS, start=1)
-]
 COUNTIES = sorted({county for *_, counties in ARTICLES for county in counties})
 DEPARTMENTS = sorted({department for *_, department, _ in ARTICLES})
 

@@ -10,18 +10,10 @@ from bs4 import BeautifulSoup
 
 from indexer.search import parse_request, search
 from tests.conftest import ROOT, SEED
-from tests.expected import BRIEFS, FEATURE_PARAGRAPHS, FEATURES
+from tests.expected import ARTICLES, BRIEFS, FEATURE_PARAGRAPHS, FEATURES
 from webui import cli as web_cli
 from webui import export
 
-# (id, title, date, department, counties) of every article, in printed order.
-ARTICLES = [
-    (f"270-f{n:02d}", title, date, department, counties)
-    for n, (title, date, department, counties) in enumerate(FEATURES, start=1)
-] + [
-    (f"270-b{n:02d}", title, date, department, counties)
-    for n, (date, title, department, counties) in enumerate(BRIEFS, start=1)
-]
 BY_ID = {a[0]: a for a in ARTICLES}
 RUIAN_IDS = {a[0] for a in ARTICLES if "瑞安市" in a[4]}
 PAGES = ["/", "/search", "/search?q=科创中国&county=瑞安", "/articles/270-f01", "/issues", "/issues/270"]
