@@ -1,0 +1,397 @@
+"""The benchmark in one command: generate archives, then time jieba alone, each alternative and our engine.
+
+    python -m bench.run [--sizes 270,2700] [--engines whoosh,fts5,tantivy,ours] [--quick]
+
+For each size: generate the archive (bench/work/, git-ignored), parse it once (bench.corpus), then in
+separate child processes, so each peak is its own: segment all text with jieba once (the floor), and
+for each engine build an index and run the query mix against it. Prints markdown tables and writes
+bench/results/results-<size>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import pickle
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from importlib import metadata
+from pathlib import Path
+
+from bench import alternatives, corpus, generate
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "bench" / "work"
+RESULTS = ROOT / "bench" / "results"
+DEFAULT_SIZES = (270, 2700)
+QUICK_SIZE = 30
+DEFAULT_ENGINES = ("whoosh", "fts5", "tantivy", "ours")
+LABELS = {
+    "whoosh": alternatives.WhooshEngine.name,
+    "fts5": alternatives.Fts5Engine.name,
+    "tantivy": alternatives.TantivyEngine.name,
+    "ours": "ours (indexer.build + indexer.search)",
+}
+
+
+# ==== Hook points for our own engine ==========================================================
+# build_ours and query_ours call indexer.build.build_index and indexer.search.search. While those
+# modules cannot be imported they raise alternatives.Unavailable, and the row is skipped with a
+# "not available yet" note. Our engine reads and parses the archive itself, so its build time includes
+# extraction, parsing and keyword extraction, which the alternatives get for free (see README).
+#
+# Rows still to add here (the engine's owner wires them):
+#   - adding one new issue to the large index: bench.generate.generate(size + 1, seed, archive,
+#     first=size + 1) writes just the next issue; then build_index(settings) without rebuild;
+#   - HTTP throughput and p95 of /api/search under `bulletin serve --index DIR`, loaded from a second
+#     process with bench.load (127.0.0.1 only, fixed concurrency, bounded count and time);
+#   - the serving process's peak memory (os.wait4 on the server process, as run_child does).
+
+
+@functools.lru_cache(maxsize=4)
+def ours_settings(archive_dir: Path, index_dir: Path):
+    try:
+        from indexer.settings import load_settings
+    except ImportError as error:
+        raise alternatives.Unavailable(str(error)) from error
+    return load_settings().with_overrides(
+        archive_dir=Path(archive_dir), index_dir=Path(index_dir), cache_dir=ours_cache_dir(index_dir)
+    )
+
+
+def ours_cache_dir(index_dir: Path) -> Path:
+    return Path(index_dir).with_name(Path(index_dir).name + "-cache")
+
+
+def build_ours(archive_dir: Path, index_dir: Path) -> dict:
+    """A cold full build of our index from the archive folder; returns what build_index reported."""
+    try:
+        from indexer.build import build_index
+    except ImportError as error:
+        raise alternatives.Unavailable(str(error)) from error
+    shutil.rmtree(ours_cache_dir(index_dir), ignore_errors=True)
+    report = build_index(ours_settings(Path(archive_dir), Path(index_dir)), rebuild=True)
+    return {
+        "issues": len(report.added),
+        "failed_files": len(report.failed),
+        "first_failure": " ".join(report.failed[0]) if report.failed else None,
+    }
+
+
+def query_ours(
+    index_dir: Path, q: str, county=None, date_from=None, date_to=None, archive_dir: Path | None = None
+) -> alternatives.QueryResult:
+    """One search through the same function the CLI and the web app use, 10 hits, with facets."""
+    try:
+        from indexer.search import parse_request, search
+    except ImportError as error:
+        raise alternatives.Unavailable(str(error)) from error
+    settings = ours_settings(Path(archive_dir or index_dir), Path(index_dir))
+    params = {"q": [q], "per_page": [str(alternatives.TOP)]}
+    for name, value in (("county", county), ("date_from", date_from), ("date_to", date_to)):
+        if value:
+            params[name] = [value]
+    result = search(settings, parse_request(params, settings))
+    facets = {
+        name: {f.value: f.count for f in result.facets.get(name, ())} for name in ("county", "department")
+    }
+    return result.total, [hit.id for hit in result.hits], facets
+
+
+class OursEngine:
+    """Our engine behind the alternatives' interface; build() reads the archive, not the docs."""
+
+    def __init__(self, index_dir: Path, archive_dir: Path | None):
+        self.index_dir, self.archive_dir = Path(index_dir), archive_dir
+
+    def build(self, docs=None) -> dict:
+        return build_ours(self.archive_dir, self.index_dir)
+
+    def query(self, q, county=None, date_from=None, date_to=None) -> alternatives.QueryResult:
+        return query_ours(self.index_dir, q, county, date_from, date_to, self.archive_dir)
+
+
+# ==== The query mix ===========================================================================
+
+
+def query_mix(seed: int, seed_text: str) -> list[dict]:
+    """The same queries at every size: common and rare words, generated people at three ranks of the
+    name pool's skew, phrases, and filters by county and date; every one asks for facet counts."""
+    gen = generate.Generator(seed, seed_text)
+    names = gen.names
+    company = generate.company_short_name(gen.companies[40])
+    mix = [
+        ("common word", "科技", {}),
+        ("common word", "青科会", {}),
+        ("common word", "科创中国", {}),
+        ("common word", "孵化器", {}),
+        ("two words", "科普 乡村", {}),
+        ("rare: company", company, {}),
+        ("rare: seed word", "魔方", {}),
+        ("name, most common", names[0], {}),
+        ("name, rank 60", names[60], {}),
+        ("name, rank 1500", names[1500], {}),
+        ("phrase", '"试点城市建设"', {}),
+        ("phrase", '"科技教育活动乡村行"', {}),
+        ("word + county", "科技", {"county": "瑞安市"}),
+        ("word + rare county", "青科会", {"county": "洞头区"}),
+        # Date windows inside the first 30 issues (2005-01 to 2007-06), so --quick finds something too.
+        ("word + dates", "科技", {"date_from": "2006-01-01", "date_to": "2007-06-30"}),
+        ("name + dates", names[0], {"date_from": "2005-01-01", "date_to": "2005-12-31"}),
+        (
+            "word + county + dates",
+            "科创中国",
+            {"county": "乐清市", "date_from": "2005-06-01", "date_to": "2015-12-31"},
+        ),
+        ("phrase + county", '"试点城市建设"', {"county": "苍南县"}),
+    ]
+    return [{"label": label, "args": {"q": q, **filters}} for label, q, filters in mix]
+
+
+# ==== Child processes =========================================================================
+
+
+def run_child(args: list[str], log: Path) -> dict:
+    """`python -m bench.alternatives ARGS` in its own process: exit code, wall time, its peak RSS."""
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bench.alternatives", *args], cwd=ROOT, stderr=stderr
+        )
+        # wait4 gives this child's own rusage (itself and the children it reaped, e.g. a worker pool):
+        # ru_maxrss is the largest single process's peak, in KiB on Linux.
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+    return {
+        "exit": process.returncode,
+        "wall_seconds": time.perf_counter() - started,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "log": log.read_text(encoding="utf-8").strip(),
+    }
+
+
+def last_line(text: str) -> str:
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def bench_engine(engine: str, work: Path, archive: Path, docs_path: Path, queries: Path, repeat: int) -> dict:
+    index = work / f"index-{engine}"
+    build_out, query_out = work / f"build-{engine}.json", work / f"query-{engine}.json"
+    common = ["--index", str(index), "--archive", str(archive)]
+    build = run_child(
+        ["build", engine, *common, "--docs", str(docs_path), "--out", str(build_out)],
+        work / f"build-{engine}.log",
+    )
+    if build["exit"] == alternatives.UNAVAILABLE_EXIT:
+        print(f"  {engine}: not available yet — {last_line(build['log'])}", file=sys.stderr)
+        return {"available": False, "note": last_line(build["log"])}
+    if build["exit"] != 0:
+        print(f"  {engine}: build failed — {last_line(build['log'])}", file=sys.stderr)
+        return {"available": True, "error": f"build: {last_line(build['log'])}"}
+    built = json.loads(build_out.read_text(encoding="utf-8"))
+    print(f"  {engine}: built in {built['seconds']:.1f}s, peak {build['peak_mb']:.0f} MB", file=sys.stderr)
+    query = run_child(
+        [
+            "query",
+            engine,
+            *common,
+            "--queries",
+            str(queries),
+            "--repeat",
+            str(repeat),
+            "--out",
+            str(query_out),
+        ],
+        work / f"query-{engine}.log",
+    )
+    row = {
+        "available": True,
+        "build_seconds": built["seconds"],
+        "build_peak_mb": build["peak_mb"],
+        "index_mb": built["index_bytes"] / 1e6,
+        "build_info": {k: v for k, v in built.items() if k not in ("seconds", "index_bytes")},
+    }
+    if query["exit"] != 0:
+        print(f"  {engine}: queries failed — {last_line(query['log'])}", file=sys.stderr)
+        return row | {"error": f"query: {last_line(query['log'])}"}
+    answered = json.loads(query_out.read_text(encoding="utf-8"))
+    print(
+        f"  {engine}: queries p50 {answered['p50_ms']:.1f} ms, p95 {answered['p95_ms']:.1f} ms",
+        file=sys.stderr,
+    )
+    return row | {
+        "query_p50_ms": answered["p50_ms"],
+        "query_p95_ms": answered["p95_ms"],
+        "query_calls": answered["calls"],
+        "query_peak_mb": query["peak_mb"],
+        "queries": answered["queries"],
+    }
+
+
+def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat: int) -> dict:
+    work = WORK / f"size-{size}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    archive = work / "archive"
+    print(f"== {size} issues ({work})", file=sys.stderr)
+
+    started = time.perf_counter()
+    paths = generate.generate(size, seed, archive, seed_text)
+    generate_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    docs = corpus.load_archive(archive)
+    parse_seconds = time.perf_counter() - started
+    docs_path = work / "docs.pickle"
+    docs_path.write_bytes(pickle.dumps(docs, protocol=pickle.HIGHEST_PROTOCOL))
+    queries = work / "queries.json"
+    mix = query_mix(seed, seed_text)
+    queries.write_text(json.dumps(mix, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(
+        f"  generated in {generate_seconds:.1f}s, parsed {len(docs)} articles in {parse_seconds:.1f}s",
+        file=sys.stderr,
+    )
+
+    floor_out = work / "tokenize.json"
+    floor = run_child(["tokenize", "--docs", str(docs_path), "--out", str(floor_out)], work / "tokenize.log")
+    if floor["exit"] != 0:
+        raise SystemExit(f"jieba tokenizing failed: {last_line(floor['log'])}")
+    tokenized = json.loads(floor_out.read_text(encoding="utf-8"))
+    print(f"  jieba alone: {tokenized['seconds']:.1f}s, peak {floor['peak_mb']:.0f} MB", file=sys.stderr)
+
+    return {
+        "size": size,
+        "seed": seed,
+        "archive": {
+            "issues": len(paths),
+            "bytes": sum(p.stat().st_size for p in paths),
+            "articles": len(docs),
+            "features": sum(d["kind"] == "feature" for d in docs),
+            "briefs": sum(d["kind"] == "brief" for d in docs),
+            "chars": tokenized["chars"],
+        },
+        "generate_seconds": generate_seconds,
+        "parse_seconds": parse_seconds,
+        "jieba": {
+            "seconds": tokenized["seconds"],
+            "tokens": tokenized["tokens"],
+            "chars_per_second": tokenized["chars"] / tokenized["seconds"],
+            "peak_mb": floor["peak_mb"],
+        },
+        "query_repeat": repeat,
+        "engines": {
+            engine: bench_engine(engine, work, archive, docs_path, queries, repeat) for engine in engines
+        },
+    }
+
+
+# ==== Report ==================================================================================
+
+
+def fmt(value, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def markdown(result: dict) -> str:
+    archive, jieba_row = result["archive"], result["jieba"]
+    lines = [
+        f"### {result['size']} issues: {archive['articles']:,} articles "
+        f"({archive['features']:,} features, {archive['briefs']:,} briefs), "
+        f"{archive['chars'] / 1e6:.1f} M characters, {archive['bytes'] / 1e6:.1f} MB of text",
+        "",
+        f"Generated in {result['generate_seconds']:.1f} s; parsed (bench.corpus) in {result['parse_seconds']:.1f} s. "
+        f"Queries: {result['query_repeat']} timed passes over the mix after one warm-up.",
+        "",
+        "| engine | build s | build peak MB | index MB | query p50 ms | query p95 ms | query peak MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| jieba.cut over all text, once (floor) | {fmt(jieba_row['seconds'])} | "
+        f"{fmt(jieba_row['peak_mb'], 0)} | – | – | – | – |",
+    ]
+    for engine, row in result["engines"].items():
+        label = LABELS.get(engine, engine)
+        if not row.get("available"):
+            lines.append(f"| {label} | not available yet | | | | | |")
+            continue
+        note = f" ({row['error']})" if "error" in row else ""
+        failed = row.get("build_info", {}).get("failed_files")
+        if failed:
+            note += f" ({failed} files failed to index: {row['build_info']['first_failure']})"
+        lines.append(
+            f"| {label}{note} | {fmt(row.get('build_seconds'))} | {fmt(row.get('build_peak_mb'), 0)} | "
+            f"{fmt(row.get('index_mb'))} | {fmt(row.get('query_p50_ms'), 2)} | "
+            f"{fmt(row.get('query_p95_ms'), 2)} | {fmt(row.get('query_peak_mb'), 0)} |"
+        )
+    answered = [e for e, row in result["engines"].items() if row.get("queries")]
+    if answered:
+        lines += [
+            "",
+            "Matches per query (total hits; the engines segment and match differently):",
+            "",
+            "| query | " + " | ".join(answered) + " |",
+            "| --- | " + " | ".join("---:" for _ in answered) + " |",
+        ]
+        first = result["engines"][answered[0]]["queries"]
+        for index, query in enumerate(first):
+            filters = ", ".join(f"{k}={query[k]}" for k in ("county", "date_from", "date_to") if query.get(k))
+            label = f"{query['label']}: {query['q']}" + (f" [{filters}]" if filters else "")
+            totals = [str(result["engines"][e]["queries"][index]["total"]) for e in answered]
+            lines.append(f"| {label} | " + " | ".join(totals) + " |")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    versions = {}
+    for package in ("jieba", "whoosh-reloaded", "tantivy"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = "not installed"
+    versions["sqlite"] = sqlite3.sqlite_version
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "versions": versions,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes", default=",".join(map(str, DEFAULT_SIZES)), help="issue counts, comma-separated"
+    )
+    parser.add_argument("--engines", default=",".join(DEFAULT_ENGINES), help="comma-separated")
+    parser.add_argument(
+        "--quick", action="store_true", help=f"one small archive ({QUICK_SIZE} issues), 3 passes"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=5, help="timed passes over the query mix")
+    parser.add_argument("--seed-text", help="the real issue the generator mines")
+    args = parser.parse_args(argv)
+
+    sizes = [QUICK_SIZE] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
+    repeat = 3 if args.quick else args.repeat
+    engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+    unknown = set(engines) - set(DEFAULT_ENGINES)
+    if unknown:
+        parser.error(f"unknown engines: {', '.join(sorted(unknown))}")
+    seed_text = generate.read_seed_text(args.seed_text)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    for size in sizes:
+        result = bench_size(size, engines, args.seed, seed_text, repeat)
+        result["machine"] = machine()
+        path = RESULTS / f"results-{size}.json"
+        path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        print(markdown(result))
+        print(f"\n(wrote {path.relative_to(ROOT)})\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
