@@ -1,6 +1,8 @@
 """Text as printed, whatever produced it: radicals as ideographs, full-width ASCII as ASCII, no page furniture.
 
-Pure string functions; the extractors call normalize_text on every text they return.
+Pure string functions; the extractors call normalize_text on every text they return, and the parser
+relies on its shape: one paragraph per line, a blank line between paragraphs, a line holding only a
+form feed between pages.
 """
 
 from __future__ import annotations
@@ -39,11 +41,30 @@ COMPATIBILITY_IDEOGRAPHS = range(0xF900, 0xFB00)
 FULL_WIDTH_ALPHANUMERIC = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
 INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 SPACES = re.compile(r"[ \t\u00a0\u3000]+")
-# Page furniture: "— 3 —", "- 3 -", "第 3 页", "第3页 共12页", "3 / 12", a bare page number.
+BLANK_LINE = re.compile(r"\n[ \t\u00a0\u3000]*\n")
+# Page furniture that cannot be mistaken for text: "— 3 —", "- 3 -", "第 3 页", "第3页 共12页", "Page 3 of 12".
 PAGE_FOOTER = re.compile(
-    r"^(?:[-—–－~～·]+\s*\d{1,4}\s*[-—–－~～·]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
-    r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,4})$"
+    r"^(?:[-—–－~～·]+\s*\d{1,4}\s*[-—–－~～·]+"
+    r"|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
+    r"|(?i:page)\s*\d{1,4}(?:\s*(?i:of)\s*\d{1,4})?)$"
 )
+# "3 / 12" and a bare page number are furniture only at the top or bottom of a page: a lone "2022"
+# or "3" inside the text is something else.
+PAGE_NUMBER = re.compile(r"^(?:\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$")
+# A line opening a list item or indented as a paragraph start is never the tail of a wrapped line.
+LIST_ITEM = re.compile(
+    r"^(?:[-–—·•●○◆◇■□▪*]\s|\d{1,2}(?:[、)）]|\.(?!\d))|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)"
+)
+INDENTED = re.compile(r"^(?:\u3000|[ \t\u00a0]{2,}|\t)")
+INDENTED_LINE = re.compile(r"^(?:\u3000|[ \t\u00a0]{2,}|\t)[ \t\u00a0\u3000]*\S", re.M)
+# What may follow the publication name in a running header (or the masthead): issue number, date.
+ISSUE_DETAILS = re.compile(r"[\s\d年月日期第总号()（）·•|/—–-]*")
+ISSUE_DETAILS_TAIL = re.compile(ISSUE_DETAILS.pattern + "$")
+# A line broken by layout fills its line: within this share of the page's widest line. Pages whose
+# widest line is longer than any printed line (display columns, a CJK character counts two) hold one
+# paragraph per line, and nothing on them is joined.
+FULL_LINE_SHARE = 0.8
+MAX_PRINTED_LINE = 120
 
 
 def _character(char: str) -> str:
@@ -84,22 +105,88 @@ def join_lines(left: str, right: str) -> str:
     return left + right
 
 
+def display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _squeezed(text: str) -> str:
+    return SPACES.sub("", text)
+
+
+def _is_running_header(line: str, masthead: str | None) -> bool:
+    if not masthead:
+        return False
+    squeezed = _squeezed(line)
+    return squeezed.startswith(masthead) and ISSUE_DETAILS.fullmatch(squeezed[len(masthead) :]) is not None
+
+
+def _page_lines(page: str, masthead: str | None) -> list[tuple[str, str]]:
+    """(raw, tidy) per line, page furniture turned into blank lines so that it also ends a paragraph."""
+    lines = [(raw, tidy_line(raw)) for raw in page.split("\n")]
+
+    def furniture(line: str, at_edge: bool) -> bool:
+        return bool(PAGE_FOOTER.match(line) or (at_edge and PAGE_NUMBER.match(line)))
+
+    def peel() -> int | None:
+        """Blank the furniture off the top and bottom of the page; the first line left, if any."""
+        first = None
+        for order in (range(len(lines)), range(len(lines) - 1, -1, -1)):
+            for i in order:
+                if lines[i][1] and not furniture(lines[i][1], at_edge=True):
+                    first = i if first is None else first
+                    break
+                lines[i] = (lines[i][0], "")
+        return first
+
+    first = peel()
+    if first is not None and _is_running_header(lines[first][1], masthead):
+        lines[first] = (lines[first][0], "")
+        peel()
+    return [(raw, "" if furniture(line, at_edge=False) else line) for raw, line in lines]
+
+
+def _paragraphs(lines: list[tuple[str, str]], joins: bool) -> list[str]:
+    """Blank lines end paragraphs; a line that fills the page's width continues on the next line."""
+    widest = max((display_width(line) for _, line in lines), default=0)
+    wrapping = joins and widest <= MAX_PRINTED_LINE
+    paragraphs: list[str] = []
+    previous = ""
+    for raw, line in lines:
+        continues = (
+            wrapping
+            and previous
+            and line
+            and display_width(previous) >= FULL_LINE_SHARE * widest
+            and not LIST_ITEM.match(line)
+            and not INDENTED.match(raw)
+        )
+        if continues:
+            paragraphs[-1] = join_lines(paragraphs[-1], line)
+        elif line:
+            paragraphs.append(line)
+        previous = line
+    return paragraphs
+
+
 def normalize_text(text: str) -> str:
     """Normalized characters, one paragraph per line separated by blank lines, pages by a form feed line.
 
-    Page numbers and the running header (a repeat of the first page's first line at the top of a later
-    page) are dropped. Lines are not joined here: the PDF extractor joins wrapped lines by their
-    geometry, and the parser rejoins paragraphs cut by a page break, because only it knows headings.
+    Page numbers and the running header (the publication's name from the first page's first line,
+    perhaps with the issue or date, at the top of a later page) are dropped. Lines that a layout broke
+    inside a paragraph are joined, if the text marks its paragraphs at all (blank lines or indents);
+    otherwise every line is a paragraph. Paragraphs are never joined across a page break: the parser
+    does that, because only it knows which paragraph is a heading.
     """
-    pages = normalize_characters(text).split(PAGE_BREAK)
+    text = normalize_characters(text)
+    joins = bool(BLANK_LINE.search(text) or INDENTED_LINE.search(text))
     masthead = None
-    kept_pages = []
-    for number, page in enumerate(pages):
-        lines = [tidy_line(line) for line in page.split("\n")]
-        lines = [line for line in lines if line and not PAGE_FOOTER.match(line)]
-        if number == 0 and lines:
-            masthead = lines[0]
-        elif lines and lines[0] == masthead:
-            lines = lines[1:]
-        kept_pages.append("\n\n".join(lines))
-    return f"\n\n{PAGE_BREAK}\n\n".join(kept_pages).strip(" \n") + "\n"
+    parts: list[str] = []
+    for number, page in enumerate(text.split(PAGE_BREAK)):
+        lines = _page_lines(page, masthead if number else None)
+        if number == 0:
+            first = next((line for _, line in lines if line), "")
+            masthead = ISSUE_DETAILS_TAIL.sub("", _squeezed(first)) or None
+        else:
+            parts.append(PAGE_BREAK)
+        parts += _paragraphs(lines, joins)
+    return "\n\n".join(parts) + "\n"
