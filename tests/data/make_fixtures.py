@@ -68,7 +68,7 @@ body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; margin: 0 au
 h2 { font-size: 1.25em; text-align: center; margin: 1.6em 0 .8em; }
 article p { text-indent: 2em; margin: .4em 0; text-align: justify; }
 .briefs li { list-style: none; margin: .3em 0; }
-@media print { .site-header, .site-nav, .breadcrumbs, .site-footer, .share { display: none; } }
+@media print { .site-header, .site-nav, .breadcrumbs, .related, .site-footer, .share { display: none; } }
 """
 
 
@@ -81,11 +81,16 @@ def issue_html(lines: list[str]) -> str:
         f"<style>{PRINT_CSS}</style>",
         "<script>window.dataLayer = window.dataLayer || []; function track(){ /* 统计代码 */ }</script>",
         "</head><body>",
-        '<header class="site-header"><a href="/">温州市科学技术协会</a> <span>温州科协官方网站</span></header>',
+        "<!-- 站点统计：请勿删除 -->",
+        "<noscript>请启用浏览器的 JavaScript 功能</noscript>",
+        '<header class="site-header"><a href="/">温州市科学技术协会</a> <span>温州科协官方网站</span>'
+        '<form class="search" action="/search"><input name="q" placeholder="站内搜索"><button>搜索</button></form>'
+        "</header>",
         '<nav class="site-nav"><a href="/">首页</a> <a href="/news">科协要闻</a> <a href="/xinxi">温州科协信息</a>'
         ' <a href="/kepu">科普工作</a> <a href="/xuehui">学会工作</a></nav>',
         '<div class="breadcrumbs">当前位置：首页 &gt; 温州科协信息 &gt; 2022年</div>',
         "<main><article>",
+        "<!-- 正文开始 -->",
     ]
     roles = classify(lines)
     masthead = [text for role, text in roles if role == "masthead"]
@@ -111,6 +116,8 @@ def issue_html(lines: list[str]) -> str:
         parts.append("</ul>")
     parts += [
         "</article></main>",
+        '<aside class="related"><h3>相关链接</h3><ul><li><a href="/xinxi/269">温州科协信息 2022年第4期</a></li>'
+        "</ul></aside>",
         '<div class="share">分享到：微信 微博</div>',
         '<footer class="site-footer"><p>版权所有 © 温州市科学技术协会 浙ICP备00000000号</p>'
         '<p><a href="/">首页</a> | <a href="/about">关于我们</a> | <a href="/contact">联系我们</a></p></footer>',
@@ -209,6 +216,10 @@ def chromium_pdf(page_html: Path, path: Path) -> None:
             "</span> —</div>",
         )
         browser.close()
+    # Skia stamps the time of printing; a fixed date keeps the file the same from run to run. Same
+    # length, so the cross-reference offsets stay right.
+    data = re.sub(rb"(/(?:Creation|Mod)Date \(D:)\d{14}", rb"\g<1>20220531000000", path.read_bytes())
+    path.write_bytes(data)
 
 
 def scanned_pdf(path: Path) -> None:
