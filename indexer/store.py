@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +42,7 @@ WHOLE_RUN_BOOST = 20.0
 # frequent values of the whole archive are counted, by set intersection.
 KEYWORD_SCAN_LIMIT = 3000
 KEYWORD_CANDIDATES = 300
+RESULT_CACHE_SIZE = 512
 
 
 class IndexMissing(BulletinError):
@@ -471,6 +472,10 @@ class EngineRequest:
     offset: int = 0
     limit: int = 20
 
+    def cache_key(self) -> tuple:
+        filters = tuple(sorted((name, tuple(values)) for name, values in self.filters.items() if values))
+        return (self.text, filters, self.date_from, self.date_to, self.sort, self.offset, self.limit)
+
 
 @dataclass
 class EngineResult:
@@ -490,6 +495,8 @@ class SearchEngine:
         self._index = None
         self._searcher = None
         self._table: FacetTable | None = None
+        # Recent results by request; a new index generation empties it.
+        self._results: OrderedDict[tuple, EngineResult] = OrderedDict()
 
     def _current(self):
         with self._lock:
@@ -501,6 +508,7 @@ class SearchEngine:
             elif not self._searcher.up_to_date():
                 self._searcher = self._searcher.refresh()
                 self._table = FacetTable.build(self._searcher.reader())
+                self._results.clear()
             return self._searcher, self._table
 
     def close(self) -> None:
@@ -511,6 +519,19 @@ class SearchEngine:
 
     def search(self, request: EngineRequest) -> EngineResult:
         searcher, table = self._current()
+        key = request.cache_key()
+        with self._lock:
+            if key in self._results:
+                self._results.move_to_end(key)
+                return self._results[key]
+        result = self._search(searcher, table, request)
+        with self._lock:
+            self._results[key] = result
+            if len(self._results) > RESULT_CACHE_SIZE:
+                self._results.popitem(last=False)
+        return result
+
+    def _search(self, searcher, table: FacetTable, request: EngineRequest) -> EngineResult:
         query, highlights = self.queries.parse(request.text)
         if isinstance(query, wq.Every):
             matched = table.live

@@ -180,3 +180,14 @@ def test_manifest_records_each_file(archive):
         37,
         None,
     )
+
+
+def test_a_running_engine_sees_the_next_index_generation(archive, seed_text):
+    build_index(archive)
+    engine = store.SearchEngine(archive.index_dir, ())
+    request = store.EngineRequest(text="魔方")
+    assert engine.search(request).total == 1
+    assert engine.search(request) is engine.search(request)  # repeated requests come from the cache
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive)
+    assert engine.search(request).total == 2
