@@ -43,6 +43,11 @@ WHOLE_RUN_BOOST = 20.0
 KEYWORD_SCAN_LIMIT = 3000
 KEYWORD_CANDIDATES = 300
 RESULT_CACHE_SIZE = 512
+SUBSTRING_CACHE_SIZE = 2048
+# Past this many candidates, ordering by BM25 in Python costs more than a search should: title
+# matches are scored, and the rest come newest first.
+SCORE_LIMIT = 3000
+DATE_SCAN_FACTOR = 20
 
 
 class IndexMissing(BulletinError):
@@ -269,15 +274,48 @@ def _substring_query(field_name: str, text: str) -> wq.Query:
     return wq.Term(field_name, gram)
 
 
-def _word_bonus(word_fields: list[str], words: list[str]) -> wq.Query:
-    """Whole-word matches score on top of the substring match, so they rank first."""
-    queries = []
-    for name in word_fields:
-        if len(words) == 1:
-            queries.append(wq.Term(name, words[0]))
-        elif words:
-            queries.append(wq.Phrase(name, words))
-    return wq.Or(queries) if queries else wq.NullQuery
+class SubstringLeaf(wq.Query):
+    """One unit of the user's query: articles whose text contains `text`, in `field`'s bigrams.
+
+    Matching is exact substring matching (see SearchEngine.substring_docs). `words` are the same text
+    as the word analyzer sees it: articles holding them as whole words in `word_fields` rank first.
+    A `preferred` leaf does not restrict the result; its articles rank above the others.
+    """
+
+    def __init__(
+        self, field: str, text: str, words: tuple[str, ...], word_fields: tuple[str, ...], preferred=False
+    ):
+        self.ngram_field, self.text, self.words = field, text, tuple(words)
+        self.word_fields = tuple(word_fields)
+        self.preferred = preferred
+        self.boost = 1.0
+
+    def _key(self):
+        return (self.ngram_field, self.text, self.words, self.word_fields, self.preferred)
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"SubstringLeaf({self.ngram_field!r}, {self.text!r}, words={self.words!r})"
+
+    def field(self):
+        return self.ngram_field
+
+    def is_leaf(self):
+        return True
+
+    def normalize(self):
+        return self
+
+    def grams(self) -> list[str]:
+        return [gram for gram, *_ in ngram_tokens(self.text)]
+
+    def word_terms(self) -> list[wq.Term]:
+        return [wq.Term(name, word) for name in self.word_fields for word in self.words]
 
 
 QUOTE = re.compile(r'(:?)"([^"]*)"')
@@ -363,22 +401,20 @@ class QueryBuilder:
             units = [(word, [word]) for word in query_words(text, tokenizer)]
         parts = []
         for unit, words in units:
-            substring = _substring_query(substring_field, unit)
-            if substring is wq.NullQuery:
+            if not any(True for _ in ngram_tokens(unit)):
                 continue
             if not negated:
                 highlights.append(unit)
                 if not quoted and len(units) > 1:
                     highlights.append(text)
-            parts.append(wq.AndMaybe(substring, _word_bonus(word_fields, words)))
+            parts.append(SubstringLeaf(substring_field, unit, tuple(words), tuple(word_fields)))
         if not parts:
             return wq.NullQuery
         if len(parts) == 1:
             return parts[0]
         # An unquoted run such as 林建波瑞安 matches when all its words occur anywhere, but the
         # articles holding the run itself, as typed, rank above the rest.
-        whole = _substring_query(substring_field, text)
-        whole.boost = WHOLE_RUN_BOOST
+        whole = SubstringLeaf(substring_field, text, (), tuple(word_fields), preferred=True)
         return wq.AndMaybe(wq.And(parts), whole)
 
 
@@ -456,8 +492,20 @@ class FacetTable:
                 counts[value] = shared
         return counts
 
-    def newest_first(self, docs: frozenset[int] | set[int]) -> list[int]:
-        return sorted(docs, key=lambda d: (self.dates[d], -d), reverse=True)
+    def newest(self, docs: frozenset[int] | set[int], count: int, oldest: bool = False) -> list[int]:
+        """The first `count` of docs by date (newest first, or oldest first), ties by docnum."""
+        if len(docs) <= count * DATE_SCAN_FACTOR:
+            ordered = sorted(docs, key=lambda d: (self.dates[d], -d), reverse=True)
+            return ordered[::-1][:count] if oldest else ordered[:count]
+        # A large set: walk the archive in date order and stop once enough are found.
+        walk = self.date_order if oldest else reversed(self.date_order)
+        found = []
+        for _, docnum in walk:
+            if docnum in docs:
+                found.append(docnum)
+                if len(found) == count:
+                    break
+        return found
 
 
 @dataclass
@@ -485,6 +533,148 @@ class EngineResult:
     highlights: list[str]
 
 
+class QueryPlan:
+    """Evaluates a parsed query to a set of documents, then orders them; one per search.
+
+    Boolean structure is set algebra here rather than whoosh matchers, so a substring leaf can take
+    its shortcut: an article holding the leaf as an indexed word contains it for sure, and only the
+    remaining candidates (all bigrams present) need whoosh's slow positional phrase check.
+    """
+
+    def __init__(self, searcher, table: FacetTable, cache: OrderedDict):
+        self.searcher, self.table, self.cache = searcher, table, cache
+        self.leaves: list[SubstringLeaf] = []
+        self.preferred: list[SubstringLeaf] = []
+
+    def term_docs(self, query: wq.Query) -> frozenset[int]:
+        return frozenset(self.searcher.docs_for_query(query)) & self.table.live
+
+    def docs(self, node: wq.Query, negated: bool = False) -> frozenset[int]:
+        live = self.table.live
+        if isinstance(node, wq.Every):
+            return live
+        if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
+            return frozenset()
+        if isinstance(node, SubstringLeaf):
+            if not negated:
+                self.leaves.append(node)
+            return self.substring_docs(node)
+        if isinstance(node, wq.Not):
+            return live - self.docs(node.query, not negated)
+        if isinstance(node, wq.AndNot):
+            return self.docs(node.a, negated) - self.docs(node.b, not negated)
+        if isinstance(node, wq.AndMaybe):
+            if isinstance(node.b, SubstringLeaf) and node.b.preferred and not negated:
+                self.preferred.append(node.b)
+            return self.docs(node.a, negated)
+        if isinstance(node, wq.And):
+            result = live
+            for child in node.subqueries:
+                result = result & self.docs(child, negated)
+            return result
+        if isinstance(node, wq.Or):
+            result = frozenset()
+            for child in node.subqueries:
+                result = result | self.docs(child, negated)
+            return result
+        return self.term_docs(node)
+
+    def substring_docs(self, leaf: SubstringLeaf) -> frozenset[int]:
+        key = (leaf.ngram_field, leaf.text, leaf.words, leaf.word_fields)
+        if key in self.cache:
+            self.cache.move_to_end(key)
+            return self.cache[key]
+        docs = self._substring_docs(leaf)
+        self.cache[key] = docs
+        if len(self.cache) > SUBSTRING_CACHE_SIZE:
+            self.cache.popitem(last=False)
+        return docs
+
+    def _substring_docs(self, leaf: SubstringLeaf) -> frozenset[int]:
+        grams = leaf.grams()
+        if not grams:
+            return frozenset()
+        if len(grams) == 1:
+            gram = grams[0]
+            if len(gram) == 1 and not gram.isascii():
+                # A lone character is indexed inside bigrams, as their first or second character.
+                return self.term_docs(
+                    wq.Or(
+                        [
+                            wq.Term(leaf.ngram_field, gram),
+                            wq.Prefix(leaf.ngram_field, gram),
+                            wq.Wildcard(leaf.ngram_field, "?" + gram),
+                        ]
+                    )
+                )
+            return self.term_docs(wq.Term(leaf.ngram_field, gram))
+        reader = self.searcher.reader()
+        rarest_first = sorted(set(grams), key=lambda g: reader.doc_frequency(leaf.ngram_field, g))
+        candidates = self.term_docs(wq.Term(leaf.ngram_field, rarest_first[0]))
+        for gram in rarest_first[1:]:
+            if not candidates:
+                return frozenset()
+            candidates = candidates & self.term_docs(wq.Term(leaf.ngram_field, gram))
+        certain = frozenset()
+        if len(leaf.words) == 1 and leaf.words[0] == "".join(leaf.text.split()).lower():
+            certain = candidates & self.term_docs(wq.Or(leaf.word_terms()))
+        return certain | self.phrase_check(leaf.ngram_field, grams, candidates - certain)
+
+    def phrase_check(self, field: str, grams: list[str], docs: frozenset[int]) -> frozenset[int]:
+        """The docs in which the grams stand at consecutive positions, read straight off the postings
+        (whoosh's span machinery does the same generically, several times slower)."""
+        if not docs:
+            return frozenset()
+        postings = {gram: self.searcher.postings(field, gram) for gram in set(grams)}
+        found = set()
+        for docnum in sorted(docs):
+            positions = {}
+            for gram, matcher in postings.items():
+                if matcher.is_active() and matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                if not matcher.is_active() or matcher.id() != docnum:
+                    break
+                positions[gram] = matcher.value_as("positions")
+            else:
+                starts = set(positions[grams[0]])
+                for offset, gram in enumerate(grams[1:], start=1):
+                    starts &= {p - offset for p in positions[gram]}
+                    if not starts:
+                        break
+                if starts:
+                    found.add(docnum)
+        return frozenset(found)
+
+    def ranked(self, final: frozenset[int], count: int) -> list[tuple[int, float | None]]:
+        """The first `count` of final: articles holding a typed run as a whole first, then those with
+        whole-word matches by BM25 (title words weigh more), then the rest newest first."""
+        tiers = [final]
+        if self.preferred:
+            preferred = frozenset().union(*(self.substring_docs(leaf) for leaf in self.preferred)) & final
+            tiers = [preferred, final - preferred]
+        terms = [term for leaf in self.leaves for term in leaf.word_terms()]
+        word_docs = self.term_docs(wq.Or(terms)) if terms else frozenset()
+        title_terms = [t for t in terms if t.fieldname == "title"]
+        title_docs = self.term_docs(wq.Or(title_terms)) if title_terms else frozenset()
+        order: list[tuple[int, float | None]] = []
+        for tier in tiers:
+            scorable = tier & word_docs
+            if len(scorable) > SCORE_LIMIT:
+                groups = [tier & title_docs, scorable - title_docs, tier - scorable]
+            else:
+                groups = [scorable, tier - scorable]
+            for group in groups:
+                if len(order) >= count or not group:
+                    continue
+                needed = count - len(order)
+                if group is not groups[-1] and len(group) <= SCORE_LIMIT:
+                    results = self.searcher.search(wq.Or(terms), filter=set(group), limit=needed)
+                    order.extend((hit.docnum, hit.score) for hit in results)
+                else:
+                    order.extend((docnum, None) for docnum in self.table.newest(group, needed))
+        return order[:count]
+
+
 class SearchEngine:
     """Keeps one searcher and one facet table per index generation, shared by the threads of a server."""
 
@@ -497,6 +687,7 @@ class SearchEngine:
         self._table: FacetTable | None = None
         # Recent results by request; a new index generation empties it.
         self._results: OrderedDict[tuple, EngineResult] = OrderedDict()
+        self._substrings: OrderedDict[tuple, frozenset[int]] = OrderedDict()
 
     def _current(self):
         with self._lock:
@@ -509,6 +700,7 @@ class SearchEngine:
                 self._searcher = self._searcher.refresh()
                 self._table = FacetTable.build(self._searcher.reader())
                 self._results.clear()
+                self._substrings.clear()
             return self._searcher, self._table
 
     def close(self) -> None:
@@ -533,10 +725,8 @@ class SearchEngine:
 
     def _search(self, searcher, table: FacetTable, request: EngineRequest) -> EngineResult:
         query, highlights = self.queries.parse(request.text)
-        if isinstance(query, wq.Every):
-            matched = table.live
-        else:
-            matched = frozenset(searcher.docs_for_query(query)) & table.live
+        plan = QueryPlan(searcher, table, self._substrings)
+        matched = plan.docs(query)
 
         restrictions: dict[str, frozenset[int]] = {}
         for facet, values in request.filters.items():
@@ -553,30 +743,19 @@ class SearchEngine:
 
         final = restricted(matched)
         facets = {facet: table.count(facet, restricted(matched, skip=facet)) for facet in FACETS}
-        hits = self._page(searcher, table, query, final, request)
-        return EngineResult(total=len(final), hits=hits, facets=facets, highlights=highlights)
-
-    def _page(
-        self, searcher, table: FacetTable, query, final: frozenset[int], request: EngineRequest
-    ) -> list[dict]:
         end = request.offset + request.limit
         if request.offset >= len(final):
-            return []
-        ranked = request.sort == "relevance" and not isinstance(query, wq.Every)
-        if ranked:
-            results = searcher.search(query, filter=set(final), limit=end)
-            scored = [(hit.docnum, hit.score) for hit in results[request.offset : end]]
+            order: list[tuple[int, float | None]] = []
+        elif request.sort == "relevance" and plan.leaves:
+            order = plan.ranked(final, end)
         else:
-            ordered = table.newest_first(final)
-            if request.sort == "oldest":
-                ordered.reverse()
-            scored = [(docnum, None) for docnum in ordered[request.offset : end]]
+            order = [(d, None) for d in table.newest(final, end, oldest=request.sort == "oldest")]
         hits = []
-        for docnum, score in scored:
+        for docnum, score in order[request.offset : end]:
             stored = dict(searcher.stored_fields(docnum))
             stored["score"] = score
             hits.append(stored)
-        return hits
+        return EngineResult(total=len(final), hits=hits, facets=facets, highlights=highlights)
 
     def article(self, article_id: str) -> dict | None:
         searcher, _ = self._current()
