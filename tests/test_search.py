@@ -308,3 +308,19 @@ def test_invalid_requests(settings, params, param):
     with pytest.raises(InvalidRequest) as caught:
         parse_request(params, settings)
     assert caught.value.param == param
+
+
+def test_huge_results_rank_title_matches_then_newest(indexed_settings, issue, monkeypatch):
+    from indexer import store
+
+    monkeypatch.setattr(store, "SCORE_LIMIT", 2)
+    engine = store.SearchEngine(indexed_settings.index_dir, ())
+    result = search(
+        indexed_settings, parse_request({"q": ["青科会"], "per_page": ["100"]}, indexed_settings), engine
+    )
+    found = [hit.id for hit in result.hits]
+    in_title = {a.id for a in issue.articles if "青科会" in a.title}
+    assert in_title == {"270-f02", "270-f03", "270-f08", "270-b03"}
+    assert set(found[:4]) == in_title
+    dates = [hit.date for hit in result.hits[4:]]
+    assert dates == sorted(dates, reverse=True) and len(found) == len(substring_matches(issue, "青科会"))
