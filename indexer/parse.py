@@ -18,12 +18,12 @@ from indexer.settings import Domain
 
 ISSUE_NUMBER = re.compile(r"(?<!总)(?<!总\s)第\s*(\d{1,4})\s*期")
 TOTAL_NUMBER = re.compile(r"总\s*第\s*(\d{1,5})\s*期")
-FULL_DATE = re.compile(r"((?:19|20)\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # An event date: an optional year, then month and day ("2022 年 5 月 10 日", "5月10日").
-EVENT_DATE = re.compile(r"(?:((?:19|20)\d\d)\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+EVENT_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 # A brief opens with its date, possibly a range ("5月11日-12日", "5 月 10 日至 13 日"), then a comma.
 BRIEF_OPENING = re.compile(
-    r"^(?:(?:19|20)\d\d\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日"
+    r"^(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日"
     r"(?:\s*[-—–~～至到]\s*(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日)?\s*[，,、：:]?\s*"
 )
 CLOSING_ATTRIBUTION = re.compile(r"[（(]\s*([^（）()]{2,20}?)\s*[）)]\s*$")
