@@ -703,6 +703,12 @@ class SearchEngine:
                 self._substrings.clear()
             return self._searcher, self._table
 
+    def clear_caches(self) -> None:
+        """Forget recent results and substring matches (benchmarks measure searches from cold)."""
+        with self._lock:
+            self._results.clear()
+            self._substrings.clear()
+
     def close(self) -> None:
         with self._lock:
             if self._searcher is not None:
