@@ -139,7 +139,8 @@ class WhooshEngine:
             parsed, limit=TOP, filter=wq.And(filters) if filters else None, groupedby=facets
         )
         counts = {name: {k: v for k, v in results.groups(name).items() if k} for name in facets}
-        return len(results), [hit["id"] for hit in results], counts
+        # With groupedby, whoosh keeps every match in the ranked list; the page is its first ten.
+        return len(results), [hit["id"] for hit in results[:TOP]], counts
 
 
 class Fts5Engine:
