@@ -42,6 +42,8 @@ KEYWORD_COUNT = 5
 # the format that carries the least layout noise.
 FORMAT_PREFERENCE = {"text": 0, "html": 1, "pdf": 2}
 PARALLEL_THRESHOLD = 4
+# whoosh's writer processes pay off only on a large batch of issues (a rebuild, a first index).
+PARALLEL_WRITE_THRESHOLD = 20
 
 
 @dataclass
@@ -350,7 +352,8 @@ def update_index(index, manifest: Manifest, settings: Settings, starting_over: b
 
     if not (affected or starting_over):
         return report
-    with store.IssueWriter(index) as writer:
+    processes = workers if len(to_write) >= PARALLEL_WRITE_THRESHOLD else 1
+    with store.IssueWriter(index, processes=processes) as writer:
         if not starting_over:
             for issue_id in sorted(affected):
                 writer.delete_issue(issue_id)

@@ -225,9 +225,12 @@ class IssueWriter:
     previous index readable; the with-block cancels the writer on any exception.
     """
 
-    def __init__(self, index, memory_mb: int = 256):
+    def __init__(self, index, memory_mb: int = 256, processes: int = 1):
+        # With several processes whoosh writes a segment in each and keeps them apart (multisegment)
+        # rather than spend the time saved on merging them.
+        options = {"procs": processes, "multisegment": True, "batchsize": 200} if processes > 1 else {}
         try:
-            self._writer = index.writer(timeout=2.0, limitmb=memory_mb)
+            self._writer = index.writer(timeout=2.0, limitmb=memory_mb, **options)
         except LockError as error:
             raise IndexBusy(f"{index.storage.folder}: another indexer is writing to this index") from error
 

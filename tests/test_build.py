@@ -191,3 +191,19 @@ def test_a_running_engine_sees_the_next_index_generation(archive, seed_text):
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
     build_index(archive)
     assert engine.search(request).total == 2
+
+
+def test_parallel_writers_build_the_same_index(archive, seed_text, monkeypatch):
+    from indexer import build
+
+    for number in range(271, 275):
+        text = next_issue(seed_text).replace("总第 271 期", f"总第 {number} 期")
+        (archive.archive_dir / f"issue-{number}.txt").write_text(text, encoding="utf-8")
+    serial = build_index(archive, workers=1)
+    expected = [(hit.id, hit.date) for hit in find(archive, "青科会", sort="oldest").hits]
+    monkeypatch.setattr(build, "PARALLEL_WRITE_THRESHOLD", 2)
+    monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 2)
+    parallel = build_index(archive, rebuild=True, workers=2)
+    assert sorted(parallel.added) == sorted(serial.added) == ["270", "271", "272", "273", "274"]
+    assert [(hit.id, hit.date) for hit in find(archive, "青科会", sort="oldest").hits] == expected
+    assert find(archive).total == 5 * 37
