@@ -15,7 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -42,6 +42,7 @@ KEYWORD_COUNT = 5
 # the format that carries the least layout noise.
 FORMAT_PREFERENCE = {"text": 0, "html": 1, "pdf": 2}
 PARALLEL_THRESHOLD = 4
+IN_FLIGHT_PER_WORKER = 3
 # whoosh's writer processes pay off only on a large batch of issues (a rebuild, a first index).
 PARALLEL_WRITE_THRESHOLD = 20
 
@@ -167,11 +168,26 @@ def keyword_scorer(domain: Domain) -> KeywordScorer:
     return KeywordScorer(domain)
 
 
-def analyze_issue(issue_data: dict, domain: Domain) -> tuple[dict, list[ArticleAnalysis]]:
-    """jieba's work for every article of an issue. Runs in worker processes."""
-    issue = Issue.from_dict(issue_data)
+def parse_summary(path: Path, source: str, content_hash: str, domain: Domain, cache_dir: Path) -> dict:
+    """What the manifest needs of a parsed file; the issue itself stays in the cache, not in memory."""
+    entry = parse_file(path, source, content_hash, domain, cache_dir)
+    if "error" in entry:
+        return entry
+    return {
+        "id": entry["issue"]["id"],
+        "format": entry["format"],
+        "articles": len(entry["issue"]["articles"]),
+    }
+
+
+def analyze_issue(
+    path: Path, primary: str, sources: list[str], content_hash: str, domain: Domain, cache_dir: Path
+) -> tuple[Issue, list[ArticleAnalysis]]:
+    """An issue from its preferred copy, with jieba's work for every article. Runs in worker processes."""
+    entry = parse_file(path, primary, content_hash, domain, cache_dir)
+    issue = dataclasses.replace(Issue.from_dict(entry["issue"]), source=primary, sources=tuple(sources))
     tokenizer, keywords = tokenizer_for(domain), keyword_scorer(domain)
-    return issue_data, [analyze_article(a.title, a.body, tokenizer, keywords) for a in issue.articles]
+    return issue, [analyze_article(a.title, a.body, tokenizer, keywords) for a in issue.articles]
 
 
 class Manifest:
@@ -219,12 +235,22 @@ def terminal_progress(done: int, total: int, name: str) -> None:
 
 
 def run_in_workers(function, argument_lists: list[tuple], workers: int):
-    """function(*arguments) for each, in order, on all cores when there is enough work to share."""
+    """function(*arguments) for each, in order, on all cores when there is enough work to share.
+
+    Only a few tasks are in flight at once: the consumer (whoosh's writer) is slower than jieba, and
+    results piling up unread would hold the whole archive's tokens in memory.
+    """
     if len(argument_lists) < PARALLEL_THRESHOLD or workers <= 1:
         yield from (function(*arguments) for arguments in argument_lists)
         return
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(function, *zip(*argument_lists, strict=True), chunksize=2)
+        pending = deque()
+        for arguments in argument_lists:
+            pending.append(pool.submit(function, *arguments))
+            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
 
 
 def fresh_index_dir(index_dir: Path) -> Path:
@@ -306,21 +332,25 @@ def update_index(index, manifest: Manifest, settings: Settings, starting_over: b
 
     # Phase 1: extract and parse the changed files (cached by content hash).
     arguments = [(path, name, digest, settings.domain, settings.cache_dir) for name, path, digest in changed]
-    entries: dict[str, dict] = {}
-    for (name, _, _), entry in zip(changed, run_in_workers(parse_file, arguments, workers), strict=True):
-        entries[name] = entry
+    parsed = 0
+    for (name, _, _), summary in zip(changed, run_in_workers(parse_summary, arguments, workers), strict=True):
+        parsed += 1
         state = current[name]
-        if "error" in entry:
-            state.error = entry["error"]
+        if "error" in summary:
+            state.error = summary["error"]
         else:
-            state.issue_id, state.format = entry["issue"]["id"], entry["format"]
-            state.articles = len(entry["issue"]["articles"])
+            state.issue_id, state.format, state.articles = (
+                summary["id"],
+                summary["format"],
+                summary["articles"],
+            )
         if progress:
-            progress(len(entries), len(changed), f"parsing {name}")
-    report.parsed_files = len(entries)
+            progress(parsed, len(changed), f"parsing {name}")
+    report.parsed_files = parsed
     report.failed.extend((name, state.error) for name, state in current.items() if state.error)
 
-    affected = {current[name].issue_id for name in entries if current[name].issue_id}
+    changed_names = {name for name, _, _ in changed}
+    affected = {current[name].issue_id for name in changed_names if current[name].issue_id}
     affected |= {
         state.issue_id
         for name, state in previous.items()
@@ -338,16 +368,12 @@ def update_index(index, manifest: Manifest, settings: Settings, starting_over: b
             report.removed.append(issue_id)
             continue
         primary = choose_primary(sources, manifest)
-        digest = current[primary].hash
-        entry = entries.get(primary) or ParseCache(settings.cache_dir, settings.domain).get(digest)
-        if entry is None:
-            entry = parse_file(
-                settings.archive_dir / primary, primary, digest, settings.domain, settings.cache_dir
-            )
         # The file the articles were parsed from comes first: its page numbers are the ones stored.
         ordered_sources = [primary, *(name for name in sources if name != primary)]
-        issue_data = {**entry["issue"], "source": primary, "sources": ordered_sources}
-        to_write.append((issue_data, settings.domain))
+        path = settings.archive_dir / primary
+        to_write.append(
+            (path, primary, ordered_sources, current[primary].hash, settings.domain, settings.cache_dir)
+        )
         (report.updated if issue_id in known_before else report.added).append(issue_id)
 
     if not (affected or starting_over):
@@ -357,8 +383,7 @@ def update_index(index, manifest: Manifest, settings: Settings, starting_over: b
         if not starting_over:
             for issue_id in sorted(affected):
                 writer.delete_issue(issue_id)
-        for done, (issue_data, analyses) in enumerate(run_in_workers(analyze_issue, to_write, workers), 1):
-            issue = Issue.from_dict(issue_data)
+        for done, (issue, analyses) in enumerate(run_in_workers(analyze_issue, to_write, workers), 1):
             digest = current[issue.source].hash
             for article, analysis in zip(issue.articles, analyses, strict=True):
                 writer.add(store.article_document(issue, article, analysis, digest))
