@@ -175,6 +175,9 @@ def test_not_a_bulletin(domain, text, reason):
 
 
 def test_any_four_digit_year(domain):
-    text = MASTHEAD.replace("2022 年 1 月 31 日", "2105 年 3 月 31 日") + "简讯\n\n2105年3月2日，活动开展（泰顺县科协）\n"
+    text = (
+        MASTHEAD.replace("2022 年 1 月 31 日", "2105 年 3 月 31 日")
+        + "简讯\n\n2105年3月2日，活动开展（泰顺县科协）\n"
+    )
     issue = parse_issue(text, "t.txt", domain)
     assert issue.date == dt.date(2105, 3, 31) and issue.briefs[0].date == dt.date(2105, 3, 2)
