@@ -49,6 +49,8 @@ SUBSTRING_CACHE_SIZE = 2048
 # matches are scored, and the rest come newest first.
 SCORE_LIMIT = 3000
 DATE_SCAN_FACTOR = 20
+# Words in more than this share of articles are left out of ranking when rarer words are present.
+COMMON_TERM_SHARE = 0.1
 
 
 class IndexMissing(BulletinError):
@@ -686,6 +688,21 @@ class QueryPlan:
                     found.add(docnum)
         return frozenset(found)
 
+    def ranking_terms(self) -> list[wq.Term]:
+        """The whole-word terms that order the result, without the very common ones (活动, 工作):
+        they barely move BM25 and walking their postings is most of a search's time."""
+        terms = list(dict.fromkeys(term for leaf in self.leaves for term in leaf.word_terms()))
+        if not terms:
+            return []
+        reader = self.searcher.reader()
+        frequency = {term: reader.doc_frequency(term.fieldname, term.text) for term in terms}
+        common = COMMON_TERM_SHARE * max(reader.doc_count(), 1)
+        telling = [term for term in terms if frequency[term] <= common]
+        if telling:
+            return telling
+        rarest = min(frequency.values())
+        return [term for term in terms if frequency[term] == rarest]
+
     def ranked(self, final: frozenset[int], count: int) -> list[tuple[int, float | None]]:
         """The first `count` of final: articles holding a typed run as a whole first, then those with
         whole-word matches by BM25 (title words weigh more), then the rest newest first."""
@@ -693,7 +710,7 @@ class QueryPlan:
         if self.preferred:
             preferred = frozenset().union(*(self.substring_docs(leaf) for leaf in self.preferred)) & final
             tiers = [preferred, final - preferred]
-        terms = [term for leaf in self.leaves for term in leaf.word_terms()]
+        terms = self.ranking_terms()
         word_docs = self.term_docs(wq.Or(terms)) if terms else frozenset()
         title_terms = [t for t in terms if t.fieldname == "title"]
         title_docs = self.term_docs(wq.Or(title_terms)) if title_terms else frozenset()
