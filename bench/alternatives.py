@@ -8,7 +8,7 @@ facets is {"county": {value: count}, "department": {value: count}} over everythi
 (filters applied), computed the way each engine is usually asked for it. Queries take words (all must
 occur) and "quoted phrases"; each engine splits them with jieba as its common recipe does.
 
-The child-process entry point (`python -m bench.alternatives build|query|tokenize ...`) is what bench.run
+The child-process entry point (`python -m bench.alternatives build|query|tokenize|add ...`) is what bench.run
 starts, so that each build's and each query process's peak memory can be read on its own.
 """
 
@@ -395,7 +395,7 @@ UNAVAILABLE_EXIT = 3
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="One benchmark step in its own process (see bench.run).")
-    parser.add_argument("step", choices=("tokenize", "build", "query"))
+    parser.add_argument("step", choices=("tokenize", "build", "query", "add"))
     parser.add_argument("engine", nargs="?", choices=(*ENGINES, "ours"))
     parser.add_argument("--docs", type=Path, help="pickled docs from bench.corpus")
     parser.add_argument("--archive", type=Path, help="the archive folder (our engine reads files itself)")
@@ -418,6 +418,10 @@ def main(argv: list[str] | None = None) -> int:
             result = engine.build(docs) or {}
             result["seconds"] = time.perf_counter() - started
             result["index_bytes"] = directory_size(args.index)
+        elif args.step == "add":
+            from bench.run import add_ours
+
+            result = add_ours(args.archive, args.index)
         else:
             engine = open_engine(args.engine, args.index, args.archive)
             queries = json.loads(args.queries.read_text(encoding="utf-8"))

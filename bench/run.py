@@ -17,12 +17,17 @@ import os
 import pickle
 import platform
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
 import time
+import urllib.request
 from importlib import metadata
 from pathlib import Path
+from urllib.parse import urlencode
+
+import yaml
 
 from bench import alternatives, corpus, generate
 
@@ -46,12 +51,12 @@ LABELS = {
 # "not available yet" note. Our engine reads and parses the archive itself, so its build time includes
 # extraction, parsing and keyword extraction, which the alternatives get for free (see README).
 #
-# Rows still to add here (the engine's owner wires them):
-#   - adding one new issue to the large index: bench.generate.generate(size + 1, seed, archive,
-#     first=size + 1) writes just the next issue; then build_index(settings) without rebuild;
-#   - HTTP throughput and p95 of /api/search under `bulletin serve --index DIR`, loaded from a second
-#     process with bench.load (127.0.0.1 only, fixed concurrency, bounded count and time);
-#   - the serving process's peak memory (os.wait4 on the server process, as run_child does).
+# Besides the build and the query mix, ours gets three serving rows (bench_ours_extra):
+#   - adding one new issue to the built index: bench.generate writes issue size + 1 into the archive,
+#     then a fresh process runs build_index(settings) without rebuild (add_ours);
+#   - HTTP throughput and latency of /api/search under `bulletin serve --index DIR`, loaded from a
+#     second process with bench.load (127.0.0.1 only, fixed concurrency, bounded count and time);
+#   - the serving process's peak memory (VmHWM from /proc/<pid>/status after the load).
 
 
 @functools.lru_cache(maxsize=4)
@@ -81,6 +86,23 @@ def build_ours(archive_dir: Path, index_dir: Path) -> dict:
         "issues": len(report.added),
         "failed_files": len(report.failed),
         "first_failure": " ".join(report.failed[0]) if report.failed else None,
+    }
+
+
+def add_ours(archive_dir: Path, index_dir: Path) -> dict:
+    """An incremental build_index over an archive holding one issue more than the index."""
+    try:
+        from indexer.build import build_index
+    except ImportError as error:
+        raise alternatives.Unavailable(str(error)) from error
+    report = build_index(ours_settings(Path(archive_dir), Path(index_dir)))
+    return {
+        "build_index_seconds": report.seconds,
+        "added": report.added,
+        "updated": report.updated,
+        "removed": report.removed,
+        "parsed_files": report.parsed_files,
+        "failed": [" ".join(failure) for failure in report.failed],
     }
 
 
@@ -238,6 +260,165 @@ def bench_engine(engine: str, work: Path, archive: Path, docs_path: Path, querie
     }
 
 
+# ==== Ours only: one new issue, and serving over HTTP =========================================
+
+LOAD_CONCURRENCY = 4
+LOAD_SECONDS = 20.0
+LOAD_MAX_REQUESTS = 20_000
+SERVER_START_SECONDS = 120.0
+
+
+def bench_add_issue(size: int, seed: int, seed_text: str, work: Path, archive: Path) -> dict:
+    """Write issue size + 1 into the archive and time an incremental build of ours in a fresh process."""
+    (path,) = generate.generate(size + 1, seed, archive, seed_text, first=size + 1)
+    out = work / "add-ours.json"
+    common = ["--index", str(work / "index-ours"), "--archive", str(archive)]
+    child = run_child(["add", "ours", *common, "--out", str(out)], work / "add-ours.log")
+    if child["exit"] != 0:
+        print(f"  ours: adding one issue failed — {last_line(child['log'])}", file=sys.stderr)
+        return {"file": path.name, "error": last_line(child["log"])}
+    added = json.loads(out.read_text(encoding="utf-8"))
+    expected = [str(size + 1)]
+    row = {
+        "file": path.name,
+        "process_seconds": child["wall_seconds"],
+        "peak_mb": child["peak_mb"],
+        **added,
+        "expected_added": expected,
+        "as_expected": added["added"] == expected and added["parsed_files"] == 1,
+    }
+    print(
+        f"  ours: one new issue in {added['build_index_seconds']:.2f}s (process {child['wall_seconds']:.2f}s), "
+        f"added {added['added']}, parsed {added['parsed_files']} file(s)",
+        file=sys.stderr,
+    )
+    return row
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve_config(work: Path, archive: Path, index: Path) -> Path:
+    """config.yaml with the folders pointed at this size's bench folders (absolute, so they need no base)."""
+    config = yaml.safe_load((ROOT / "config.yaml").read_text(encoding="utf-8"))
+    config.update(archive_dir=str(archive), index_dir=str(index), cache_dir=str(ours_cache_dir(index)))
+    path = work / "serve-config.yaml"
+    path.write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def wait_until_serving(process: subprocess.Popen, base: str) -> float:
+    """Seconds until GET /api/stats answers 200; raises if the server exits or never answers."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < SERVER_START_SECONDS:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode} before answering")
+        try:
+            with urllib.request.urlopen(f"{base}/api/stats", timeout=5) as response:
+                if response.status == 200:
+                    return time.perf_counter() - started
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.2)
+    raise RuntimeError(f"no answer from {base}/api/stats within {SERVER_START_SECONDS:.0f}s")
+
+
+def peak_rss_mb(pid: int) -> float | None:
+    """VmHWM, the process's peak resident set so far, from /proc (Linux)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return None
+
+
+def search_urls(base: str, mix: list[dict]) -> list[str]:
+    return [
+        f"{base}/api/search?" + urlencode({**query["args"], "per_page": alternatives.TOP}) for query in mix
+    ]
+
+
+def bench_serving(work: Path, archive: Path, mix: list[dict]) -> dict:
+    """`bulletin serve` on ours' index, loaded by bench.load from another process over the query mix."""
+    index = work / "index-ours"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # The `bulletin` console script when the project is installed; the same main() through -m otherwise.
+    script = Path(sys.executable).with_name("bulletin")
+    command = [
+        *([str(script)] if script.exists() else [sys.executable, "-m", "webui.cli"]),
+        "--config",
+        str(serve_config(work, archive, index)),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--index",
+        str(index),
+    ]
+    log = work / "serve-ours.log"
+    with log.open("w", encoding="utf-8") as server_log:
+        server = subprocess.Popen(command, cwd=ROOT, stdout=server_log, stderr=subprocess.STDOUT)
+        try:
+            ready_seconds = wait_until_serving(server, base)
+            load = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.load",
+                    *search_urls(base, mix),
+                    "--concurrency",
+                    str(LOAD_CONCURRENCY),
+                    "--duration",
+                    str(LOAD_SECONDS),
+                    "--max-requests",
+                    str(LOAD_MAX_REQUESTS),
+                ],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            peak_mb = peak_rss_mb(server.pid)
+        except RuntimeError as error:
+            print(f"  ours: serving failed — {error}", file=sys.stderr)
+            return {"error": str(error), "log": last_line(log.read_text(encoding="utf-8"))}
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    if load.returncode != 0:
+        print(f"  ours: HTTP load failed — {last_line(load.stderr)}", file=sys.stderr)
+        return {"error": f"load: {last_line(load.stderr)}", "server_peak_mb": peak_mb}
+    loaded = json.loads(load.stdout)
+    print(
+        f"  ours: HTTP {loaded['throughput_rps']:.0f} req/s, p50 {fmt(loaded['p50_ms'])} ms, "
+        f"p95 {fmt(loaded['p95_ms'])} ms, {loaded['errors']} errors, server peak {fmt(peak_mb, 0)} MB",
+        file=sys.stderr,
+    )
+    return {"ready_seconds": ready_seconds, "server_peak_mb": peak_mb, **loaded}
+
+
+def bench_ours_extra(
+    size: int, seed: int, seed_text: str, work: Path, archive: Path, mix: list[dict]
+) -> dict:
+    """Serve the index of `size` issues first, then add one issue to it (the archive then holds size + 1)."""
+    return {
+        "http": bench_serving(work, archive, mix),
+        "add_one_issue": bench_add_issue(size, seed, seed_text, work, archive),
+    }
+
+
 def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat: int) -> dict:
     work = WORK / f"size-{size}"
     shutil.rmtree(work, ignore_errors=True)
@@ -268,6 +449,13 @@ def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat:
     tokenized = json.loads(floor_out.read_text(encoding="utf-8"))
     print(f"  jieba alone: {tokenized['seconds']:.1f}s, peak {floor['peak_mb']:.0f} MB", file=sys.stderr)
 
+    engine_rows = {
+        engine: bench_engine(engine, work, archive, docs_path, queries, repeat) for engine in engines
+    }
+    ours = engine_rows.get("ours", {})
+    if ours.get("available") and "build_seconds" in ours:
+        ours.update(bench_ours_extra(size, seed, seed_text, work, archive, mix))
+
     return {
         "size": size,
         "seed": seed,
@@ -288,9 +476,7 @@ def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat:
             "peak_mb": floor["peak_mb"],
         },
         "query_repeat": repeat,
-        "engines": {
-            engine: bench_engine(engine, work, archive, docs_path, queries, repeat) for engine in engines
-        },
+        "engines": engine_rows,
     }
 
 
@@ -299,6 +485,38 @@ def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat:
 
 def fmt(value, digits: int = 1) -> str:
     return "–" if value is None else f"{value:,.{digits}f}"
+
+
+def ratio(row: dict, jieba_row: dict) -> float | None:
+    seconds = row.get("build_seconds")
+    return None if seconds is None else seconds / jieba_row["seconds"]
+
+
+def ours_extra_markdown(ours: dict) -> list[str]:
+    """Ours' rows the alternatives do not have: one new issue, and serving /api/search over HTTP."""
+    lines = ["| ours, updating and serving | value |", "| --- | ---: |"]
+    add = ours.get("add_one_issue", {})
+    if "error" in add:
+        lines.append(f"| one new issue | failed: {add['error']} |")
+    elif add:
+        check = "as expected" if add["as_expected"] else f"expected {add['expected_added']}"
+        lines += [
+            f"| one new issue: build_index s (incremental, {add['file']}) | {fmt(add['build_index_seconds'], 2)} |",
+            f"| one new issue: whole fresh process s (Python, imports, jieba start-up) | {fmt(add['process_seconds'], 2)} |",
+            f"| one new issue: added, parsed files | {add['added']}, {add['parsed_files']} ({check}) |",
+        ]
+    http = ours.get("http", {})
+    if "error" in http:
+        lines.append(f"| HTTP /api/search | failed: {http['error']} |")
+    elif http:
+        lines += [
+            f"| HTTP /api/search: {http['concurrency']} clients, {http['seconds']:.0f} s, requests/s | "
+            f"{fmt(http['throughput_rps'])} |",
+            f"| HTTP /api/search: p50 / p95 ms | {fmt(http['p50_ms'], 2)} / {fmt(http['p95_ms'], 2)} |",
+            f"| HTTP /api/search: requests, errors | {http['requests']:,}, {http['errors']} |",
+            f"| HTTP server peak MB (VmHWM after the load) | {fmt(http['server_peak_mb'], 0)} |",
+        ]
+    return lines
 
 
 def markdown(result: dict) -> str:
@@ -311,25 +529,29 @@ def markdown(result: dict) -> str:
         f"Generated in {result['generate_seconds']:.1f} s; parsed (bench.corpus) in {result['parse_seconds']:.1f} s. "
         f"Queries: {result['query_repeat']} timed passes over the mix after one warm-up.",
         "",
-        "| engine | build s | build peak MB | index MB | query p50 ms | query p95 ms | query peak MB |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
-        f"| jieba.cut over all text, once (floor) | {fmt(jieba_row['seconds'])} | "
+        "| engine | build s | × floor | build peak MB | index MB | query p50 ms | query p95 ms | query peak MB |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        f"| jieba.cut over all text, once (floor) | {fmt(jieba_row['seconds'])} | 1.0 | "
         f"{fmt(jieba_row['peak_mb'], 0)} | – | – | – | – |",
     ]
     for engine, row in result["engines"].items():
         label = LABELS.get(engine, engine)
         if not row.get("available"):
-            lines.append(f"| {label} | not available yet | | | | | |")
+            lines.append(f"| {label} | not available yet | | | | | | |")
             continue
         note = f" ({row['error']})" if "error" in row else ""
         failed = row.get("build_info", {}).get("failed_files")
         if failed:
             note += f" ({failed} files failed to index: {row['build_info']['first_failure']})"
         lines.append(
-            f"| {label}{note} | {fmt(row.get('build_seconds'))} | {fmt(row.get('build_peak_mb'), 0)} | "
+            f"| {label}{note} | {fmt(row.get('build_seconds'))} | {fmt(ratio(row, jieba_row), 2)} | "
+            f"{fmt(row.get('build_peak_mb'), 0)} | "
             f"{fmt(row.get('index_mb'))} | {fmt(row.get('query_p50_ms'), 2)} | "
             f"{fmt(row.get('query_p95_ms'), 2)} | {fmt(row.get('query_peak_mb'), 0)} |"
         )
+    ours = result["engines"].get("ours", {})
+    if "http" in ours or "add_one_issue" in ours:
+        lines += ["", *ours_extra_markdown(ours)]
     answered = [e for e, row in result["engines"].items() if row.get("queries")]
     if answered:
         lines += [
