@@ -18,10 +18,7 @@ Token = tuple[str, int, int, int]
 CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 # A CJK run may contain spaces: PDFs and web pages break titles with stray spaces, and a user who types
 # "科技惠企创新赋能" still means "科技惠企 创新赋能".
-CJK_RUN = re.compile(rf"[{CJK_CHAR}](?:\s*[{CJK_CHAR}])*")
-LATIN_RUN = re.compile(r"[A-Za-z0-9]+(?:[.'][A-Za-z0-9]+)*")
 NGRAM_UNIT = re.compile(rf"(?P<cjk>[{CJK_CHAR}](?:\s*[{CJK_CHAR}])*)|(?P<latin>[A-Za-z0-9]+)")
-HAS_CJK = re.compile(rf"[{CJK_CHAR}]")
 
 
 def is_word(text: str) -> bool:
@@ -76,10 +73,6 @@ def ngram_tokens(text: str) -> Iterator[Token]:
 def query_words(text: str, tokenizer: jieba.Tokenizer) -> list[str]:
     """The words of one unquoted query term, as the index side would see them without sub-words."""
     return [word for word, *_ in word_tokens(text, tokenizer, with_subwords=False)]
-
-
-def is_cjk(text: str) -> bool:
-    return bool(HAS_CJK.search(text))
 
 
 class PreAnalyzed(str):

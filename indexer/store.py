@@ -38,7 +38,6 @@ FACETS = ("county", "department", "kind", "year", "month", "keyword")
 FACET_SEPARATOR = "\x1f"
 VALUE_SEPARATOR = "\x1e"
 TITLE_BOOST = 3.0
-WHOLE_RUN_BOOST = 20.0
 # Counting a many-valued facet doc by doc is slow on a large result; past this size only the most
 # frequent values of the whole archive are counted, by set intersection.
 KEYWORD_SCAN_LIMIT = 3000
@@ -264,22 +263,6 @@ def _query_parser() -> qparser.QueryParser:
     return parser
 
 
-def _substring_query(field_name: str, text: str) -> wq.Query:
-    """Matches exactly the texts containing `text` (for CJK, a phrase of consecutive bigrams)."""
-    grams = [gram for gram, *_ in ngram_tokens(text)]
-    if not grams:
-        return wq.NullQuery
-    if len(grams) > 1:
-        return wq.Phrase(field_name, grams)
-    gram = grams[0]
-    if len(gram) == 1 and not gram.isascii():
-        # A lone character is indexed inside bigrams: as their first or second character.
-        return wq.Or(
-            [wq.Term(field_name, gram), wq.Prefix(field_name, gram), wq.Wildcard(field_name, "?" + gram)]
-        )
-    return wq.Term(field_name, gram)
-
-
 class SubstringLeaf(wq.Query):
     """One unit of the user's query: articles whose text contains `text`, in `field`'s bigrams.
 
@@ -442,7 +425,6 @@ class FacetTable:
     dates: list[str]  # by docnum; "" for deleted documents
     date_order: list[tuple[str, int]]  # (date, docnum), oldest first
     live: frozenset[int]
-    issue_of: dict[int, str]
     keyword_candidates: list[str] = field(default_factory=list)
 
     @classmethod
@@ -451,13 +433,11 @@ class FacetTable:
         values: dict[str, dict[str, set[int]]] = {name: {} for name in (*FACETS, "issue")}
         dates = [""] * reader.doc_count_all()
         live = set()
-        issue_of = {}
         for docnum in reader.all_doc_ids():
             raw = column[docnum].decode("utf-8")
             kind, department, date, counties, keywords, issue_id = raw.split(FACET_SEPARATOR)
             live.add(docnum)
             dates[docnum] = date
-            issue_of[docnum] = issue_id
             single = {
                 "kind": kind,
                 "department": department,
@@ -478,7 +458,6 @@ class FacetTable:
             dates=dates,
             date_order=sorted((dates[d], d) for d in live),
             live=frozenset(live),
-            issue_of=issue_of,
             keyword_candidates=[value for value, _ in keyword_sizes[:KEYWORD_CANDIDATES]],
         )
 
