@@ -60,7 +60,42 @@ class IndexBusy(BulletinError):
     """Another `bulletin index` holds the writer lock."""
 
 
-class JiebaTokenizer(Tokenizer):
+class _ReplayingTokenizer(Tokenizer):
+    """The whoosh side of our tokenizers: replays tokens computed ahead (PreAnalyzed) or computes them."""
+
+    def tokens(self, text: str, mode: str):
+        raise NotImplementedError
+
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        tokenize=True,
+        mode="",
+        **kwargs,
+    ) -> Iterator[Token]:
+        tokens = value.tokens if isinstance(value, PreAnalyzed) else self.tokens(value, mode)
+        token = Token(positions, chars, removestops=removestops, mode=mode)
+        for text, position, start, end in tokens:
+            token.text = text
+            token.boost = 1.0
+            token.stopped = False
+            if keeporiginal:
+                token.original = text
+            if positions:
+                token.pos = start_pos + position
+            if chars:
+                token.startchar = start_char + start
+                token.endchar = start_char + end
+            yield token
+
+
+class JiebaTokenizer(_ReplayingTokenizer):
     """jieba words with ordinal positions; sub-words at index time only (see analysis.word_tokens)."""
 
     def __init__(self, words: Iterable[str] = ()):
@@ -69,69 +104,18 @@ class JiebaTokenizer(Tokenizer):
     def __eq__(self, other):
         return type(self) is type(other) and self.words == other.words
 
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ):
-        if isinstance(value, PreAnalyzed):
-            tokens = value.tokens
-        else:
-            tokens = word_tokens(value, tokenizer_for_words(self.words), with_subwords=mode != "query")
-        return _whoosh_tokens(
-            tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode
-        )
+    def tokens(self, text: str, mode: str):
+        return word_tokens(text, tokenizer_for_words(self.words), with_subwords=mode != "query")
 
 
-class NgramTokenizer(Tokenizer):
+class NgramTokenizer(_ReplayingTokenizer):
     """CJK bigrams and Latin words (see analysis.ngram_tokens)."""
 
     def __eq__(self, other):
         return type(self) is type(other)
 
-    def __call__(
-        self,
-        value,
-        positions=False,
-        chars=False,
-        keeporiginal=False,
-        removestops=True,
-        start_pos=0,
-        start_char=0,
-        tokenize=True,
-        mode="",
-        **kwargs,
-    ):
-        tokens = value.tokens if isinstance(value, PreAnalyzed) else ngram_tokens(value)
-        return _whoosh_tokens(
-            tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode
-        )
-
-
-def _whoosh_tokens(
-    tokens, positions, chars, keeporiginal, removestops, start_pos, start_char, mode
-) -> Iterator[Token]:
-    token = Token(positions, chars, removestops=removestops, mode=mode)
-    for text, position, start, end in tokens:
-        token.text = text
-        token.boost = 1.0
-        token.stopped = False
-        if keeporiginal:
-            token.original = text
-        if positions:
-            token.pos = start_pos + position
-        if chars:
-            token.startchar = start_char + start
-            token.endchar = start_char + end
-        yield token
+    def tokens(self, text: str, mode: str):
+        return ngram_tokens(text)
 
 
 def ChineseWordAnalyzer(words: Iterable[str] = ()) -> JiebaTokenizer:  # noqa: N802 - whoosh's naming
