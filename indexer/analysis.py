@@ -7,8 +7,7 @@ queries work; character offsets are kept for highlighting.
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import jieba
@@ -18,12 +17,27 @@ Token = tuple[str, int, int, int]
 CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 # A CJK run may contain spaces: PDFs and web pages break titles with stray spaces, and a user who types
 # "科技惠企创新赋能" still means "科技惠企 创新赋能".
+WHITESPACE = re.compile(r"\s+")
 NGRAM_UNIT = re.compile(rf"(?P<cjk>[{CJK_CHAR}](?:\s*[{CJK_CHAR}])*)|(?P<latin>[A-Za-z0-9]+)")
+
+
+# Letters and numbers of any script (Unicode categories L and N): \w without the underscore.
+WORD_CHARACTER = re.compile(r"[^\W_]")
 
 
 def is_word(text: str) -> bool:
     """False for whitespace and punctuation, which jieba returns as tokens of their own."""
-    return any(unicodedata.category(char)[0] in "LN" for char in text)
+    return WORD_CHARACTER.search(text) is not None
+
+
+def subwords(word: str, frequencies: dict[str, int]) -> Iterator[tuple[str, int]]:
+    """The dictionary words of two or three characters inside a longer word, with their offsets."""
+    if len(word) > 2:
+        for size in (2, 3):
+            for offset in range(len(word) - size + 1):
+                part = word[offset : offset + size]
+                if part != word and frequencies.get(part):
+                    yield part, offset
 
 
 def word_tokens(text: str, tokenizer: jieba.Tokenizer, with_subwords: bool) -> Iterator[Token]:
@@ -38,13 +52,26 @@ def word_tokens(text: str, tokenizer: jieba.Tokenizer, with_subwords: bool) -> I
         if not is_word(word):
             continue
         yield word.lower(), position, start, end
-        if with_subwords and len(word) > 2:
-            for size in (2, 3):
-                for offset in range(len(word) - size + 1):
-                    part = word[offset : offset + size]
-                    if frequencies.get(part) and part != word:
-                        yield part, position, start + offset, start + offset + size
+        if with_subwords:
+            for part, offset in subwords(word, frequencies):
+                yield part, position, start + offset, start + offset + len(part)
         position += 1
+
+
+def index_words(text: str, tokenizer: jieba.Tokenizer) -> tuple[list[str], list[str]]:
+    """The terms word_tokens(with_subwords=True) gives, without positions and offsets, which
+    indexing does not need and which cost a generator step per word; and the words alone."""
+    frequencies = tokenizer.FREQ
+    terms, words = [], []
+    for word in tokenizer.cut(text, HMM=True):
+        if WORD_CHARACTER.search(word) is None:
+            continue
+        lowered = word.lower()
+        words.append(lowered)
+        terms.append(lowered)
+        if len(word) > 2:
+            terms.extend(part for part, _ in subwords(word, frequencies))
+    return terms, words
 
 
 def ngram_tokens(text: str) -> Iterator[Token]:
@@ -70,37 +97,31 @@ def ngram_tokens(text: str) -> Iterator[Token]:
             position += 1
 
 
+def ngram_terms(text: str) -> list[str]:
+    """The texts of ngram_tokens(text), built a run at a time."""
+    terms: list[str] = []
+    for match in NGRAM_UNIT.finditer(text):
+        if match.lastgroup == "latin":
+            terms.append(match.group(0).lower())
+            continue
+        run = WHITESPACE.sub("", match.group(0))
+        terms.extend(map(str.__add__, run[:-1], run[1:]) if len(run) > 1 else (run,))
+    return terms
+
+
 def query_words(text: str, tokenizer: jieba.Tokenizer) -> list[str]:
     """The words of one unquoted query term, as the index side would see them without sub-words."""
     return [word for word, *_ in word_tokens(text, tokenizer, with_subwords=False)]
 
 
-class PreAnalyzed(str):
-    """Text whose tokens were computed ahead (in a worker process), handed to whoosh as a field value.
-
-    It is a str because whoosh replays a tuple or list value as one token per item at consecutive
-    positions; the analyzer sees this class and replays its tokens, positions and offsets instead.
-    """
-
-    tokens: tuple[Token, ...]
-
-    def __new__(cls, text: str, tokens: Iterable[Token]):
-        value = super().__new__(cls, text)
-        value.tokens = tuple(tokens)
-        return value
-
-    def __reduce__(self):
-        return PreAnalyzed, (str(self), self.tokens)
-
-
 @dataclass(frozen=True)
 class ArticleAnalysis:
-    """Everything the index needs from jieba for one article, computed in one pass over its text."""
+    """Everything the index needs from jieba for one article, computed in one pass over its text:
+    the terms of each field as whoosh would count them (sub-words included) and the keywords."""
 
-    title_words: PreAnalyzed
-    body_words: PreAnalyzed
-    title_ngrams: PreAnalyzed
-    ngrams: PreAnalyzed
+    title_words: tuple[str, ...]
+    body_words: tuple[str, ...]
+    ngrams: tuple[str, ...]
     keywords: tuple[str, ...]
 
 
@@ -111,23 +132,11 @@ def searchable_text(title: str, body: str) -> str:
 def analyze_article(
     title: str, body: str, tokenizer: jieba.Tokenizer, keywords: Callable[[list[str]], list[str]]
 ) -> ArticleAnalysis:
-    body_words = PreAnalyzed(body, word_tokens(body, tokenizer, with_subwords=True))
-    title_words = PreAnalyzed(title, word_tokens(title, tokenizer, with_subwords=True))
-    text = searchable_text(title, body)
+    title_terms, title_words = index_words(title, tokenizer)
+    body_terms, body_words = index_words(body, tokenizer)
     return ArticleAnalysis(
-        title_words=title_words,
-        body_words=body_words,
-        title_ngrams=PreAnalyzed(title, ngram_tokens(title)),
-        ngrams=PreAnalyzed(text, ngram_tokens(text)),
-        keywords=tuple(keywords(whole_words(title_words.tokens) + whole_words(body_words.tokens))),
+        title_words=tuple(title_terms),
+        body_words=tuple(body_terms),
+        ngrams=tuple(ngram_terms(searchable_text(title, body))),
+        keywords=tuple(keywords(title_words + body_words)),
     )
-
-
-def whole_words(tokens: tuple[Token, ...]) -> list[str]:
-    """The words themselves, without the sub-words that follow them at the same position."""
-    words, previous = [], -1
-    for text, position, _, _ in tokens:
-        if position != previous:
-            words.append(text)
-            previous = position
-    return words

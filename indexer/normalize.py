@@ -74,6 +74,13 @@ def _character(char: str) -> str:
     return RADICALS_SUPPLEMENT.get(char, char)
 
 
+IDEOGRAPH_TABLE = {
+    code: _character(chr(code))
+    for code in (*range(0x2E80, 0x2FE0), *range(0xF900, 0xFB00))
+    if _character(chr(code)) != chr(code)
+}
+
+
 def normalize_characters(text: str) -> str:
     """Radicals and compatibility ideographs to ideographs; full-width letters and digits to ASCII.
 
@@ -81,9 +88,7 @@ def normalize_characters(text: str) -> str:
     parser looks for. That is why this is not NFKC over the whole text.
     """
     text = INVISIBLE.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = "".join(
-        _character(c) if "\u2e80" <= c <= "\u2fdf" or "\uf900" <= c <= "\ufaff" else c for c in text
-    )
+    text = text.translate(IDEOGRAPH_TABLE)
     return FULL_WIDTH_ALPHANUMERIC.sub(lambda m: chr(ord(m.group(0)) - 0xFEE0), text)
 
 
@@ -147,16 +152,20 @@ def _page_lines(page: str, masthead: str | None) -> list[tuple[str, str]]:
 
 def _paragraphs(lines: list[tuple[str, str]], joins: bool) -> list[str]:
     """Blank lines end paragraphs; a line that fills the page's width continues on the next line."""
-    widest = max((display_width(line) for _, line in lines), default=0)
-    wrapping = joins and widest <= MAX_PRINTED_LINE
+    # A line longer than any printed line (a text copy with a paragraph per line) rules out
+    # wrapping before any width is measured.
+    wrapping = joins and all(len(line) <= MAX_PRINTED_LINE for _, line in lines)
+    widths = [display_width(line) for _, line in lines] if wrapping else [0] * len(lines)
+    widest = max(widths, default=0)
+    wrapping = wrapping and widest <= MAX_PRINTED_LINE
     paragraphs: list[str] = []
-    previous = ""
-    for raw, line in lines:
+    previous, previous_width = "", 0
+    for (raw, line), width in zip(lines, widths, strict=True):
         continues = (
             wrapping
             and previous
             and line
-            and display_width(previous) >= FULL_LINE_SHARE * widest
+            and previous_width >= FULL_LINE_SHARE * widest
             and not LIST_ITEM.match(line)
             and not INDENTED.match(raw)
         )
@@ -164,7 +173,7 @@ def _paragraphs(lines: list[tuple[str, str]], joins: bool) -> list[str]:
             paragraphs[-1] = join_lines(paragraphs[-1], line)
         elif line:
             paragraphs.append(line)
-        previous = line
+        previous, previous_width = line, width
     return paragraphs
 
 

@@ -5,10 +5,12 @@ Pure: it takes a string and never touches files, so every rule here is tested on
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 
 from indexer.errors import NotABulletin
 from indexer.models import PAGE_BREAK, Article, Issue
@@ -123,24 +125,31 @@ def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
 
 
 class SqueezedText:
-    """Paragraphs concatenated without whitespace, mapping each character back to its paragraph."""
+    """Paragraphs concatenated without whitespace; origin() maps a character back to its paragraph."""
 
     def __init__(self, paragraphs: list[Paragraph]):
-        chars: list[str] = []
-        self.origin: list[tuple[int, int]] = []
-        for p_index, paragraph in enumerate(paragraphs):
-            for c_index, char in enumerate(paragraph.text):
-                if not char.isspace():
-                    chars.append(char)
-                    self.origin.append((p_index, c_index))
-        self.text = "".join(chars)
+        self.paragraphs = [paragraph.text for paragraph in paragraphs]
+        squeezed = [squeeze(text) for text in self.paragraphs]
+        self.starts = list(accumulate((len(text) for text in squeezed), initial=0))[:-1]
+        self.text = "".join(squeezed)
+
+    def origin(self, position: int) -> tuple[int, int]:
+        """(paragraph index, character index in it) of the squeezed text's character at position."""
+        # Empty paragraphs share their start with the next one; the last of them holds the character.
+        index = bisect.bisect_right(self.starts, position) - 1
+        wanted, seen = position - self.starts[index], -1
+        for offset, char in enumerate(self.paragraphs[index]):
+            seen += not WHITESPACE.match(char)
+            if seen == wanted:
+                return index, offset
+        raise IndexError(position)
 
     def find_title(self, title: str, start: int) -> int:
         """The first match at a paragraph start, else the first match anywhere, else -1."""
         needle = squeeze(title)
         first = position = self.text.find(needle, start)
         while position != -1:
-            if self.origin[position][1] == 0:
+            if self.origin(position)[1] == 0:
                 return position
             position = self.text.find(needle, position + 1)
         return first
@@ -276,9 +285,9 @@ def locate_titles(body: list[Paragraph], titles: list[str]):
             missing.append(title)
             continue
         end = position + len(squeeze(title))
-        start_paragraph = squeezed.origin[position][0]
-        if end < len(squeezed.origin):
-            after_paragraph, after_char = squeezed.origin[end]
+        start_paragraph = squeezed.origin(position)[0]
+        if end < len(squeezed.text):
+            after_paragraph, after_char = squeezed.origin(end)
         else:
             after_paragraph, after_char = len(body), 0
         found.append((title, start_paragraph, after_paragraph, after_char))

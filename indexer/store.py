@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 import threading
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,17 +19,17 @@ from whoosh import index as whoosh_index
 from whoosh import qparser
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
+from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.system import pack_uint
 from whoosh.writing import LockError
 
 from indexer.analysis import (
     ArticleAnalysis,
-    PreAnalyzed,
     ngram_tokens,
     query_words,
-    searchable_text,
     word_tokens,
 )
 from indexer.errors import BulletinError
@@ -60,8 +61,12 @@ class IndexBusy(BulletinError):
     """Another `bulletin index` holds the writer lock."""
 
 
-class _ReplayingTokenizer(Tokenizer):
-    """The whoosh side of our tokenizers: replays tokens computed ahead (PreAnalyzed) or computes them."""
+class _TupleTokenizer(Tokenizer):
+    """The whoosh side of our tokenizers: our (text, position, start, end) tuples as whoosh Tokens.
+
+    Indexing never calls these (SegmentBuilder counts terms computed in worker processes); they
+    describe the fields in the schema and serve whoosh's own query-time analysis.
+    """
 
     def tokens(self, text: str, mode: str):
         raise NotImplementedError
@@ -79,9 +84,8 @@ class _ReplayingTokenizer(Tokenizer):
         mode="",
         **kwargs,
     ) -> Iterator[Token]:
-        tokens = value.tokens if isinstance(value, PreAnalyzed) else self.tokens(value, mode)
         token = Token(positions, chars, removestops=removestops, mode=mode)
-        for text, position, start, end in tokens:
+        for text, position, start, end in self.tokens(value, mode):
             token.text = text
             token.boost = 1.0
             token.stopped = False
@@ -95,7 +99,7 @@ class _ReplayingTokenizer(Tokenizer):
             yield token
 
 
-class JiebaTokenizer(_ReplayingTokenizer):
+class JiebaTokenizer(_TupleTokenizer):
     """jieba words with ordinal positions; sub-words at index time only (see analysis.word_tokens)."""
 
     def __init__(self, words: Iterable[str] = ()):
@@ -108,7 +112,7 @@ class JiebaTokenizer(_ReplayingTokenizer):
         return word_tokens(text, tokenizer_for_words(self.words), with_subwords=mode != "query")
 
 
-class NgramTokenizer(_ReplayingTokenizer):
+class NgramTokenizer(_TupleTokenizer):
     """CJK bigrams and Latin words (see analysis.ngram_tokens)."""
 
     def __eq__(self, other):
@@ -134,9 +138,9 @@ def make_schema(words: Iterable[str]) -> Schema:
         kind=ID(stored=True),
         ordinal=NUMERIC(stored=True),
         title=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, field_boost=TITLE_BOOST, phrase=False),
-        title_ngram=TEXT(analyzer=BigramAnalyzer(), field_boost=TITLE_BOOST),
         body=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, phrase=False),
-        ngram=TEXT(analyzer=BigramAnalyzer()),
+        # Bigrams only find candidates for a substring; the match itself is checked on the text.
+        ngram=TEXT(analyzer=BigramAnalyzer(), phrase=False),
         date=ID(stored=True, sortable=True),
         department=ID(stored=True),
         counties=KEYWORD(stored=True, commas=True),
@@ -152,33 +156,29 @@ def make_schema(words: Iterable[str]) -> Schema:
     )
 
 
-def article_document(issue, article, analysis: ArticleAnalysis | None, content_hash: str) -> dict:
-    """The whoosh document of one article; with an analysis, whoosh replays its tokens instead of jieba."""
-    keywords = analysis.keywords if analysis else ()
+def article_document(
+    issue, article, analysis: ArticleAnalysis, content_hash: str
+) -> tuple[dict, dict[str, tuple[str, ...]]]:
+    """The whoosh document of one article, and the terms jieba found for its text fields."""
     facet_values = [
         article.kind,
         article.department or "",
         article.date.isoformat(),
         VALUE_SEPARATOR.join(article.counties),
-        VALUE_SEPARATOR.join(keywords),
+        VALUE_SEPARATOR.join(analysis.keywords),
         issue.id,
     ]
-    text = searchable_text(article.title, article.body)
-    return {
+    document = {
         "id": article.id,
         "issue_id": issue.id,
         "kind": article.kind,
         "ordinal": article.ordinal,
-        "title": analysis.title_words if analysis else article.title,
-        "_stored_title": article.title,
-        "title_ngram": analysis.title_ngrams if analysis else article.title,
-        "body": analysis.body_words if analysis else article.body,
-        "_stored_body": article.body,
-        "ngram": analysis.ngrams if analysis else text,
+        "title": article.title,
+        "body": article.body,
         "date": article.date.isoformat(),
         "department": article.department or "",
         "counties": ",".join(article.counties),
-        "keywords": ",".join(keywords),
+        "keywords": ",".join(analysis.keywords),
         "issue_number": issue.number,
         "issue_total": issue.total_number,
         "issue_date": issue.date.isoformat(),
@@ -187,6 +187,8 @@ def article_document(issue, article, analysis: ArticleAnalysis | None, content_h
         "content_hash": content_hash,
         "facets": FACET_SEPARATOR.join(facet_values).encode("utf-8"),
     }
+    terms = {"title": analysis.title_words, "body": analysis.body_words, "ngram": analysis.ngrams}
+    return document, terms
 
 
 def create_index(index_dir: Path, words: Iterable[str]):
@@ -204,36 +206,154 @@ def open_index(index_dir: Path):
     return whoosh_index.open_dir(str(index_dir))
 
 
-class IssueWriter:
-    """Deletes and adds articles by issue, all in one whoosh commit.
+class SegmentBuilder:
+    """Writes one whoosh segment of new articles straight through whoosh 2.7's W3 codec.
 
-    whoosh writes the new table of contents last, so a crash or Ctrl-C before the commit leaves the
-    previous index readable; the with-block cancels the writer on any exception.
+    whoosh's own writer pushes every (field, term, document) posting through a pickling external
+    sort and looks up a field length per posting; most of a build went there. Here the terms
+    arrive counted per document, postings gather per term in memory in document order, and each
+    term's list goes to the codec a block at a time. The segment is written beside the live index
+    and becomes visible only when an IssueWriter commits it. whoosh is pinned and frozen, so the
+    codec internals used here do not move.
     """
 
-    def __init__(self, index, memory_mb: int = 256, processes: int = 1):
-        # With several processes whoosh writes a segment in each and keeps them apart (multisegment)
-        # rather than spend the time saved on merging them.
-        options = {"procs": processes, "multisegment": True, "batchsize": 200} if processes > 1 else {}
+    def __init__(self, index_dir: Path):
+        index = open_index(index_dir)
+        self.storage, self.schema = index.storage, index.schema
+        self.codec = default_codec()
+        self.segment = self.codec.new_segment(self.storage, index.indexname)
+        self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
+        # field → term → [docnum, frequency, docnum, frequency, ...]
+        self.counted: dict[str, dict[str, list[int]]] = {}
+        # field → term bytes → [(docnum, weight, value bytes), ...], for the short keyword-like fields
+        self.indexed: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+        self.lengths: dict[str, list[int]] = {}
+        self.doc_count = 0
+
+    def add(self, document: dict, terms: dict[str, tuple[str, ...]]) -> None:
+        docnum = self.doc_count
+        self.perdoc.start_doc(docnum)
+        for name in sorted(document.keys() | terms.keys()):
+            field, value = self.schema[name], document.get(name)
+            length = 0
+            if name in terms:
+                length = self._count(name, docnum, terms[name])
+            elif value is None:
+                continue
+            elif field.indexed:
+                by_term = self.indexed.setdefault(name, {})
+                for term, frequency, weight, value_bytes in field.index(value):
+                    by_term.setdefault(term, []).append((docnum, weight, value_bytes))
+                    length += frequency
+            if not field.scorable:
+                length = 0
+            self.perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.column_type and value is not None:
+                self.perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        self.perdoc.finish_doc()
+        self.doc_count += 1
+
+    def _count(self, name: str, docnum: int, words: tuple[str, ...]) -> int:
+        by_term = self.counted.setdefault(name, {})
+        for term, frequency in Counter(words).items():
+            postings = by_term.get(term)
+            if postings is None:
+                by_term[term] = [docnum, frequency]
+            else:
+                postings += (docnum, frequency)
+        self.lengths.setdefault(name, [0] * docnum).append(len(words))
+        return len(words)
+
+    def finish(self):
+        """Writes the postings and closes the segment; returns it for IssueWriter.add_segment."""
+        self.perdoc.close()
+        writer = self.codec.field_writer(self.storage, self.segment)
+        for name in sorted(set(self.counted) | set(self.indexed)):
+            field = self.schema[name]
+            writer.start_field(name, field)
+            if name in self.counted:
+                self._write_counted(writer, field, self.counted[name], self.lengths[name])
+            else:
+                for term in sorted(self.indexed[name]):
+                    docs, weights, values = zip(*self.indexed[name][term], strict=True)
+                    _write_term(writer, term, docs, weights, values, None)
+            writer.finish_field()
+        writer.close()
+        self.segment.set_doc_count(self.doc_count)
+        if self.segment.should_assemble():
+            self.segment.create_compound_file(self.storage)
+            self.segment.compound = True
+        return self.segment
+
+    def _write_counted(self, writer, field, by_term: dict[str, list[int]], lengths: list[int]) -> None:
+        boost = field.format.field_boost
+        lengths += [0] * (self.doc_count - len(lengths))
+        for term in sorted(by_term):
+            postings = by_term[term]
+            docs, frequencies = postings[0::2], postings[1::2]
+            weights = [frequency * boost for frequency in frequencies]
+            values = list(map(pack_uint, frequencies))
+            _write_term(writer, term.encode("utf-8"), docs, weights, values, [lengths[d] for d in docs])
+
+
+def _write_term(writer, term: bytes, docs, weights, values, lengths) -> None:
+    """One term's postings, in document order, through the W3 postings writer a block at a time:
+    the per-posting add_posting() with its type checks is the slow part of whoosh's own path."""
+    writer.start_term(term)
+    postings = writer._postwriter
+    limit = postings._blocklimit
+    for start in range(0, len(docs), limit):
+        if start:
+            postings._write_block()
+        stop = start + limit
+        postings._ids = array("I", docs[start:stop])
+        postings._weights = array("f", weights[start:stop])
+        postings._values = list(values[start:stop])
+        postings._maxweight = max(postings._weights)
+        if lengths:
+            block_lengths = lengths[start:stop]
+            postings._minlength, postings._maxlength = min(block_lengths), max(block_lengths)
+    writer.finish_term()
+
+
+class IssueWriter:
+    """Deletes articles by issue and adds segments built by SegmentBuilder, all in one commit.
+
+    whoosh writes the new table of contents last, so a crash or Ctrl-C before the commit leaves the
+    previous index readable (segments written meanwhile are unreferenced and cleaned up by the next
+    commit); the with-block cancels the writer on any exception.
+    """
+
+    def __init__(self, index):
         try:
-            self._writer = index.writer(timeout=2.0, limitmb=memory_mb, **options)
+            self._writer = index.writer(timeout=2.0)
         except LockError as error:
             raise IndexBusy(f"{index.storage.folder}: another indexer is writing to this index") from error
+        self._segments = []
 
     def delete_issue(self, issue_id: str) -> None:
         self._writer.delete_by_term("issue_id", issue_id)
 
-    def add(self, document: dict) -> None:
-        self._writer.add_document(**document)
+    def add_segment(self, segment) -> None:
+        self._segments.append(segment)
 
     def __enter__(self) -> IssueWriter:
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
-        if kind is None:
-            self._writer.commit(merge=True)
-        else:
+        if kind is not None:
             self._writer.cancel()
+            return
+        # SegmentWriter.commit, with the built segments added to the table of contents: the merge
+        # policy folds small old segments together and leaves the large ones alone.
+        writer = self._writer
+        segments = writer._merge_segments(None, None, True)
+        if writer._added:
+            segments.append(writer._finalize_segment())
+        else:
+            writer._close_segment()
+        writer._commit_toc(segments + self._segments)
+        writer._finish()
 
 
 # ---------------------------------------------------------------------------------------------- queries

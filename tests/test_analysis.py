@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.analysis import ngram_tokens, word_tokens
+from indexer.analysis import index_words, ngram_terms, ngram_tokens, word_tokens
 from indexer.segment import tokenizer_for
 from indexer.store import BigramAnalyzer, ChineseWordAnalyzer
 
@@ -63,3 +63,27 @@ def test_whoosh_tokenizers_report_positions_and_offsets(domain):
     assert query_side == ["中华人民共和国"]
     assert [t.text for t in BigramAnalyzer()("南县", positions=True)] == ["南县"]
     assert ChineseWordAnalyzer(("a",)) == ChineseWordAnalyzer(("a",)) != ChineseWordAnalyzer(("b",))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "中华人民共和国成立，温州市科协召开2022年 科技 工作会议。",
+        "5G基站 ABC-def 科技\u3000惠企 创新",
+        "科",
+        "",
+        "，。",
+    ],
+)
+def test_index_terms_are_the_analyzers_terms(text, jieba_tokenizer):
+    terms, words = index_words(text, jieba_tokenizer)
+    assert terms == [t[0] for t in word_tokens(text, jieba_tokenizer, with_subwords=True)]
+    assert words == [t[0] for t in word_tokens(text, jieba_tokenizer, with_subwords=False)]
+    assert ngram_terms(text) == [t[0] for t in ngram_tokens(text)]
+
+
+def test_index_terms_of_the_whole_issue(seed_text, jieba_tokenizer):
+    terms, _ = index_words(seed_text, jieba_tokenizer)
+    assert terms == [t[0] for t in word_tokens(seed_text, jieba_tokenizer, with_subwords=True)]
+    assert len(ngram_terms(seed_text)) == len(list(ngram_tokens(seed_text))) > 5000
+    assert ngram_terms(seed_text) == [t[0] for t in ngram_tokens(seed_text)]

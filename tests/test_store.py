@@ -1,0 +1,89 @@
+"""SegmentBuilder against whoosh's own writer: the same documents must give the same index."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer import store
+from indexer.analysis import analyze_article, searchable_text
+from indexer.build import keyword_scorer
+from indexer.parse import parse_issue
+from indexer.segment import domain_words, tokenizer_for
+
+
+@pytest.fixture(scope="module")
+def two_indexes(tmp_path_factory, seed_text, domain):
+    """The real issue written once by SegmentBuilder and once by whoosh's add_document, whose
+    analyzers compute the same terms from the text."""
+    issue = parse_issue(seed_text, "issue-270.txt", domain)
+    tokenizer, keywords = tokenizer_for(domain), keyword_scorer(domain)
+    documents = [
+        (
+            article,
+            store.article_document(
+                issue, article, analyze_article(article.title, article.body, tokenizer, keywords), "c0ffee"
+            ),
+        )
+        for article in issue.articles
+    ]
+    words = domain_words(domain)
+    built_dir, stock_dir = tmp_path_factory.mktemp("built"), tmp_path_factory.mktemp("stock")
+    built = store.create_index(built_dir, words)
+    # Two segments, so document numbers restart and the reader has to offset them.
+    with store.IssueWriter(built) as writer:
+        for part in (documents[:10], documents[10:]):
+            builder = store.SegmentBuilder(built_dir)
+            for _, (document, terms) in part:
+                builder.add(document, terms)
+            writer.add_segment(builder.finish())
+    stock = store.create_index(stock_dir, words)
+    writer = stock.writer()
+    for article, (document, _) in documents:
+        writer.add_document(**document, ngram=searchable_text(article.title, article.body))
+    writer.commit()
+    return store.open_index(built_dir).reader(), store.open_index(stock_dir).reader()
+
+
+def postings(reader) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
+    found = {}
+    for field, term in reader.all_terms():
+        matcher = reader.postings(field, term)
+        items = []
+        while matcher.is_active():
+            items.append((matcher.id(), round(matcher.weight(), 4), matcher.value()))
+            matcher.next()
+        found[field, term] = items
+    return found
+
+
+def test_same_terms_and_postings(two_indexes):
+    built, stock = two_indexes
+    built_postings, stock_postings = postings(built), postings(stock)
+    assert len(stock_postings) > 4000
+    assert built_postings.keys() == stock_postings.keys()
+    assert built_postings == stock_postings
+    # Block statistics feed whoosh's scoring shortcuts.
+    for field, term in list(stock_postings)[::97]:
+        built_info, stock_info = built.term_info(field, term), stock.term_info(field, term)
+        assert (built_info.doc_frequency(), built_info.weight(), built_info.max_weight()) == (
+            stock_info.doc_frequency(),
+            stock_info.weight(),
+            stock_info.max_weight(),
+        )
+        assert (built_info.min_length(), built_info.max_length()) == (
+            stock_info.min_length(),
+            stock_info.max_length(),
+        )
+
+
+def test_same_stored_fields_lengths_and_columns(two_indexes):
+    built, stock = two_indexes
+    assert built.doc_count() == stock.doc_count() == 37
+    assert [built.stored_fields(d) for d in range(37)] == [stock.stored_fields(d) for d in range(37)]
+    for field in ("title", "body", "ngram"):
+        assert built.field_length(field) == stock.field_length(field)
+        assert [built.doc_field_length(d, field) for d in range(37)] == [
+            stock.doc_field_length(d, field) for d in range(37)
+        ]
+    assert list(built.column_reader("facets")) == list(stock.column_reader("facets"))
+    assert list(built.column_reader("date")) == list(stock.column_reader("date"))
