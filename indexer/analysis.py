@@ -140,3 +140,49 @@ def analyze_article(
         ngrams=tuple(ngram_terms(searchable_text(title, body))),
         keywords=tuple(keywords(title_words + body_words)),
     )
+
+
+# The bigram field's phrase semantics as plain text, so a candidate is verified with one substring test:
+# runs (CJK without inner whitespace, Latin and digits lowercased) between single spaces.
+MATCH_UNIT_SEPARATOR = " "
+# Between the title's match text and the whole article's, so `title:` verifies against the title alone.
+MATCH_PART_SEPARATOR = "\n"
+
+
+def _match_runs(text: str) -> list[str]:
+    runs: list[str] = []
+    for match in NGRAM_UNIT.finditer(text):
+        if match.group("latin"):
+            runs.append(match.group(0).lower())
+            continue
+        run = "".join(char for char in match.group(0) if not char.isspace())
+        if len(run) > 1 and runs and len(runs[-1]) > 1 and runs[-1][-1] == run[0]:
+            # The bigrams of 科技 then 技术 are the bigrams of 科技术: one run, so one string.
+            runs[-1] += run[1:]
+        else:
+            runs.append(run)
+    return runs
+
+
+def _joined_runs(text: str) -> str:
+    return MATCH_UNIT_SEPARATOR + MATCH_UNIT_SEPARATOR.join(_match_runs(text)) + MATCH_UNIT_SEPARATOR
+
+
+def match_text(title: str, body: str) -> str:
+    """An article as its title's runs, then the whole text's runs (see match_pattern)."""
+    return _joined_runs(title) + MATCH_PART_SEPARATOR + _joined_runs(searchable_text(title, body))
+
+
+def match_pattern(text: str) -> str:
+    """What a text's part of match_text contains exactly when its ngram_tokens hold the query's
+    tokens at consecutive positions. A Latin word or a lone character must be a whole run, so it
+    keeps its separators; a CJK run may start or end inside a longer one."""
+    runs = _match_runs(text)
+    if not runs:
+        return ""
+    whole = [run.isascii() or len(run) == 1 for run in (runs[0], runs[-1])]
+    return (
+        (MATCH_UNIT_SEPARATOR if whole[0] else "")
+        + MATCH_UNIT_SEPARATOR.join(runs)
+        + (MATCH_UNIT_SEPARATOR if whole[1] else "")
+    )

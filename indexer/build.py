@@ -298,7 +298,7 @@ def build_index(
     if not archive_dir.is_dir():
         raise BulletinError(f"{archive_dir}: the archive folder does not exist")
     workers = workers or os.cpu_count() or 1
-    starting_over = rebuild or not store.index_exists(index_dir)
+    starting_over = rebuild or not store.index_is_current(index_dir, domain_words(settings.domain))
     target_dir = fresh_index_dir(index_dir) if starting_over else index_dir
     try:
         if starting_over:

@@ -13,6 +13,7 @@ from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -27,7 +28,10 @@ from whoosh.system import pack_uint
 from whoosh.writing import LockError
 
 from indexer.analysis import (
+    MATCH_PART_SEPARATOR,
     ArticleAnalysis,
+    match_pattern,
+    match_text,
     ngram_tokens,
     query_words,
     word_tokens,
@@ -39,9 +43,14 @@ FACETS = ("county", "department", "kind", "year", "month", "keyword")
 FACET_SEPARATOR = "\x1f"
 VALUE_SEPARATOR = "\x1e"
 TITLE_BOOST = 3.0
+# The bigrams that give a substring leaf its candidates; the title's are in it too.
+NGRAM_FIELD = "ngram"
 # Counting a many-valued facet doc by doc is slow on a large result; past this size only the most
 # frequent values of the whole archive are counted, by set intersection.
 KEYWORD_SCAN_LIMIT = 3000
+# Counting one facet value by bitmap costs about as much as tallying this many values doc by doc, so a
+# facet with many values (months) is counted doc by doc even on a large result.
+BITMAP_COUNT_COST = 150
 KEYWORD_CANDIDATES = 300
 RESULT_CACHE_SIZE = 512
 SUBSTRING_CACHE_SIZE = 2048
@@ -49,6 +58,10 @@ SUBSTRING_CACHE_SIZE = 2048
 # matches are scored, and the rest come newest first.
 SCORE_LIMIT = 3000
 DATE_SCAN_FACTOR = 20
+# A substring leaf's candidates hold its rarest bigrams; more postings cost more than checking the texts.
+CANDIDATE_GRAMS = 2
+# Written by the index writer: analysis.match_text of each article, utf-8.
+MATCH_TEXT_COLUMN = "match_text"
 # Words in more than this share of articles are left out of ranking when rarer words are present.
 COMMON_TERM_SHARE = 0.1
 
@@ -153,6 +166,7 @@ def make_schema(words: Iterable[str]) -> Schema:
         content_hash=ID(stored=True),
         # Every facet value of the article in one column, read in one pass to build the facet table.
         facets=COLUMN(VarBytesColumn()),
+        **{MATCH_TEXT_COLUMN: COLUMN(VarBytesColumn())},
     )
 
 
@@ -186,6 +200,7 @@ def article_document(
         "page": article.page,
         "content_hash": content_hash,
         "facets": FACET_SEPARATOR.join(facet_values).encode("utf-8"),
+        MATCH_TEXT_COLUMN: match_text(article.title, article.body).encode("utf-8"),
     }
     terms = {"title": analysis.title_words, "body": analysis.body_words, "ngram": analysis.ngrams}
     return document, terms
@@ -203,7 +218,34 @@ def index_exists(index_dir: Path) -> bool:
 def open_index(index_dir: Path):
     if not whoosh_index.exists_in(str(index_dir)):
         raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
-    return whoosh_index.open_dir(str(index_dir))
+    index = whoosh_index.open_dir(str(index_dir))
+    if MATCH_TEXT_COLUMN not in index.schema:
+        raise IndexMissing(f"{index_dir}: the index was built by an older version; run `bulletin index`")
+    return index
+
+
+def index_is_current(index_dir: Path, words: Iterable[str]) -> bool:
+    """Whether the index exists and has the schema this version writes with these user words."""
+    if not index_exists(index_dir):
+        return False
+    return _schema_signature(whoosh_index.open_dir(str(index_dir)).schema) == _schema_signature(
+        make_schema(words)
+    )
+
+
+def _schema_signature(schema: Schema) -> list[tuple]:
+    # whoosh's column types have no equality, so Schema.__eq__ is never true across a pickle.
+    return [
+        (
+            name,
+            type(field),
+            type(field.format),
+            getattr(field, "analyzer", None),
+            type(field.column_type),
+            field.stored,
+        )
+        for name, field in schema.items()
+    ]
 
 
 class SegmentBuilder:
@@ -368,23 +410,23 @@ def _query_parser() -> qparser.QueryParser:
 
 
 class SubstringLeaf(wq.Query):
-    """One unit of the user's query: articles whose text contains `text`, in `field`'s bigrams.
+    """One unit of the user's query: articles whose `part` ("title" or "text") contains `text`.
 
-    Matching is exact substring matching (see SearchEngine.substring_docs). `words` are the same text
+    Matching is exact substring matching (see QueryPlan.substring_docs). `words` are the same text
     as the word analyzer sees it: articles holding them as whole words in `word_fields` rank first.
     A `preferred` leaf does not restrict the result; its articles rank above the others.
     """
 
     def __init__(
-        self, field: str, text: str, words: tuple[str, ...], word_fields: tuple[str, ...], preferred=False
+        self, part: str, text: str, words: tuple[str, ...], word_fields: tuple[str, ...], preferred=False
     ):
-        self.ngram_field, self.text, self.words = field, text, tuple(words)
+        self.part, self.text, self.words = part, text, tuple(words)
         self.word_fields = tuple(word_fields)
         self.preferred = preferred
         self.boost = 1.0
 
     def _key(self):
-        return (self.ngram_field, self.text, self.words, self.word_fields, self.preferred)
+        return (self.part, self.text, self.words, self.word_fields, self.preferred)
 
     def __eq__(self, other):
         return type(self) is type(other) and self._key() == other._key()
@@ -393,10 +435,10 @@ class SubstringLeaf(wq.Query):
         return hash(self._key())
 
     def __repr__(self):
-        return f"SubstringLeaf({self.ngram_field!r}, {self.text!r}, words={self.words!r})"
+        return f"SubstringLeaf({self.part!r}, {self.text!r}, words={self.words!r})"
 
     def field(self):
-        return self.ngram_field
+        return NGRAM_FIELD
 
     def is_leaf(self):
         return True
@@ -480,13 +522,13 @@ class QueryBuilder:
         self, field_name: str, text: str, quoted: bool, highlights: list[str], negated: bool
     ) -> wq.Query:
         if field_name == "title":
-            substring_field, word_fields = "title_ngram", ["title"]
+            part, word_fields = "title", ["title"]
         elif field_name in ("body", "text", "content"):
-            substring_field, word_fields = "ngram", ["title", "body"]
+            part, word_fields = "text", ["title", "body"]
         else:
             # "http://x" or "5:30" is not a field prefix we know: search the whole text.
             text = f"{field_name}:{text}"
-            substring_field, word_fields = "ngram", ["title", "body"]
+            part, word_fields = "text", ["title", "body"]
         tokenizer = tokenizer_for_words(self.words)
         if quoted:
             units = [(text, query_words(text, tokenizer))]
@@ -507,97 +549,166 @@ class QueryBuilder:
                 highlights.append(unit)
                 if not quoted and len(units) > 1:
                     highlights.append(text)
-            parts.append(SubstringLeaf(substring_field, unit, tuple(words), tuple(word_fields)))
+            parts.append(SubstringLeaf(part, unit, tuple(words), tuple(word_fields)))
         if not parts:
             return wq.NullQuery
         if quoted or (len(parts) == 1 and all_units == 1):
             return parts[0]
         # An unquoted run such as 林建波瑞安 matches when all its words occur anywhere, but the
         # articles holding the run itself, as typed, rank above the rest.
-        whole = SubstringLeaf(substring_field, text, (), tuple(word_fields), preferred=True)
+        whole = SubstringLeaf(part, text, (), tuple(word_fields), preferred=True)
         return wq.AndMaybe(wq.And(parts) if len(parts) > 1 else parts[0], whole)
 
 
 # ----------------------------------------------------------------------------------------------- facets
+
+# Document sets are Python ints used as bitmaps (bit i is docnum i): intersections, unions and counts
+# run at C speed over the whole archive, where frozensets probed every member one hash at a time.
+BIT = tuple(1 << i for i in range(8))
+BYTE_BITS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(256))
+
+
+def bitmap(docnums: Iterable[int], size: int) -> int:
+    bits = bytearray((size + 7) // 8)
+    for docnum in docnums:
+        bits[docnum >> 3] |= BIT[docnum & 7]
+    return int.from_bytes(bits, "little")
+
+
+def docnums(bits: int) -> Iterator[int]:
+    """The docnums of a bitmap, ascending."""
+    for index, byte in enumerate(bits.to_bytes((bits.bit_length() + 7) // 8, "little")):
+        if byte:
+            base = index << 3
+            for bit in BYTE_BITS[byte]:
+                yield base + bit
 
 
 @dataclass
 class FacetTable:
     """Facet values of every live document, built once per index generation from the facets column."""
 
-    postings: dict[str, dict[str, frozenset[int]]]
+    size: int  # docnums run from 0 to size - 1
+    postings: dict[str, dict[str, int]]  # facet → value → bitmap
+    values: dict[str, list[tuple[str, ...]]]  # facet → docnum → the doc's values, for small results
+    issues: dict[str, tuple[int, ...]]  # issue id → its docnums, ascending
     dates: list[str]  # by docnum; "" for deleted documents
-    date_order: list[tuple[str, int]]  # (date, docnum), oldest first
-    live: frozenset[int]
+    date_order: list[int]  # live docnums by (date, docnum)
+    month_spans: list[tuple[int, int]]  # each month's slice of date_order, in date order
+    live: int
+    values_per_doc: dict[str, float] = field(default_factory=dict)
     keyword_candidates: list[str] = field(default_factory=list)
 
     @classmethod
     def build(cls, reader) -> FacetTable:
         column = reader.column_reader("facets") if reader.has_column("facets") else None
-        values: dict[str, dict[str, set[int]]] = {name: {} for name in (*FACETS, "issue")}
-        dates = [""] * reader.doc_count_all()
-        live = set()
+        size = reader.doc_count_all()
+        docs: dict[str, dict[str, list[int]]] = {name: {} for name in FACETS}
+        values: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACETS}
+        issues: dict[str, list[int]] = {}
+        dates = [""] * size
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
         for docnum in reader.all_doc_ids():
             raw = column[docnum].decode("utf-8")
             kind, department, date, counties, keywords, issue_id = raw.split(FACET_SEPARATOR)
-            live.add(docnum)
             dates[docnum] = date
-            single = {
-                "kind": kind,
-                "department": department,
-                "year": date[:4],
-                "month": date[:7],
-                "issue": issue_id,
+            issues.setdefault(issue_id, []).append(docnum)
+            doc_values = {
+                "kind": (kind,),
+                "department": (department,),
+                "year": (date[:4],),
+                "month": (date[:7],),
+                "county": tuple(counties.split(VALUE_SEPARATOR)),
+                "keyword": tuple(keywords.split(VALUE_SEPARATOR)),
             }
-            for name, value in single.items():
-                if value:
-                    values[name].setdefault(value, set()).add(docnum)
-            for name, joined in (("county", counties), ("keyword", keywords)):
-                for value in joined.split(VALUE_SEPARATOR) if joined else ():
-                    values[name].setdefault(value, set()).add(docnum)
-        postings = {name: {v: frozenset(d) for v, d in by_value.items()} for name, by_value in values.items()}
-        keyword_sizes = sorted(postings["keyword"].items(), key=lambda item: (-len(item[1]), item[0]))
+            for name, tupled in doc_values.items():
+                tupled = shared.setdefault(tupled, tuple(value for value in tupled if value))
+                values[name][docnum] = tupled
+                for value in tupled:
+                    docs[name].setdefault(value, []).append(docnum)
+        postings = {
+            name: {value: bitmap(numbers, size) for value, numbers in by_value.items()}
+            for name, by_value in docs.items()
+        }
+        live_count = max(1, sum(1 for date in dates if date))
+        occurrences = {name: sum(map(len, by_value.values())) for name, by_value in docs.items()}
+        keyword_sizes = sorted(docs["keyword"].items(), key=lambda item: (-len(item[1]), item[0]))
+        date_order = sorted((docnum for docnum in range(size) if dates[docnum]), key=lambda d: (dates[d], d))
+        month_spans, start = [], 0
+        for end in range(1, len(date_order) + 1):
+            if end == len(date_order) or dates[date_order[end]][:7] != dates[date_order[start]][:7]:
+                month_spans.append((start, end))
+                start = end
         return cls(
+            size=size,
             postings=postings,
+            values=values,
+            issues={issue_id: tuple(numbers) for issue_id, numbers in issues.items()},
             dates=dates,
-            date_order=sorted((dates[d], d) for d in live),
-            live=frozenset(live),
+            date_order=date_order,
+            month_spans=month_spans,
+            live=bitmap(date_order, size),
+            values_per_doc={name: occurrences[name] / live_count for name in FACETS},
             keyword_candidates=[value for value, _ in keyword_sizes[:KEYWORD_CANDIDATES]],
         )
 
-    def union(self, facet: str, values: Iterable[str]) -> frozenset[int]:
+    def bitmap(self, docnums: Iterable[int]) -> int:
+        return bitmap(docnums, self.size)
+
+    def union(self, facet: str, values: Iterable[str]) -> int:
         by_value = self.postings[facet]
-        docs: set[int] = set()
+        docs = 0
         for value in values:
-            docs |= by_value.get(value, frozenset())
-        return frozenset(docs)
+            docs |= by_value.get(value, 0)
+        return docs
 
-    def date_range(self, date_from: str | None, date_to: str | None) -> frozenset[int]:
-        low = bisect.bisect_left(self.date_order, (date_from or "", -1))
-        high = bisect.bisect_right(self.date_order, ((date_to or "9999-99-99"), 1 << 62))
-        return frozenset(docnum for _, docnum in self.date_order[low:high])
+    def date_range(self, date_from: str | None, date_to: str | None) -> int:
+        """Whole months by their bitmaps, the days at either edge one by one."""
+        order = self.date_order
+        low = bisect.bisect_left(order, date_from or "", key=self.dates.__getitem__)
+        high = bisect.bisect_right(order, date_to or "9999-99-99", key=self.dates.__getitem__)
+        whole = [(start, end) for start, end in self.month_spans if low <= start and end <= high]
+        if not whole:
+            return self.bitmap(order[low:high])
+        docs = self.bitmap(order[low : whole[0][0]] + order[whole[-1][1] : high])
+        months = self.postings["month"]
+        for start, _ in whole:
+            docs |= months[self.dates[order[start]][:7]]
+        return docs
 
-    def count(self, facet: str, docs: frozenset[int] | set[int]) -> Counter:
-        if facet == "keyword" and len(docs) > KEYWORD_SCAN_LIMIT:
-            postings = self.postings["keyword"]
-            return Counter({value: len(docs & postings[value]) for value in self.keyword_candidates})
+    def count(self, facet: str, docs: int) -> Counter:
+        """Every value's count in docs; on a large result, only the keywords most frequent overall."""
+        size = docs.bit_count()
+        candidates = self.keyword_candidates if facet == "keyword" and size > KEYWORD_SCAN_LIMIT else None
+        bitmaps = len(candidates if candidates is not None else self.postings[facet])
+        if size * self.values_per_doc[facet] <= bitmaps * BITMAP_COUNT_COST:
+            # Docs share their value tuples, so tally the tuples at C speed, then their values.
+            counts = Counter()
+            for values, shared in Counter(map(self.values[facet].__getitem__, docnums(docs))).items():
+                for value in values:
+                    counts[value] += shared
+            return counts if candidates is None else Counter({value: counts[value] for value in candidates})
+        postings = self.postings[facet]
+        if candidates is not None:
+            return Counter({value: (docs & postings[value]).bit_count() for value in candidates})
         counts = Counter()
-        for value, posting in self.postings[facet].items():
-            shared = len(posting & docs) if len(posting) < len(docs) else len(docs & posting)
+        for value, posting in postings.items():
+            shared = (posting & docs).bit_count()
             if shared:
                 counts[value] = shared
         return counts
 
-    def newest(self, docs: frozenset[int] | set[int], count: int, oldest: bool = False) -> list[int]:
+    def newest(self, docs: int, count: int, oldest: bool = False) -> list[int]:
         """The first `count` of docs by date (newest first, or oldest first), ties by docnum."""
-        if len(docs) <= count * DATE_SCAN_FACTOR:
-            ordered = sorted(docs, key=lambda d: (self.dates[d], -d), reverse=True)
+        if docs.bit_count() <= count * DATE_SCAN_FACTOR:
+            ordered = sorted(docnums(docs), key=lambda d: (self.dates[d], -d), reverse=True)
             return ordered[::-1][:count] if oldest else ordered[:count]
-        # A large set: walk the archive in date order and stop once enough are found.
+        # A large set: walk the archive in date order, testing bits of a bytes copy, until enough.
+        raw = docs.to_bytes((self.size + 7) // 8, "little")
         walk = self.date_order if oldest else reversed(self.date_order)
         found = []
-        for _, docnum in walk:
-            if docnum in docs:
+        for docnum in walk:
+            if raw[docnum >> 3] & BIT[docnum & 7]:
                 found.append(docnum)
                 if len(found) == count:
                     break
@@ -629,66 +740,104 @@ class EngineResult:
     highlights: list[str]
 
 
-def posting_ids(reader, field: str, text: str) -> frozenset[int]:
-    """Every document number in a term's postings, a block at a time.
+def posting_bits(reader, field: str, text: str, size: int) -> int:
+    """Every document number in a term's postings as a bitmap, a block at a time.
 
-    whoosh's own all_ids() steps through a Python generator per posting; reading the decoded id
-    blocks of whoosh 2.7's W3 codec (pinned, frozen) is several times faster on common terms.
+    whoosh's own all_ids() steps through a Python generator per posting; reading the id blocks of
+    whoosh 2.7's W3 codec (pinned, frozen) and undoing their delta coding in C is several times faster.
     """
-    docs: list[int] = []
+    bits = bytearray((size + 7) // 8)
     for leaf, offset in reader.leaf_readers():
         if (field, text) not in leaf:
             continue
         matcher = leaf.postings(field, text)
         if not isinstance(matcher, W3LeafMatcher):
-            docs.extend(offset + docnum for docnum in matcher.all_ids())
-            continue
-        while matcher.is_active():
-            if matcher._ids is None:
-                matcher._read_ids()
-            block = matcher._ids[matcher._i :]
-            docs.extend(block if offset == 0 else (offset + docnum for docnum in block))
-            matcher._next_block()
-    return frozenset(docs)
+            blocks: Iterable[Iterable[int]] = [matcher.all_ids()]
+        else:
+            blocks = _w3_id_blocks(matcher)
+        for block in blocks:
+            for docnum in block:
+                docnum += offset
+                bits[docnum >> 3] |= BIT[docnum & 7]
+    return int.from_bytes(bits, "little")
+
+
+def _w3_id_blocks(matcher: W3LeafMatcher) -> Iterator[Iterable[int]]:
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        ids = matcher._data[0]
+        yield ids if matcher._byteids else accumulate(ids)
+        matcher._next_block()
+
+
+@dataclass
+class MatchTexts:
+    """Every document's analysis.match_text, split into the title's and the whole text's; "" if deleted."""
+
+    titles: list[str]
+    texts: list[str]
+
+    @classmethod
+    def read(cls, reader) -> MatchTexts:
+        titles, texts = [""] * reader.doc_count_all(), [""] * reader.doc_count_all()
+        if not reader.has_column(MATCH_TEXT_COLUMN):  # an index without documents
+            return cls(titles=titles, texts=texts)
+        column = reader.column_reader(MATCH_TEXT_COLUMN)
+        for docnum in reader.all_doc_ids():
+            titles[docnum], _, texts[docnum] = column[docnum].decode("utf-8").partition(MATCH_PART_SEPARATOR)
+        return cls(titles=titles, texts=texts)
+
+    def part(self, name: str) -> list[str]:
+        return self.titles if name == "title" else self.texts
 
 
 class QueryPlan:
     """Evaluates a parsed query to a set of documents, then orders them; one per search.
 
-    Boolean structure is set algebra here rather than whoosh matchers, so a substring leaf can take
+    Boolean structure is bitmap algebra here rather than whoosh matchers, so a substring leaf can take
     its shortcut: an article holding the leaf as an indexed word contains it for sure, and only the
-    remaining candidates (all bigrams present) need whoosh's slow positional phrase check.
+    remaining candidates (all bigrams present) need a look at their match text.
     """
 
-    def __init__(self, searcher, table: FacetTable, cache: OrderedDict):
-        self.searcher, self.table, self.cache = searcher, table, cache
+    def __init__(self, searcher, table: FacetTable, texts: MatchTexts, cache: OrderedDict):
+        self.searcher, self.table, self.texts, self.cache = searcher, table, texts, cache
+        self.reader = searcher.reader()
         self.leaves: list[SubstringLeaf] = []
         self.preferred: list[SubstringLeaf] = []
+        # Ranking asks again for the word postings the leaves read.
+        self._terms: dict[tuple[str, str], int] = {}
 
-    def term_docs(self, query: wq.Query) -> frozenset[int]:
+    def term_bits(self, field: str, text: str) -> int:
+        key = (field, text)
+        if key not in self._terms:
+            self._terms[key] = posting_bits(self.reader, field, text, self.table.size) & self.table.live
+        return self._terms[key]
+
+    def term_docs(self, query: wq.Query) -> int:
         if isinstance(query, wq.Term):
-            return posting_ids(self.searcher.reader(), query.fieldname, query.text) & self.table.live
+            return self.term_bits(query.fieldname, query.text)
         if isinstance(query, wq.Or) and all(isinstance(q, wq.Term) for q in query.subqueries):
-            docs = frozenset().union(
-                *(posting_ids(self.searcher.reader(), q.fieldname, q.text) for q in query.subqueries)
-            )
-            return docs & self.table.live
-        return frozenset(self.searcher.docs_for_query(query)) & self.table.live
+            docs = 0
+            for term in query.subqueries:
+                docs |= self.term_bits(term.fieldname, term.text)
+            return docs
+        return self.table.bitmap(self.searcher.docs_for_query(query)) & self.table.live
 
-    def docs(self, node: wq.Query, negated: bool = False) -> frozenset[int]:
+    def docs(self, node: wq.Query, negated: bool = False) -> int:
         live = self.table.live
         if isinstance(node, wq.Every):
             return live
         if node is wq.NullQuery or isinstance(node, type(wq.NullQuery)):
-            return frozenset()
+            return 0
         if isinstance(node, SubstringLeaf):
             if not negated:
                 self.leaves.append(node)
             return self.substring_docs(node)
         if isinstance(node, wq.Not):
-            return live - self.docs(node.query, not negated)
+            return live & ~self.docs(node.query, not negated)
         if isinstance(node, wq.AndNot):
-            return self.docs(node.a, negated) - self.docs(node.b, not negated)
+            return self.docs(node.a, negated) & ~self.docs(node.b, not negated)
         if isinstance(node, wq.AndMaybe):
             if isinstance(node.b, SubstringLeaf) and node.b.preferred and not negated:
                 self.preferred.append(node.b)
@@ -696,17 +845,17 @@ class QueryPlan:
         if isinstance(node, wq.And):
             result = live
             for child in node.subqueries:
-                result = result & self.docs(child, negated)
+                result &= self.docs(child, negated)
             return result
         if isinstance(node, wq.Or):
-            result = frozenset()
+            result = 0
             for child in node.subqueries:
-                result = result | self.docs(child, negated)
+                result |= self.docs(child, negated)
             return result
         return self.term_docs(node)
 
-    def substring_docs(self, leaf: SubstringLeaf) -> frozenset[int]:
-        key = (leaf.ngram_field, leaf.text, leaf.words, leaf.word_fields)
+    def substring_docs(self, leaf: SubstringLeaf) -> int:
+        key = (leaf.part, leaf.text, leaf.words, leaf.word_fields)
         if key in self.cache:
             self.cache.move_to_end(key)
             return self.cache[key]
@@ -716,60 +865,27 @@ class QueryPlan:
             self.cache.popitem(last=False)
         return docs
 
-    def _substring_docs(self, leaf: SubstringLeaf) -> frozenset[int]:
+    def _substring_docs(self, leaf: SubstringLeaf) -> int:
         grams = leaf.grams()
         if not grams:
-            return frozenset()
-        if len(grams) == 1:
-            gram = grams[0]
-            if len(gram) == 1 and not gram.isascii():
-                # A lone character is indexed inside bigrams, as their first or second character.
-                return self.term_docs(
-                    wq.Or(
-                        [
-                            wq.Term(leaf.ngram_field, gram),
-                            wq.Prefix(leaf.ngram_field, gram),
-                            wq.Wildcard(leaf.ngram_field, "?" + gram),
-                        ]
-                    )
-                )
-            return self.term_docs(wq.Term(leaf.ngram_field, gram))
-        reader = self.searcher.reader()
-        rarest_first = sorted(set(grams), key=lambda g: reader.doc_frequency(leaf.ngram_field, g))
-        candidates = self.term_docs(wq.Term(leaf.ngram_field, rarest_first[0]))
-        for gram in rarest_first[1:]:
-            if not candidates:
-                return frozenset()
-            candidates = candidates & self.term_docs(wq.Term(leaf.ngram_field, gram))
-        certain = frozenset()
-        if len(leaf.words) == 1 and leaf.words[0] == "".join(leaf.text.split()).lower():
+            return 0
+        texts = self.texts.part(leaf.part)
+        if len(grams) == 1 and len(grams[0]) == 1 and not grams[0].isascii():
+            # A lone character is indexed only inside bigrams; the texts hold it wherever it stands.
+            char = grams[0]
+            return self.table.bitmap(docnum for docnum, text in enumerate(texts) if char in text)
+        rarest_first = sorted(set(grams), key=lambda g: self.reader.doc_frequency(NGRAM_FIELD, g))
+        candidates = self.table.live
+        for gram in rarest_first[:CANDIDATE_GRAMS]:
+            candidates &= self.term_bits(NGRAM_FIELD, gram)
+        if len(grams) == 1 and leaf.part == "text":
+            return candidates
+        certain = 0
+        if len(grams) > 1 and len(leaf.words) == 1 and leaf.words[0] == "".join(leaf.text.split()).lower():
             certain = candidates & self.term_docs(wq.Or(leaf.word_terms()))
-        return certain | self.phrase_check(leaf.ngram_field, grams, candidates - certain)
-
-    def phrase_check(self, field: str, grams: list[str], docs: frozenset[int]) -> frozenset[int]:
-        """The docs in which the grams stand at consecutive positions, read straight off the postings
-        (whoosh's span machinery does the same generically, several times slower)."""
-        if not docs:
-            return frozenset()
-        postings = {gram: self.searcher.postings(field, gram) for gram in set(grams)}
-        found = set()
-        for docnum in sorted(docs):
-            positions = {}
-            for gram, matcher in postings.items():
-                if matcher.is_active() and matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                if not matcher.is_active() or matcher.id() != docnum:
-                    break
-                positions[gram] = matcher.value_as("positions")
-            else:
-                starts = set(positions[grams[0]])
-                for offset, gram in enumerate(grams[1:], start=1):
-                    starts &= {p - offset for p in positions[gram]}
-                    if not starts:
-                        break
-                if starts:
-                    found.add(docnum)
-        return frozenset(found)
+        pattern = match_pattern(leaf.text)
+        found = (docnum for docnum in docnums(candidates & ~certain) if pattern in texts[docnum])
+        return certain | self.table.bitmap(found)
 
     def ranking_terms(self) -> list[wq.Term]:
         """The whole-word terms that order the result, without the very common ones (活动, 工作):
@@ -786,30 +902,34 @@ class QueryPlan:
         rarest = min(frequency.values())
         return [term for term in terms if frequency[term] == rarest]
 
-    def ranked(self, final: frozenset[int], count: int) -> list[tuple[int, float | None]]:
+    def ranked(self, final: int, count: int) -> list[tuple[int, float | None]]:
         """The first `count` of final: articles holding a typed run as a whole first, then those with
         whole-word matches by BM25 (title words weigh more), then the rest newest first."""
         tiers = [final]
         if self.preferred:
-            preferred = frozenset().union(*(self.substring_docs(leaf) for leaf in self.preferred)) & final
-            tiers = [preferred, final - preferred]
+            preferred = 0
+            for leaf in self.preferred:
+                preferred |= self.substring_docs(leaf)
+            preferred &= final
+            tiers = [preferred, final & ~preferred]
         terms = self.ranking_terms()
-        word_docs = self.term_docs(wq.Or(terms)) if terms else frozenset()
+        word_docs = self.term_docs(wq.Or(terms)) if terms else 0
         title_terms = [t for t in terms if t.fieldname == "title"]
-        title_docs = self.term_docs(wq.Or(title_terms)) if title_terms else frozenset()
+        title_docs = self.term_docs(wq.Or(title_terms)) if title_terms else 0
         order: list[tuple[int, float | None]] = []
         for tier in tiers:
             scorable = tier & word_docs
-            if len(scorable) > SCORE_LIMIT:
-                groups = [tier & title_docs, scorable - title_docs, tier - scorable]
+            if scorable.bit_count() > SCORE_LIMIT:
+                groups = [tier & title_docs, scorable & ~title_docs, tier & ~scorable]
             else:
-                groups = [scorable, tier - scorable]
-            for group in groups:
+                groups = [scorable, tier & ~scorable]
+            for index, group in enumerate(groups):
                 if len(order) >= count or not group:
                     continue
                 needed = count - len(order)
-                if group is not groups[-1] and len(group) <= SCORE_LIMIT:
-                    results = self.searcher.search(wq.Or(terms), filter=set(group), limit=needed)
+                if index < len(groups) - 1 and group.bit_count() <= SCORE_LIMIT:
+                    allowed = set(docnums(group))
+                    results = self.searcher.search(wq.Or(terms), filter=allowed, limit=needed)
                     order.extend((hit.docnum, hit.score) for hit in results)
                 else:
                     order.extend((docnum, None) for docnum in self.table.newest(group, needed))
@@ -817,7 +937,8 @@ class QueryPlan:
 
 
 class SearchEngine:
-    """Keeps one searcher and one facet table per index generation, shared by the threads of a server."""
+    """Keeps one searcher, facet table and set of match texts per index generation, shared by the
+    threads of a server."""
 
     def __init__(self, index_dir: Path, words: Iterable[str]):
         self.index_dir = Path(index_dir)
@@ -826,23 +947,25 @@ class SearchEngine:
         self._index = None
         self._searcher = None
         self._table: FacetTable | None = None
+        self._texts: MatchTexts | None = None
         # Recent results by request; a new index generation empties it.
         self._results: OrderedDict[tuple, EngineResult] = OrderedDict()
-        self._substrings: OrderedDict[tuple, frozenset[int]] = OrderedDict()
+        self._substrings: OrderedDict[tuple, int] = OrderedDict()
 
     def _current(self):
         with self._lock:
             if self._index is None:
                 self._index = open_index(self.index_dir)
-            if self._searcher is None:
-                self._searcher = self._index.searcher()
+            if self._searcher is None or not self._searcher.up_to_date():
+                if self._searcher is None:
+                    self._searcher = self._index.searcher()
+                else:
+                    self._searcher = self._searcher.refresh()
+                    self._results.clear()
+                    self._substrings.clear()
                 self._table = FacetTable.build(self._searcher.reader())
-            elif not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
-                self._table = FacetTable.build(self._searcher.reader())
-                self._results.clear()
-                self._substrings.clear()
-            return self._searcher, self._table
+                self._texts = MatchTexts.read(self._searcher.reader())
+            return self._searcher, self._table, self._texts
 
     def clear_caches(self) -> None:
         """Forget recent results and substring matches (benchmarks measure searches from cold)."""
@@ -854,35 +977,35 @@ class SearchEngine:
         with self._lock:
             if self._searcher is not None:
                 self._searcher.close()
-            self._searcher = self._table = self._index = None
+            self._searcher = self._table = self._texts = self._index = None
 
     def search(self, request: EngineRequest) -> EngineResult:
-        searcher, table = self._current()
+        searcher, table, texts = self._current()
         key = request.cache_key()
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
                 return self._results[key]
-        result = self._search(searcher, table, request)
+        result = self._search(searcher, table, texts, request)
         with self._lock:
             self._results[key] = result
             if len(self._results) > RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
         return result
 
-    def _search(self, searcher, table: FacetTable, request: EngineRequest) -> EngineResult:
+    def _search(self, searcher, table: FacetTable, texts: MatchTexts, request: EngineRequest) -> EngineResult:
         query, highlights = self.queries.parse(request.text)
-        plan = QueryPlan(searcher, table, self._substrings)
+        plan = QueryPlan(searcher, table, texts, self._substrings)
         matched = plan.docs(query)
 
-        restrictions: dict[str, frozenset[int]] = {}
+        restrictions: dict[str, int] = {}
         for facet, values in request.filters.items():
             if values:
                 restrictions[facet] = table.union(facet, values)
         if request.date_from or request.date_to:
             restrictions["date"] = table.date_range(request.date_from, request.date_to)
 
-        def restricted(docs: frozenset[int], skip: str | None = None) -> frozenset[int]:
+        def restricted(docs: int, skip: str | None = None) -> int:
             for facet, allowed in restrictions.items():
                 if facet != skip:
                     docs = docs & allowed
@@ -891,7 +1014,8 @@ class SearchEngine:
         final = restricted(matched)
         facets = {facet: table.count(facet, restricted(matched, skip=facet)) for facet in FACETS}
         end = request.offset + request.limit
-        if request.offset >= len(final):
+        total = final.bit_count()
+        if request.offset >= total:
             order: list[tuple[int, float | None]] = []
         elif request.sort == "relevance" and plan.leaves:
             order = plan.ranked(final, end)
@@ -902,25 +1026,26 @@ class SearchEngine:
             stored = dict(searcher.stored_fields(docnum))
             stored["score"] = score
             hits.append(stored)
-        return EngineResult(total=len(final), hits=hits, facets=facets, highlights=highlights)
+        return EngineResult(total=total, hits=hits, facets=facets, highlights=highlights)
 
     def article(self, article_id: str) -> dict | None:
-        searcher, _ = self._current()
+        searcher, _, _ = self._current()
         return searcher.document(id=article_id)
 
     def issue_articles(self, issue_id: str) -> list[dict]:
-        searcher, table = self._current()
-        docs = table.postings["issue"].get(issue_id, frozenset())
+        searcher, table, _ = self._current()
+        docs = table.issues.get(issue_id, ())
         articles = [dict(searcher.stored_fields(d)) for d in docs]
         return sorted(articles, key=lambda a: (a["kind"] != "feature", a["ordinal"]))
 
     def issues(self) -> list[dict]:
         """One entry per issue: its metadata from its first article, and its article counts."""
-        searcher, table = self._current()
+        searcher, table, _ = self._current()
         entries = []
-        for issue_id, docs in table.postings["issue"].items():
-            first = searcher.stored_fields(min(docs))
-            features = len(docs & table.postings["kind"].get("feature", frozenset()))
+        kinds = table.values["kind"]
+        for issue_id, docs in table.issues.items():
+            first = searcher.stored_fields(docs[0])
+            features = sum(kinds[docnum] == ("feature",) for docnum in docs)
             entries.append(
                 {
                     "id": issue_id,

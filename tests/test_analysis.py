@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
-from indexer.analysis import index_words, ngram_terms, ngram_tokens, word_tokens
+from indexer.analysis import (
+    MATCH_PART_SEPARATOR,
+    index_words,
+    match_pattern,
+    match_text,
+    ngram_terms,
+    ngram_tokens,
+    word_tokens,
+)
 from indexer.segment import tokenizer_for
 from indexer.store import BigramAnalyzer, ChineseWordAnalyzer
 
@@ -87,3 +97,65 @@ def test_index_terms_of_the_whole_issue(seed_text, jieba_tokenizer):
     assert terms == [t[0] for t in word_tokens(seed_text, jieba_tokenizer, with_subwords=True)]
     assert len(ngram_terms(seed_text)) == len(list(ngram_tokens(seed_text))) > 5000
     assert ngram_terms(seed_text) == [t[0] for t in ngram_tokens(seed_text)]
+
+
+def bigram_phrase_matches(query: str, text: str) -> bool:
+    """The old definition of a substring match: the query's bigram tokens at consecutive positions."""
+    wanted = [token for token, *_ in ngram_tokens(query)]
+    tokens = [token for token, *_ in ngram_tokens(text)]
+    return any(tokens[i : i + len(wanted)] == wanted for i in range(len(tokens) - len(wanted) + 1))
+
+
+def matches(query: str, title: str, body: str, part: str = "text") -> bool:
+    title_part, _, text_part = match_text(title, body).partition(MATCH_PART_SEPARATOR)
+    return match_pattern(query) in (title_part if part == "title" else text_part)
+
+
+@pytest.mark.parametrize(
+    "query, title, body, expected",
+    [
+        ("科技惠企 创新赋能", "", "科技惠企创新赋能", True),
+        ("科技惠企创新赋能", "", "科技惠企 创新\n赋能", True),
+        ("5g", "", "15g 网络", False),
+        ("5G", "", "推进5G网络", True),
+        ("5g网络", "", "15g网络", False),
+        ("网络5g", "", "网络5g1", False),
+        ("科技，创新", "", "科技、创新", True),
+        ("科技，创新", "", "科技创新", False),
+        ("科技，技术", "", "科技术", True),
+        ("科技术", "", "科技；技术", True),
+        ("科", "", "科技", False),
+        ("科，技", "", "科 ，技", True),
+        ("科，技", "", "科技", False),
+        ("abc", "", "ABC def", True),
+        ("科技创新", "", "科技。创新", False),
+    ],
+)
+def test_match_text_keeps_bigram_phrase_semantics(query, title, body, expected):
+    assert matches(query, title, body) is expected
+    assert bigram_phrase_matches(query, title + "\n" + body) is expected
+
+
+def test_title_part_holds_the_title_alone():
+    assert matches("科技", "科技周", "正文", part="title")
+    assert not matches("正文", "科技周", "正文", part="title")
+    # The whole text runs on from the title into the body, as the bigram field does.
+    assert matches("技周正", "科技周", "正文")
+    assert not matches("技周正", "科技周", "正文", part="title")
+
+
+def test_match_text_agrees_with_bigram_phrases_on_random_texts():
+    rng = random.Random(7)
+    alphabet = ["科", "技", "术", "5", "g", "G", "15", " ", "，", "\n", "a"]
+    compared = 0
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        query = "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 6)))
+        tokens = [token for token, *_ in ngram_tokens(query)]
+        if not tokens:
+            continue
+        if len(tokens) == 1 and len(tokens[0]) == 1 and not tokens[0].isascii():
+            continue  # a lone character matches anywhere; the engine scans for it directly
+        compared += 1
+        assert matches(query, "", text) == bigram_phrase_matches(query, "\n" + text), (query, text)
+    assert compared > 5000

@@ -136,23 +136,23 @@ def test_interrupted_write_leaves_previous_index(archive, seed_text, monkeypatch
     manifest = (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
 
-    real_add = store.IssueWriter.add
+    real_add = store.SegmentBuilder.add
     added = []
 
-    def interrupted(self, document):
+    def interrupted(self, document, terms):
         if added:
             raise KeyboardInterrupt
         added.append(document["id"])
-        real_add(self, document)
+        real_add(self, document, terms)
 
-    monkeypatch.setattr(store.IssueWriter, "add", interrupted)
+    monkeypatch.setattr(store.SegmentBuilder, "add", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_index(archive)
     assert find(archive).total == 37
     assert (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8") == manifest
 
     assert added == ["271-f01"]
-    monkeypatch.setattr(store.IssueWriter, "add", real_add)
+    monkeypatch.setattr(store.SegmentBuilder, "add", real_add)
     assert build_index(archive).added == ["271"]
     assert find(archive).total == 74
 
@@ -163,7 +163,7 @@ def test_interrupted_rebuild_keeps_old_index(archive, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store.IssueWriter, "add", interrupted)
+    monkeypatch.setattr(store.SegmentBuilder, "add", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_index(archive, rebuild=True)
     assert find(archive).total == 37
@@ -201,9 +201,24 @@ def test_parallel_writers_build_the_same_index(archive, seed_text, monkeypatch):
         (archive.archive_dir / f"issue-{number}.txt").write_text(text, encoding="utf-8")
     serial = build_index(archive, workers=1)
     expected = [(hit.id, hit.date) for hit in find(archive, "青科会", sort="oldest").hits]
-    monkeypatch.setattr(build, "PARALLEL_WRITE_THRESHOLD", 2)
+    expected_facets = find(archive).facets
+    # One segment per issue, written by two worker processes.
+    monkeypatch.setattr(build, "ISSUES_PER_SEGMENT", 1)
     monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 2)
     parallel = build_index(archive, rebuild=True, workers=2)
     assert sorted(parallel.added) == sorted(serial.added) == ["270", "271", "272", "273", "274"]
+    assert len(store.open_index(archive.index_dir).reader().leaf_readers()) == 5
     assert [(hit.id, hit.date) for hit in find(archive, "青科会", sort="oldest").hits] == expected
     assert find(archive).total == 5 * 37
+    assert find(archive).facets == expected_facets
+
+
+def test_an_index_of_another_schema_is_rebuilt(archive):
+    build_index(archive)
+    # An index whose analyzers know other user words, as an older config.yaml would leave it.
+    shutil.rmtree(archive.index_dir)
+    store.create_index(archive.index_dir, ("旧词",))
+    assert find(archive).total == 0
+    report = build_index(archive)
+    assert report.added == ["270"] and find(archive).total == 37
+    assert build_index(archive).added == []
