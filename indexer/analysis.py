@@ -155,7 +155,7 @@ def _match_runs(text: str) -> list[str]:
         if match.group("latin"):
             runs.append(match.group(0).lower())
             continue
-        run = "".join(char for char in match.group(0) if not char.isspace())
+        run = WHITESPACE.sub("", match.group(0))
         if len(run) > 1 and runs and len(runs[-1]) > 1 and runs[-1][-1] == run[0]:
             # The bigrams of 科技 then 技术 are the bigrams of 科技术: one run, so one string.
             runs[-1] += run[1:]

@@ -23,7 +23,8 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.columns import VarBytesColumn
-from whoosh.fields import COLUMN, ID, KEYWORD, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
+from whoosh.scoring import bm25
 from whoosh.system import pack_uint
 from whoosh.writing import LockError
 
@@ -144,26 +145,28 @@ def BigramAnalyzer() -> NgramTokenizer:  # noqa: N802 - whoosh's naming
 
 
 def make_schema(words: Iterable[str]) -> Schema:
+    """Only what whoosh searches is indexed: the text fields, the article id (looked up) and the issue
+    id (deleted by). Filters and facets run on the facets column, so the rest is only stored."""
     words = tuple(words)
     return Schema(
         id=ID(stored=True, unique=True),
         issue_id=ID(stored=True),
-        kind=ID(stored=True),
-        ordinal=NUMERIC(stored=True),
+        kind=STORED(),
+        ordinal=STORED(),
         title=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, field_boost=TITLE_BOOST, phrase=False),
         body=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, phrase=False),
         # Bigrams only find candidates for a substring; the match itself is checked on the text.
         ngram=TEXT(analyzer=BigramAnalyzer(), phrase=False),
-        date=ID(stored=True, sortable=True),
-        department=ID(stored=True),
-        counties=KEYWORD(stored=True, commas=True),
-        keywords=KEYWORD(stored=True, commas=True),
-        issue_number=NUMERIC(stored=True),
-        issue_total=NUMERIC(stored=True),
-        issue_date=ID(stored=True),
+        date=STORED(),
+        department=STORED(),
+        counties=STORED(),
+        keywords=STORED(),
+        issue_number=STORED(),
+        issue_total=STORED(),
+        issue_date=STORED(),
         sources=STORED(),
         page=STORED(),
-        content_hash=ID(stored=True),
+        content_hash=STORED(),
         # Every facet value of the article in one column, read in one pass to build the facet table.
         facets=COLUMN(VarBytesColumn()),
         **{MATCH_TEXT_COLUMN: COLUMN(VarBytesColumn())},
@@ -740,26 +743,28 @@ class EngineResult:
     highlights: list[str]
 
 
-def posting_bits(reader, field: str, text: str, size: int) -> int:
+def posting_bits(reader, field: str, text: str) -> int:
     """Every document number in a term's postings as a bitmap, a block at a time.
 
-    whoosh's own all_ids() steps through a Python generator per posting; reading the id blocks of
-    whoosh 2.7's W3 codec (pinned, frozen) and undoing their delta coding in C is several times faster.
+    whoosh's own all_ids() steps through a Python generator per posting. Here the id blocks of
+    whoosh 2.7's W3 codec (pinned, frozen) are read directly, and each block of up to 128 sorted ids
+    becomes one small int summed at C speed, shifted into place once.
     """
-    bits = bytearray((size + 7) // 8)
+    bits = 0
     for leaf, offset in reader.leaf_readers():
         if (field, text) not in leaf:
             continue
         matcher = leaf.postings(field, text)
-        if not isinstance(matcher, W3LeafMatcher):
-            blocks: Iterable[Iterable[int]] = [matcher.all_ids()]
-        else:
-            blocks = _w3_id_blocks(matcher)
+        blocks = _w3_id_blocks(matcher) if isinstance(matcher, W3LeafMatcher) else [matcher.all_ids()]
         for block in blocks:
-            for docnum in block:
-                docnum += offset
-                bits[docnum >> 3] |= BIT[docnum & 7]
-    return int.from_bytes(bits, "little")
+            ids = list(block)
+            if ids:
+                first = ids[0]
+                bits |= sum(map(ONE.__lshift__, map(first.__rsub__, ids))) << (offset + first)
+    return bits
+
+
+ONE = 1
 
 
 def _w3_id_blocks(matcher: W3LeafMatcher) -> Iterator[Iterable[int]]:
@@ -769,6 +774,16 @@ def _w3_id_blocks(matcher: W3LeafMatcher) -> Iterator[Iterable[int]]:
         ids = matcher._data[0]
         yield ids if matcher._byteids else accumulate(ids)
         matcher._next_block()
+
+
+def _w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
+    """(docnums, weights) a block at a time, decoded as W3LeafMatcher decodes them: a block stores
+    no weights when all are 1.0, and one number when all are equal."""
+    for ids in _w3_id_blocks(matcher):
+        weights = matcher._data[1]
+        if weights is None or isinstance(weights, float):
+            weights = array("f", [1.0 if weights is None else weights]) * matcher._blocklength
+        yield ids, weights
 
 
 @dataclass
@@ -811,7 +826,7 @@ class QueryPlan:
     def term_bits(self, field: str, text: str) -> int:
         key = (field, text)
         if key not in self._terms:
-            self._terms[key] = posting_bits(self.reader, field, text, self.table.size) & self.table.live
+            self._terms[key] = posting_bits(self.reader, field, text) & self.table.live
         return self._terms[key]
 
     def term_docs(self, query: wq.Query) -> int:
@@ -902,6 +917,29 @@ class QueryPlan:
         rarest = min(frequency.values())
         return [term for term in terms if frequency[term] == rarest]
 
+    def bm25_scores(self, terms: list[wq.Term], group: int) -> dict[int, float]:
+        """Each document of group scored as whoosh scores an Or of the terms (BM25F: its bm25(), its
+        statistics, the weights and field lengths it stores), reading only the terms' postings rather
+        than walking whoosh's matchers over every posting to filter most of them away."""
+        searcher, size = self.searcher, self.table.size
+        members = group.to_bytes((size + 7) // 8, "little")
+        model = searcher.weighting
+        scores: dict[int, float] = {}
+        for term in terms:
+            field, text = term.fieldname, term.text
+            idf, average = searcher.idf(field, text), searcher.avg_field_length(field) or 1
+            for leaf, offset in searcher.reader().leaf_readers():
+                if (field, text) not in leaf:
+                    continue
+                for ids, weights in _w3_blocks(leaf.postings(field, text)):
+                    for docnum, weight in zip(ids, weights, strict=True):
+                        number = offset + docnum
+                        if members[number >> 3] & BIT[number & 7]:
+                            length = leaf.doc_field_length(docnum, field, 1)
+                            score = bm25(idf, weight, length, average, model.B, model.K1)
+                            scores[number] = scores.get(number, 0.0) + score
+        return scores
+
     def ranked(self, final: int, count: int) -> list[tuple[int, float | None]]:
         """The first `count` of final: articles holding a typed run as a whole first, then those with
         whole-word matches by BM25 (title words weigh more), then the rest newest first."""
@@ -928,9 +966,8 @@ class QueryPlan:
                     continue
                 needed = count - len(order)
                 if index < len(groups) - 1 and group.bit_count() <= SCORE_LIMIT:
-                    allowed = set(docnums(group))
-                    results = self.searcher.search(wq.Or(terms), filter=allowed, limit=needed)
-                    order.extend((hit.docnum, hit.score) for hit in results)
+                    scores = self.bm25_scores(terms, group)
+                    order.extend(sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:needed])
                 else:
                     order.extend((docnum, None) for docnum in self.table.newest(group, needed))
         return order[:count]

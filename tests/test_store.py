@@ -86,4 +86,21 @@ def test_same_stored_fields_lengths_and_columns(two_indexes):
             stock.doc_field_length(d, field) for d in range(37)
         ]
     assert list(built.column_reader("facets")) == list(stock.column_reader("facets"))
-    assert list(built.column_reader("date")) == list(stock.column_reader("date"))
+    assert list(built.column_reader("match_text")) == list(stock.column_reader("match_text"))
+
+
+@pytest.mark.parametrize(
+    "words", [("科技",), ("科技", "创新"), ("青科会", "温州", "人才"), ("科创中国", "平阳", "乡村", "活动")]
+)
+def test_bm25_scores_are_whooshs_scores(indexed_settings, words):
+    from whoosh import query as wq
+
+    engine = store.SearchEngine(indexed_settings.index_dir, ())
+    searcher, table, texts = engine._current()
+    terms = [wq.Term(field, word) for field in ("title", "body") for word in words]
+    plan = store.QueryPlan(searcher, table, texts, {})
+    ours = plan.bm25_scores(terms, table.live)
+    whooshs = {hit.docnum: hit.score for hit in searcher.search(wq.Or(terms), limit=None)}
+    assert len(whooshs) > 3
+    assert ours.keys() == whooshs.keys()
+    assert all(abs(ours[d] - whooshs[d]) < 1e-9 for d in ours)
