@@ -3,7 +3,9 @@ recombined from its clauses, with generated people, companies, counties and depa
 
     python -m bench.generate --issues 2700 --seed 1 --out bench/work/archive
 
-Issue k (1-based) is 第 month 期 (总第 k 期) of month k counting from 2005-01, dated the month's last day.
+Issue k (1-based) is 总第 k 期, dated the last day of month k counting from 2005-01 and wrapping after
+SPAN_MONTHS: 270 issues are one bulletin's 22 years, 2,700 are ten bulletins' worth of the same years
+(a province-wide archive), not one bulletin running to the 23rd century.
 Each issue draws from its own random.Random(f"{seed}:{k}"), so the first N issues of a larger archive are
 the same files as an archive of N issues, and adding issue N+1 leaves the others untouched.
 """
@@ -26,6 +28,7 @@ PUBLICATION = "温州科协信息"
 PUBLISHER = "温州市科学技术协会编"
 SYNTHETIC_MARK = "（合成数据，仅供测试）"
 FIRST_YEAR = 2005
+SPAN_MONTHS = 270
 SEED_NAME = "温州科协信息-2022年第5期-总第270期.txt"
 SEED_ENV = "BENCH_SEED_TEXT"
 DEFAULT_SEED_TEXT = Path(__file__).resolve().parents[2] / "shared" / "seed" / SEED_NAME
@@ -542,7 +545,8 @@ class Generator:
 
     def issue(self, total: int) -> tuple[str, str]:
         """(file name, text) of issue 总第 total 期."""
-        year, month = FIRST_YEAR + (total - 1) // 12, (total - 1) % 12 + 1
+        months = (total - 1) % SPAN_MONTHS
+        year, month = FIRST_YEAR + months // 12, months % 12 + 1
         last_day = calendar.monthrange(year, month)[1]
         rng = random.Random(f"{self.seed}:{total}")
         features: list[tuple[str, list[str]]] = []
