@@ -7,6 +7,7 @@ The analyzers are pickled into the index with the schema, so they must stay impo
 from __future__ import annotations
 
 import bisect
+import pickle
 import re
 import threading
 from array import array
@@ -21,11 +22,12 @@ from whoosh import qparser
 from whoosh import query as wq
 from whoosh.analysis import Token, Tokenizer
 from whoosh.codec import default_codec
-from whoosh.codec.whoosh3 import W3LeafMatcher
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.scoring import bm25
 from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import LockError
 
 from indexer.analysis import (
@@ -51,7 +53,7 @@ NGRAM_FIELD = "ngram"
 KEYWORD_SCAN_LIMIT = 3000
 # Counting one facet value by bitmap costs about as much as tallying this many values doc by doc, so a
 # facet with many values (months) is counted doc by doc even on a large result.
-BITMAP_COUNT_COST = 150
+BITMAP_COUNT_COST = 40
 KEYWORD_CANDIDATES = 300
 RESULT_CACHE_SIZE = 512
 SUBSTRING_CACHE_SIZE = 2048
@@ -61,6 +63,11 @@ SCORE_LIMIT = 3000
 DATE_SCAN_FACTOR = 20
 # A substring leaf's candidates hold its rarest bigrams; more postings cost more than checking the texts.
 CANDIDATE_GRAMS = 2
+# A term in at least this share of a segment's articles also gets its docset stored as a bitmap.
+FREQUENT_SHARE = 1 / 32
+FREQUENT_MINIMUM = 64
+FREQUENT_EXTENSION = ".frequent"
+SCORED_FIELDS = ("title", "body")
 # Written by the index writer: analysis.match_text of each article, utf-8.
 MATCH_TEXT_COLUMN = "match_text"
 # Words in more than this share of articles are left out of ranking when rarer words are present.
@@ -324,11 +331,27 @@ class SegmentBuilder:
                     _write_term(writer, term, docs, weights, values, None)
             writer.finish_field()
         writer.close()
+        self._write_frequent_bitmaps()
         self.segment.set_doc_count(self.doc_count)
         if self.segment.should_assemble():
             self.segment.create_compound_file(self.storage)
             self.segment.compound = True
         return self.segment
+
+    def _write_frequent_bitmaps(self) -> None:
+        """The docsets of the segment's frequent terms as bitmaps, beside the postings: decoding a
+        common term's postings is most of a search's time, unpickling its bitmap is nothing."""
+        threshold = max(FREQUENT_MINIMUM, self.doc_count * FREQUENT_SHARE)
+        frequent = {
+            name: {
+                term: bitmap(postings[0::2], self.doc_count)
+                for term, postings in by_term.items()
+                if len(postings) >= 2 * threshold
+            }
+            for name, by_term in self.counted.items()
+        }
+        with self.segment.create_file(self.storage, FREQUENT_EXTENSION) as handle:
+            handle.write(pickle.dumps(frequent, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _write_counted(self, writer, field, by_term: dict[str, list[int]], lengths: list[int]) -> None:
         boost = field.format.field_boost
@@ -743,7 +766,41 @@ class EngineResult:
     highlights: list[str]
 
 
-def posting_bits(reader, field: str, text: str) -> int:
+@dataclass
+class SegmentTables:
+    """Per index generation: each segment's frequent-term bitmaps (see SegmentBuilder), and each
+    scored field's length bytes for all documents, as whoosh stores them for BM25."""
+
+    frequent: list[dict[str, dict[str, int]]]  # by leaf reader: field → term → bitmap
+    lengths: dict[str, bytes]  # field → length byte by docnum
+
+    @classmethod
+    def read(cls, reader) -> SegmentTables:
+        frequent, lengths = [], {name: [] for name in SCORED_FIELDS}
+        if not reader.doc_count_all():  # an index without segments
+            return cls(frequent=[], lengths={name: b"" for name in SCORED_FIELDS})
+        for leaf, _ in reader.leaf_readers():
+            storage, name = leaf._storage, leaf.segment().make_filename(FREQUENT_EXTENSION)
+            if storage.file_exists(name):
+                with storage.open_file(name) as handle:
+                    frequent.append(pickle.loads(handle.read()))
+            else:  # a segment whoosh merged: its postings are read instead
+                frequent.append({})
+            for field_name in SCORED_FIELDS:
+                column_name = f"_{field_name}_len"
+                if leaf._perdoc.has_column(column_name):
+                    column = bytes(leaf._perdoc.column_reader(column_name, LENGTHS_COLUMN))
+                else:
+                    column = bytes(leaf.doc_count_all())
+                lengths[field_name].append(column)
+        return cls(frequent=frequent, lengths={name: b"".join(parts) for name, parts in lengths.items()})
+
+
+# whoosh keeps a field length as one byte; a scorer asks for 1 when the byte is 0.
+LENGTH_OF_BYTE = (1, *(byte_to_length(byte) for byte in range(1, 256)))
+
+
+def posting_bits(reader, field: str, text: str, frequent: list[dict] | None = None) -> int:
     """Every document number in a term's postings as a bitmap, a block at a time.
 
     whoosh's own all_ids() steps through a Python generator per posting. Here the id blocks of
@@ -751,7 +808,11 @@ def posting_bits(reader, field: str, text: str) -> int:
     becomes one small int summed at C speed, shifted into place once.
     """
     bits = 0
-    for leaf, offset in reader.leaf_readers():
+    for index, (leaf, offset) in enumerate(reader.leaf_readers()):
+        stored = frequent[index].get(field, {}).get(text) if frequent else None
+        if stored is not None:
+            bits |= stored << offset
+            continue
         if (field, text) not in leaf:
             continue
         matcher = leaf.postings(field, text)
@@ -815,8 +876,11 @@ class QueryPlan:
     remaining candidates (all bigrams present) need a look at their match text.
     """
 
-    def __init__(self, searcher, table: FacetTable, texts: MatchTexts, cache: OrderedDict):
-        self.searcher, self.table, self.texts, self.cache = searcher, table, texts, cache
+    def __init__(
+        self, searcher, table: FacetTable, texts: MatchTexts, segments: SegmentTables, cache: OrderedDict
+    ):
+        self.searcher, self.table, self.texts, self.segments = searcher, table, texts, segments
+        self.cache = cache
         self.reader = searcher.reader()
         self.leaves: list[SubstringLeaf] = []
         self.preferred: list[SubstringLeaf] = []
@@ -826,7 +890,9 @@ class QueryPlan:
     def term_bits(self, field: str, text: str) -> int:
         key = (field, text)
         if key not in self._terms:
-            self._terms[key] = posting_bits(self.reader, field, text) & self.table.live
+            self._terms[key] = (
+                posting_bits(self.reader, field, text, self.segments.frequent) & self.table.live
+            )
         return self._terms[key]
 
     def term_docs(self, query: wq.Query) -> int:
@@ -928,6 +994,7 @@ class QueryPlan:
         for term in terms:
             field, text = term.fieldname, term.text
             idf, average = searcher.idf(field, text), searcher.avg_field_length(field) or 1
+            lengths = self.segments.lengths[field]
             for leaf, offset in searcher.reader().leaf_readers():
                 if (field, text) not in leaf:
                     continue
@@ -935,7 +1002,7 @@ class QueryPlan:
                     for docnum, weight in zip(ids, weights, strict=True):
                         number = offset + docnum
                         if members[number >> 3] & BIT[number & 7]:
-                            length = leaf.doc_field_length(docnum, field, 1)
+                            length = LENGTH_OF_BYTE[lengths[number]]
                             score = bm25(idf, weight, length, average, model.B, model.K1)
                             scores[number] = scores.get(number, 0.0) + score
         return scores
@@ -985,6 +1052,7 @@ class SearchEngine:
         self._searcher = None
         self._table: FacetTable | None = None
         self._texts: MatchTexts | None = None
+        self._segments: SegmentTables | None = None
         # Recent results by request; a new index generation empties it.
         self._results: OrderedDict[tuple, EngineResult] = OrderedDict()
         self._substrings: OrderedDict[tuple, int] = OrderedDict()
@@ -1002,7 +1070,8 @@ class SearchEngine:
                     self._substrings.clear()
                 self._table = FacetTable.build(self._searcher.reader())
                 self._texts = MatchTexts.read(self._searcher.reader())
-            return self._searcher, self._table, self._texts
+                self._segments = SegmentTables.read(self._searcher.reader())
+            return self._searcher, self._table, self._texts, self._segments
 
     def clear_caches(self) -> None:
         """Forget recent results and substring matches (benchmarks measure searches from cold)."""
@@ -1014,25 +1083,27 @@ class SearchEngine:
         with self._lock:
             if self._searcher is not None:
                 self._searcher.close()
-            self._searcher = self._table = self._texts = self._index = None
+            self._searcher = self._table = self._texts = self._segments = self._index = None
 
     def search(self, request: EngineRequest) -> EngineResult:
-        searcher, table, texts = self._current()
+        searcher, table, texts, segments = self._current()
         key = request.cache_key()
         with self._lock:
             if key in self._results:
                 self._results.move_to_end(key)
                 return self._results[key]
-        result = self._search(searcher, table, texts, request)
+        result = self._search(searcher, table, texts, segments, request)
         with self._lock:
             self._results[key] = result
             if len(self._results) > RESULT_CACHE_SIZE:
                 self._results.popitem(last=False)
         return result
 
-    def _search(self, searcher, table: FacetTable, texts: MatchTexts, request: EngineRequest) -> EngineResult:
+    def _search(
+        self, searcher, table: FacetTable, texts: MatchTexts, segments: SegmentTables, request: EngineRequest
+    ) -> EngineResult:
         query, highlights = self.queries.parse(request.text)
-        plan = QueryPlan(searcher, table, texts, self._substrings)
+        plan = QueryPlan(searcher, table, texts, segments, self._substrings)
         matched = plan.docs(query)
 
         restrictions: dict[str, int] = {}
@@ -1066,18 +1137,18 @@ class SearchEngine:
         return EngineResult(total=total, hits=hits, facets=facets, highlights=highlights)
 
     def article(self, article_id: str) -> dict | None:
-        searcher, _, _ = self._current()
+        searcher, *_ = self._current()
         return searcher.document(id=article_id)
 
     def issue_articles(self, issue_id: str) -> list[dict]:
-        searcher, table, _ = self._current()
+        searcher, table, *_ = self._current()
         docs = table.issues.get(issue_id, ())
         articles = [dict(searcher.stored_fields(d)) for d in docs]
         return sorted(articles, key=lambda a: (a["kind"] != "feature", a["ordinal"]))
 
     def issues(self) -> list[dict]:
         """One entry per issue: its metadata from its first article, and its article counts."""
-        searcher, table, _ = self._current()
+        searcher, table, *_ = self._current()
         entries = []
         kinds = table.values["kind"]
         for issue_id, docs in table.issues.items():

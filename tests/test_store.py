@@ -12,12 +12,10 @@ from indexer.segment import domain_words, tokenizer_for
 
 
 @pytest.fixture(scope="module")
-def two_indexes(tmp_path_factory, seed_text, domain):
-    """The real issue written once by SegmentBuilder and once by whoosh's add_document, whose
-    analyzers compute the same terms from the text."""
+def seed_documents(seed_text, domain):
     issue = parse_issue(seed_text, "issue-270.txt", domain)
     tokenizer, keywords = tokenizer_for(domain), keyword_scorer(domain)
-    documents = [
+    return [
         (
             article,
             store.article_document(
@@ -26,22 +24,47 @@ def two_indexes(tmp_path_factory, seed_text, domain):
         )
         for article in issue.articles
     ]
-    words = domain_words(domain)
-    built_dir, stock_dir = tmp_path_factory.mktemp("built"), tmp_path_factory.mktemp("stock")
-    built = store.create_index(built_dir, words)
-    # Two segments, so document numbers restart and the reader has to offset them.
-    with store.IssueWriter(built) as writer:
+
+
+def write_in_two_segments(index_dir, documents, words):
+    """Two segments, so document numbers restart and the reader has to offset them."""
+    index = store.create_index(index_dir, words)
+    with store.IssueWriter(index) as writer:
         for part in (documents[:10], documents[10:]):
-            builder = store.SegmentBuilder(built_dir)
+            builder = store.SegmentBuilder(index_dir)
             for _, (document, terms) in part:
                 builder.add(document, terms)
             writer.add_segment(builder.finish())
-    stock = store.create_index(stock_dir, words)
+    return store.open_index(index_dir).reader()
+
+
+@pytest.fixture(scope="module")
+def two_indexes(tmp_path_factory, seed_documents, domain):
+    """The real issue written once by SegmentBuilder and once by whoosh's add_document, whose
+    analyzers compute the same terms from the text."""
+    words = domain_words(domain)
+    built = write_in_two_segments(tmp_path_factory.mktemp("built"), seed_documents, words)
+    stock = store.create_index(tmp_path_factory.mktemp("stock"), words)
     writer = stock.writer()
-    for article, (document, _) in documents:
+    for article, (document, _) in seed_documents:
         writer.add_document(**document, ngram=searchable_text(article.title, article.body))
     writer.commit()
-    return store.open_index(built_dir).reader(), store.open_index(stock_dir).reader()
+    return built, stock.reader()
+
+
+def test_frequent_term_bitmaps_are_the_postings(tmp_path, seed_documents, domain, monkeypatch):
+    # Every term of a 27- or 10-article segment in at least one article counts as frequent here.
+    monkeypatch.setattr(store, "FREQUENT_MINIMUM", 1)
+    monkeypatch.setattr(store, "FREQUENT_SHARE", 1 / 30)
+    reader = write_in_two_segments(tmp_path, seed_documents, domain_words(domain))
+    frequent = store.SegmentTables.read(reader).frequent
+    assert [len(tables["ngram"]) > 300 for tables in frequent] == [True, True]
+    for field, term in reader.all_terms():
+        if field in ("title", "body", "ngram"):
+            text = term.decode("utf-8")
+            assert store.posting_bits(reader, field, text, frequent) == store.posting_bits(
+                reader, field, text
+            )
 
 
 def postings(reader) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
@@ -96,9 +119,10 @@ def test_bm25_scores_are_whooshs_scores(indexed_settings, words):
     from whoosh import query as wq
 
     engine = store.SearchEngine(indexed_settings.index_dir, ())
-    searcher, table, texts = engine._current()
+    searcher, table, texts, segments = engine._current()
     terms = [wq.Term(field, word) for field in ("title", "body") for word in words]
-    plan = store.QueryPlan(searcher, table, texts, {})
+    assert len(segments.lengths["body"]) == searcher.doc_count_all()
+    plan = store.QueryPlan(searcher, table, texts, segments, {})
     ours = plan.bm25_scores(terms, table.live)
     whooshs = {hit.docnum: hit.score for hit in searcher.search(wq.Or(terms), limit=None)}
     assert len(whooshs) > 3
