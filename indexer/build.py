@@ -84,11 +84,12 @@ def file_hash(path: Path) -> str:
 
 
 def archive_files(archive_dir: Path) -> list[Path]:
-    return sorted(
-        path
-        for path in archive_dir.rglob("*")
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(archive_dir).parts)
-    )
+    """Every file under the folder, leaving out hidden files and folders."""
+    found = []
+    for folder, subfolders, names in os.walk(archive_dir):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        found += (Path(folder, name) for name in names if not name.startswith("."))
+    return sorted(path for path in found if path.is_file())
 
 
 def write_json_atomically(path: Path, data) -> None:
@@ -240,7 +241,7 @@ class Manifest:
         return manifest
 
     def save(self) -> None:
-        files = {name: dataclasses.asdict(state) for name, state in sorted(self.files.items())}
+        files = {name: vars(state) for name, state in sorted(self.files.items())}
         write_json_atomically(self.path, {"version": MANIFEST_VERSION, "files": files})
 
     def sources_of(self, issue_id: str) -> list[str]:
