@@ -83,13 +83,15 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive_files(archive_dir: Path) -> list[Path]:
-    """Every file under the folder, leaving out hidden files and folders."""
+def archive_files(archive_dir: Path) -> list[tuple[str, Path]]:
+    """(name relative to the folder, path) of every file in it, leaving out hidden files and folders."""
     found = []
     for folder, subfolders, names in os.walk(archive_dir):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
-        found += (Path(folder, name) for name in names if not name.startswith("."))
-    return sorted(path for path in found if path.is_file())
+        relative = Path(folder).relative_to(archive_dir).as_posix()
+        prefix = "" if relative == "." else relative + "/"
+        found += ((prefix + name, os.path.join(folder, name)) for name in names if not name.startswith("."))
+    return [(name, Path(path)) for name, path in sorted(found) if os.path.isfile(path)]
 
 
 def write_json_atomically(path: Path, data) -> None:
@@ -97,7 +99,7 @@ def write_json_atomically(path: Path, data) -> None:
     with tempfile.NamedTemporaryFile(
         "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
     ) as handle:
-        json.dump(data, handle, ensure_ascii=False)
+        handle.write(json.dumps(data, ensure_ascii=False))
         temporary = Path(handle.name)
     os.replace(temporary, path)
 
@@ -337,8 +339,7 @@ def scan_archive(archive_dir: Path, previous: dict[str, FileState], report: Buil
     """The archive's files with their states, and the ones whose content is new or changed."""
     current: dict[str, FileState] = {}
     changed: list[tuple[str, Path, str]] = []
-    for path in archive_files(archive_dir):
-        name = path.relative_to(archive_dir).as_posix()
+    for name, path in archive_files(archive_dir):
         try:
             stat = path.stat()
             known = previous.get(name)

@@ -19,8 +19,6 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bs4 import BeautifulSoup, Comment
-
 from indexer.errors import UnreadableFile
 from indexer.models import PAGE_BREAK, Document
 from indexer.normalize import join_lines, normalize_text
@@ -142,6 +140,10 @@ def decode_text(data: bytes, source: str, declared: str | None = None) -> str:
 
 def html_text(markup: str) -> str:
     """The readable content of a web page, a paragraph per block, without navigation, scripts or footers."""
+    # Imported here: beautifulsoup4 and its CSS engine cost a fifth of a second at start-up, and most
+    # runs of `bulletin index` read no web page.
+    from bs4 import BeautifulSoup, Comment
+
     soup = BeautifulSoup(markup, "html.parser")
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
