@@ -314,7 +314,9 @@ class SegmentBuilder:
                 by_term[term] = [docnum, frequency]
             else:
                 postings += (docnum, frequency)
-        self.lengths.setdefault(name, [0] * docnum).append(len(words))
+        if name not in self.lengths:
+            self.lengths[name] = [0] * docnum
+        self.lengths[name].append(len(words))
         return len(words)
 
     def finish(self):
@@ -989,9 +991,8 @@ class QueryPlan:
         terms = list(dict.fromkeys(term for leaf in self.leaves for term in leaf.word_terms()))
         if not terms:
             return []
-        reader = self.searcher.reader()
-        frequency = {term: reader.doc_frequency(term.fieldname, term.text) for term in terms}
-        common = COMMON_TERM_SHARE * max(reader.doc_count(), 1)
+        frequency = {term: self.reader.doc_frequency(term.fieldname, term.text) for term in terms}
+        common = COMMON_TERM_SHARE * max(self.reader.doc_count(), 1)
         telling = [term for term in terms if frequency[term] <= common]
         if telling:
             return telling
