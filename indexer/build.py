@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib.resources
 import json
 import os
 import shutil
@@ -29,7 +28,7 @@ from indexer.errors import BulletinError
 from indexer.extract import extract_document
 from indexer.models import Issue
 from indexer.parse import parse_issue
-from indexer.segment import domain_words, tokenizer_for
+from indexer.segment import domain_words, idf_table, tokenizer_for
 from indexer.settings import Domain, Settings
 
 MANIFEST_NAME = "bulletin-manifest.json"
@@ -148,9 +147,6 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
     return entry
 
 
-# jieba's IDF table, read from its package data: importing jieba.analyse would also load its
-# part-of-speech tagger, half a second of every `bulletin index` for nothing used here.
-JIEBA_IDF = importlib.resources.files("jieba") / "analyse" / "idf.txt"
 # The English words jieba's TF-IDF extractor never ranks, so keywords stay what it would choose.
 ENGLISH_STOP_WORDS = frozenset(
     "the of is and to in that we for an are by be as on with can if from which you it this then at "
@@ -161,20 +157,20 @@ ENGLISH_STOP_WORDS = frozenset(
 class KeywordScorer:
     """jieba's TF-IDF ranking (its IDF table, its rules) over words already segmented.
 
-    The bulletin's own stock phrases (config.yaml keyword_stopwords) never count.
+    The IDF values come from segment.idf_table rather than jieba.analyse, whose import also loads
+    jieba's part-of-speech tagger. The bulletin's own stock phrases (config.yaml keyword_stopwords)
+    never count.
     """
 
     def __init__(self, domain: Domain):
-        # "word value" lines split at C speed; values stay text until a word is scored.
-        fields = JIEBA_IDF.read_text(encoding="utf-8").split()
-        self.idf = dict(zip(fields[0::2], fields[1::2], strict=True))
-        values = sorted(map(float, fields[1::2]))
-        self.median_idf = values[len(values) // 2]
+        self.idf = idf_table()
         self.stopwords = ENGLISH_STOP_WORDS | set(domain.keyword_stopwords)
 
     def __call__(self, words: list[str]) -> list[str]:
         counts = Counter(w for w in words if len(w) > 1 and not w.isdigit() and w not in self.stopwords)
-        weight = {w: counts[w] * (float(self.idf[w]) if w in self.idf else self.median_idf) for w in counts}
+        self.idf.prepare(counts)
+        values, median = self.idf.values, self.idf.median
+        weight = {w: counts[w] * values.get(w, median) for w in counts}
         return sorted(counts, key=lambda w: (-weight[w], w))[:KEYWORD_COUNT]
 
 

@@ -1,9 +1,25 @@
-"""One jieba tokenizer per domain, with the gazetteer and the bulletin's recurring terms in its dictionary."""
+"""One jieba tokenizer per domain, with the gazetteer and the bulletin's recurring terms in its dictionary.
+
+jieba's dictionary is about 500,000 entries (its words and every prefix of them), and unmarshalling
+them takes about a second on every process start: most of the time of indexing one new issue or of
+starting the server. Segmenting a text only ever looks up substrings of that text, so a tokenizer
+here starts with none of the dictionary, fetches the entries a text contains from a SQLite copy
+(`DictionaryStore`) just before segmenting it, and loads the whole dictionary only once a process has
+segmented enough text for that to be the cheaper way. Either way jieba sees the same entries for the
+text in hand, so it segments exactly as with its own full dictionary.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Iterable
 from functools import lru_cache
+from pathlib import Path
 
 import jieba
 
@@ -14,6 +30,18 @@ jieba.setLogLevel(logging.WARNING)
 
 # High enough that a place name beats the dictionary's words that contain it (瑞安市 over 安市).
 USER_WORD_FREQUENCY = 200_000
+JIEBA_FOLDER = Path(jieba.__file__).parent
+JIEBA_DICTIONARY = JIEBA_FOLDER / "dict.txt"
+JIEBA_IDF = JIEBA_FOLDER / "analyse" / "idf.txt"
+STORE_FORMAT = "1"
+# SQLite's default cap on bound parameters is far above this; batches keep each statement small.
+LOOKUP_BATCH = 500
+# Past this much text (or this many separate texts) a process is doing a bulk job, and loading the
+# whole dictionary once costs less than fetching entries text by text.
+PARTIAL_TEXT_LIMIT = 400_000
+PARTIAL_CALL_LIMIT = 2_000
+# The same for the IDF table, counted in distinct words looked up.
+PARTIAL_WORD_LIMIT = 30_000
 
 
 def domain_words(domain: Domain) -> tuple[str, ...]:
@@ -23,15 +51,228 @@ def domain_words(domain: Domain) -> tuple[str, ...]:
     return tuple(dict.fromkeys(words))
 
 
+def read_jieba_idf() -> dict[str, float]:
+    # "word value" lines, split at C speed; a word listed twice keeps its last value, as in jieba.
+    fields = JIEBA_IDF.read_text(encoding="utf-8").split()
+    return {word: float(value) for word, value in zip(fields[0::2], fields[1::2], strict=True)}
+
+
+class DictionaryStore:
+    """jieba's prefix dictionary (FREQ and its total) and its IDF table, in a SQLite file beside
+    jieba's own cache, keyed by the jieba version and the dictionary files it was made from."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._connections: dict[tuple[int, int], sqlite3.Connection] = {}
+        self.total, self.median_idf = self._read_meta()
+
+    @staticmethod
+    def default_path() -> Path:
+        stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in (JIEBA_DICTIONARY, JIEBA_IDF)]
+        key = repr((STORE_FORMAT, jieba.__version__, stats)).encode("utf-8")
+        return Path(tempfile.gettempdir()) / f"bulletin-jieba-{hashlib.sha256(key).hexdigest()[:16]}.sqlite"
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> DictionaryStore:
+        """The store at path (by default the one for the installed jieba), written first if missing
+        or unreadable. Raises OSError or sqlite3.Error when it can be neither read nor written."""
+        path = path or cls.default_path()
+        try:
+            return cls(path)
+        except sqlite3.Error:
+            cls.write(path)
+            return cls(path)
+
+    @staticmethod
+    def write(path: Path) -> None:
+        """Copy jieba's tables into a new file, swapped in whole so no reader sees half of one."""
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        idf = read_jieba_idf()
+        values = sorted(idf.values())
+        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        os.close(descriptor)
+        try:
+            with sqlite3.connect(temporary) as connection:
+                connection.executescript(
+                    "CREATE TABLE meta (total INTEGER, median_idf REAL);"
+                    "CREATE TABLE freq (word TEXT PRIMARY KEY, count INTEGER) WITHOUT ROWID;"
+                    "CREATE TABLE idf (word TEXT PRIMARY KEY, value REAL) WITHOUT ROWID;"
+                )
+                connection.execute(
+                    "INSERT INTO meta VALUES (?, ?)", (tokenizer.total, values[len(values) // 2])
+                )
+                connection.executemany("INSERT INTO freq VALUES (?, ?)", tokenizer.FREQ.items())
+                connection.executemany("INSERT INTO idf VALUES (?, ?)", idf.items())
+            connection.close()
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+
+    def _connection(self) -> sqlite3.Connection:
+        # One connection per process and thread: a forked worker must not share its parent's.
+        key = (os.getpid(), threading.get_ident())
+        connection = self._connections.get(key)
+        if connection is None:
+            connection = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True)
+            self._connections[key] = connection
+        return connection
+
+    def _read_meta(self) -> tuple[int, float]:
+        if not self.path.is_file():
+            raise sqlite3.OperationalError(f"{self.path}: no such file")
+        row = self._connection().execute("SELECT total, median_idf FROM meta").fetchone()
+        if row is None:
+            raise sqlite3.DatabaseError(f"{self.path}: empty")
+        return row
+
+    def lookup(self, table: str, keys: Iterable[str]) -> list[tuple[str, float]]:
+        """The (key, value) rows of these keys that the table has."""
+        keys, rows = list(keys), []
+        connection = self._connection()
+        for start in range(0, len(keys), LOOKUP_BATCH):
+            batch = keys[start : start + LOOKUP_BATCH]
+            marks = ",".join("?" * len(batch))
+            rows += connection.execute(f"SELECT * FROM {table} WHERE word IN ({marks})", batch)
+        return rows
+
+    def everything(self, table: str) -> list[tuple[str, float]]:
+        return self._connection().execute(f"SELECT * FROM {table}").fetchall()
+
+
+class PartialTokenizer(jieba.Tokenizer):
+    """A jieba.Tokenizer whose FREQ holds the dictionary entries of the texts it has been given
+    (and the user words), fetched from a DictionaryStore before each text is segmented.
+
+    FREQ stays one dict object throughout, filled in place, because callers keep a reference to it
+    for sub-word lookups.
+    """
+
+    def __init__(self, store: DictionaryStore):
+        super().__init__()
+        self.store = store
+        self.total = store.total
+        self.initialized = True
+        self.complete = False
+        self._resolved: set[str] = set()
+        self._text_seen = self._calls = 0
+        self._fetch_lock = threading.Lock()
+
+    def add_words(self, words: Iterable[str], frequency: int) -> None:
+        words = list(words)
+        # add_word gives a prefix frequency 0 unless FREQ has it, so the prefixes must be there first.
+        self._fetch({word[:end] for word in words for end in range(1, len(word) + 1)})
+        for word in words:
+            self.add_word(word, freq=frequency)
+
+    def cut(self, sentence, *args, **kwargs):
+        self.prepare(sentence)
+        return super().cut(sentence, *args, **kwargs)
+
+    def prepare(self, text: str) -> None:
+        """Make FREQ hold every dictionary entry that is a substring of text: all that jieba's
+        get_DAG walk (and the HMM and search-mode checks) can look up while segmenting it."""
+        if self.complete:
+            return
+        with self._fetch_lock:
+            self._text_seen += len(text)
+            self._calls += 1
+            if self._text_seen > PARTIAL_TEXT_LIMIT or self._calls > PARTIAL_CALL_LIMIT:
+                self._load_everything()
+                return
+            frequencies, length = self.FREQ, len(text)
+            starts = range(length)
+            size = 1
+            while starts:
+                self._fetch({text[start : start + size] for start in starts} - self._resolved)
+                # Like get_DAG, a start is extended while what it has so far is a dictionary prefix.
+                starts = [s for s in starts if s + size < length and text[s : s + size] in frequencies]
+                size += 1
+
+    def _fetch(self, keys: set[str]) -> None:
+        if not keys:
+            return
+        frequencies = self.FREQ
+        for word, count in self.store.lookup("freq", keys):
+            frequencies.setdefault(word, count)
+        self._resolved |= keys
+
+    def _load_everything(self) -> None:
+        frequencies = self.FREQ
+        for word, count in self.store.everything("freq"):
+            frequencies.setdefault(word, count)
+        self.complete = True
+        self._resolved = set()
+
+
+class IdfTable:
+    """jieba's IDF values for the words asked about, from the store; the whole table once a process
+    has asked about many words."""
+
+    def __init__(self, store: DictionaryStore):
+        self.store = store
+        self.median = store.median_idf
+        self.values: dict[str, float] = {}
+        self.complete = False
+        self._resolved: set[str] = set()
+
+    def prepare(self, words: Iterable[str]) -> None:
+        if self.complete:
+            return
+        unknown = set(words) - self._resolved
+        if len(self._resolved) + len(unknown) > PARTIAL_WORD_LIMIT:
+            self.values.update(self.store.everything("idf"))
+            self.complete = True
+            self._resolved = set()
+            return
+        self.values.update(self.store.lookup("idf", unknown))
+        self._resolved |= unknown
+
+
+class FullIdfTable:
+    """jieba's IDF table read whole from its package data, for when the store is unavailable."""
+
+    def __init__(self):
+        self.values = read_jieba_idf()
+        ordered = sorted(self.values.values())
+        self.median = ordered[len(ordered) // 2]
+
+    def prepare(self, words: Iterable[str]) -> None:
+        pass
+
+
+@lru_cache(maxsize=1)
+def dictionary_store() -> DictionaryStore | None:
+    try:
+        return DictionaryStore.open()
+    except (OSError, sqlite3.Error) as error:
+        logging.getLogger(__name__).warning(
+            "jieba dictionary store unavailable (%s); loading it whole", error
+        )
+        return None
+
+
 @lru_cache(maxsize=8)
 def tokenizer_for_words(words: tuple[str, ...]) -> jieba.Tokenizer:
     """A private jieba.Tokenizer, so the global one (and other users of jieba) stay untouched."""
-    tokenizer = jieba.Tokenizer()
-    tokenizer.initialize()
-    for word in words:
-        tokenizer.add_word(word, freq=USER_WORD_FREQUENCY)
+    store = dictionary_store()
+    if store is None:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word in words:
+            tokenizer.add_word(word, freq=USER_WORD_FREQUENCY)
+        return tokenizer
+    tokenizer = PartialTokenizer(store)
+    tokenizer.add_words(words, USER_WORD_FREQUENCY)
     return tokenizer
 
 
 def tokenizer_for(domain: Domain) -> jieba.Tokenizer:
     return tokenizer_for_words(domain_words(domain))
+
+
+@lru_cache(maxsize=1)
+def idf_table() -> IdfTable | FullIdfTable:
+    store = dictionary_store()
+    return FullIdfTable() if store is None else IdfTable(store)

@@ -230,6 +230,7 @@ def test_keyword_scorer_reads_jiebas_idf_table(domain):
     from indexer.build import KeywordScorer
 
     scorer, jiebas = KeywordScorer(domain), jieba.analyse.default_tfidf
-    assert scorer.median_idf == jiebas.median_idf
-    assert {word: float(value) for word, value in scorer.idf.items()} == jiebas.idf_freq
+    assert scorer.idf.median == jiebas.median_idf
+    scorer.idf.prepare(jiebas.idf_freq)
+    assert scorer.idf.values == jiebas.idf_freq
     assert set(jiebas.stop_words) <= scorer.stopwords

@@ -1,0 +1,116 @@
+"""The partial jieba tokenizer: the same words as jieba with its whole dictionary, from a fraction of it."""
+
+from __future__ import annotations
+
+import logging
+
+import jieba
+import pytest
+
+from indexer import segment
+from indexer.analysis import index_words, word_tokens
+from indexer.segment import (
+    USER_WORD_FREQUENCY,
+    DictionaryStore,
+    IdfTable,
+    PartialTokenizer,
+    dictionary_store,
+    domain_words,
+)
+
+MIXED = "中华人民共和国成立，瑞安市科协学会部与苍南县、龙港市开展AI+科普（C++、5G）活动：南县不是苍南县。"
+
+
+@pytest.fixture(scope="module")
+def words(domain):
+    return domain_words(domain)
+
+
+@pytest.fixture(scope="module")
+def whole(words):
+    """What segment.py did before the store: jieba's own dictionary, loaded whole."""
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    for word in words:
+        tokenizer.add_word(word, freq=USER_WORD_FREQUENCY)
+    return tokenizer
+
+
+def partial(words) -> PartialTokenizer:
+    tokenizer = PartialTokenizer(dictionary_store())
+    tokenizer.add_words(words, USER_WORD_FREQUENCY)
+    return tokenizer
+
+
+@pytest.mark.parametrize("sample", ["seed", "mixed", "paragraphs"])
+def test_partial_tokenizer_segments_exactly_like_the_whole_dictionary(sample, seed_text, words, whole):
+    text = {"seed": seed_text, "mixed": MIXED, "paragraphs": seed_text[2000:2600]}[sample]
+    tokenizer = partial(words)
+    assert list(tokenizer.cut(text)) == list(whole.cut(text))
+    assert list(tokenizer.cut(text, HMM=False)) == list(whole.cut(text, HMM=False))
+    assert list(tokenizer.cut_for_search(text)) == list(whole.cut_for_search(text))
+    assert list(tokenizer.tokenize(text, mode="search")) == list(whole.tokenize(text, mode="search"))
+    assert index_words(text, tokenizer) == index_words(text, whole)
+    assert list(word_tokens(text, tokenizer, True)) == list(word_tokens(text, whole, True))
+    assert tokenizer.total == whole.total
+    # It really is partial: a whole issue needs under a hundredth of the dictionary.
+    assert not tokenizer.complete and len(tokenizer.FREQ) < len(whole.FREQ) / 100
+
+
+def test_every_entry_fetched_is_jiebas_and_user_words_win(words, whole):
+    tokenizer = partial(words)
+    list(tokenizer.cut(MIXED))
+    assert all(whole.FREQ[word] == count for word, count in tokenizer.FREQ.items())
+    assert tokenizer.FREQ["瑞安市"] == USER_WORD_FREQUENCY
+    # 学会 is a prefix of the user word 学会部 and a word of jieba's own: it keeps jieba's count.
+    assert tokenizer.FREQ["学会"] == whole.FREQ["学会"] == 2639
+
+
+def test_past_the_limit_the_whole_dictionary_is_loaded_into_the_same_dict(
+    monkeypatch, seed_text, words, whole
+):
+    monkeypatch.setattr(segment, "PARTIAL_TEXT_LIMIT", 3000)
+    tokenizer = partial(words)
+    frequencies = tokenizer.FREQ
+    first = list(tokenizer.cut(seed_text[:2000]))
+    assert not tokenizer.complete
+    second = list(tokenizer.cut(seed_text[2000:4000]))
+    assert tokenizer.complete and tokenizer.FREQ is frequencies
+    assert tokenizer.FREQ == whole.FREQ
+    assert first == list(whole.cut(seed_text[:2000])) and second == list(whole.cut(seed_text[2000:4000]))
+
+
+def test_idf_table_gives_jiebas_values_in_part_and_whole(monkeypatch):
+    import jieba.analyse
+
+    jiebas = jieba.analyse.default_tfidf
+    table = IdfTable(dictionary_store())
+    assert table.median == jiebas.median_idf
+    table.prepare(["科协", "科普", "不是一个词"])
+    assert table.values == {"科协": jiebas.idf_freq["科协"], "科普": jiebas.idf_freq["科普"]}
+    monkeypatch.setattr(segment, "PARTIAL_WORD_LIMIT", 10)
+    table.prepare([f"词{n}" for n in range(20)])
+    assert table.complete and table.values == jiebas.idf_freq
+
+
+def test_a_damaged_store_is_written_again(tmp_path, words, whole):
+    path = tmp_path / "store.sqlite"
+    path.write_bytes(b"not a database")
+    store = DictionaryStore.open(path)
+    assert store.total == whole.total - USER_WORD_FREQUENCY * len(words)
+    assert dict(store.lookup("freq", ["学会", "学会部", "不是一个词"])) == {"学会": 2639}
+
+
+def test_without_a_store_the_tokenizer_loads_jieba_whole(monkeypatch, tmp_path, caplog, words, whole):
+    # A temporary folder that is not a folder: the store can be neither read nor written there.
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    monkeypatch.setattr(DictionaryStore, "default_path", staticmethod(lambda: blocked / "store.sqlite"))
+    with caplog.at_level(logging.WARNING):
+        assert segment.dictionary_store.__wrapped__() is None
+    assert "jieba dictionary store unavailable" in caplog.text
+    monkeypatch.setattr(segment, "dictionary_store", lambda: None)
+    tokenizer = segment.tokenizer_for_words.__wrapped__(words)
+    assert type(tokenizer) is jieba.Tokenizer and tokenizer.FREQ == whole.FREQ
+    assert list(tokenizer.cut(MIXED)) == list(whole.cut(MIXED))
+    assert isinstance(segment.idf_table.__wrapped__(), segment.FullIdfTable)
