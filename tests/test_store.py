@@ -128,3 +128,36 @@ def test_bm25_scores_are_whooshs_scores(indexed_settings, words):
     assert len(whooshs) > 3
     assert ours.keys() == whooshs.keys()
     assert all(abs(ours[d] - whooshs[d]) < 1e-9 for d in ours)
+
+
+def test_segment_parts_are_read_in_place_like_whooshs_copies(two_indexes):
+    import io
+    import pickle
+
+    # Every part of a segment file reads the same through the memory map as through whoosh's copy.
+    storage = two_indexes[0].leaf_readers()[0][0]._storage.a
+    assert isinstance(storage, store.CompoundStorage)
+    for name in storage.list():
+        part = storage.open_file(name)
+        assert isinstance(part, store._MappedSubfile)
+        assert part.read() == store._stock_open_part(storage, name).read()
+    data = pickle.dumps({"blocks": list(range(300)), "name": "段"}, 2) + b"one\ntwo\n" + bytes(range(40))
+    mapped, copied = store._MappedReader(b"head" + data + b"tail", 4, len(data)), io.BytesIO(data)
+    for reader in (mapped, copied):
+        assert pickle.load(reader) == {"blocks": list(range(300)), "name": "段"}
+    for call, arguments in [
+        ("tell", ()),
+        ("readline", ()),
+        ("readline", (2,)),
+        ("readline", ()),
+        ("read", (5,)),
+        ("seek", (-3, 2)),
+        ("read", ()),
+        ("read", (4,)),
+        ("seek", (2, 0)),
+        ("seek", (5, 1)),
+        ("read", (3,)),
+        ("seek", (0, 2)),
+        ("readline", ()),
+    ]:
+        assert getattr(mapped, call)(*arguments) == getattr(copied, call)(*arguments), (call, arguments)
