@@ -1,13 +1,5 @@
-"""One jieba tokenizer per domain, with the gazetteer and the bulletin's recurring terms in its dictionary.
-
-jieba's dictionary is about 500,000 entries (its words and every prefix of them), and unmarshalling
-them takes about a second on every process start: most of the time of indexing one new issue or of
-starting the server. Segmenting a text only ever looks up substrings of that text, so a tokenizer
-here starts with none of the dictionary, fetches the entries a text contains from a SQLite copy
-(`DictionaryStore`) just before segmenting it, and loads the whole dictionary only once a process has
-segmented enough text for that to be the cheaper way. Either way jieba sees the same entries for the
-text in hand, so it segments exactly as with its own full dictionary.
-"""
+"""One jieba tokenizer per domain, with the gazetteer and the bulletin's recurring terms in its
+dictionary, reading only the part of jieba's dictionary that the texts it segments need."""
 
 from __future__ import annotations
 
@@ -36,10 +28,10 @@ JIEBA_IDF = JIEBA_FOLDER / "analyse" / "idf.txt"
 STORE_FORMAT = "1"
 # SQLite's default cap on bound parameters is far above this; batches keep each statement small.
 LOOKUP_BATCH = 500
-# Past this much text (or this many separate texts) a process is doing a bulk job, and loading the
-# whole dictionary once costs less than fetching entries text by text.
+# Past this much text (or this many lookups in the store) a process is doing a bulk job, and loading
+# the whole dictionary once costs less than fetching entries text by text.
 PARTIAL_TEXT_LIMIT = 400_000
-PARTIAL_CALL_LIMIT = 2_000
+PARTIAL_FETCH_LIMIT = 3_000
 # The same for the IDF table, counted in distinct words looked up.
 PARTIAL_WORD_LIMIT = 30_000
 
@@ -145,6 +137,12 @@ class PartialTokenizer(jieba.Tokenizer):
     """A jieba.Tokenizer whose FREQ holds the dictionary entries of the texts it has been given
     (and the user words), fetched from a DictionaryStore before each text is segmented.
 
+    jieba's dictionary is about 500,000 entries (its words and every prefix of them), and
+    unmarshalling them takes about a second: most of the time of indexing one new issue or of
+    starting the server. Segmenting a text only ever looks up substrings of it, so jieba sees the
+    same entries for the text in hand as with its whole dictionary, and segments it the same way.
+    Once a process has segmented enough text, the whole dictionary is loaded after all.
+
     FREQ stays one dict object throughout, filled in place, because callers keep a reference to it
     for sub-word lookups.
     """
@@ -156,7 +154,7 @@ class PartialTokenizer(jieba.Tokenizer):
         self.initialized = True
         self.complete = False
         self._resolved: set[str] = set()
-        self._text_seen = self._calls = 0
+        self._text_seen = self._fetches = 0
         self._fetch_lock = threading.Lock()
 
     def add_words(self, words: Iterable[str], frequency: int) -> None:
@@ -176,9 +174,10 @@ class PartialTokenizer(jieba.Tokenizer):
         if self.complete:
             return
         with self._fetch_lock:
+            if self.complete:
+                return
             self._text_seen += len(text)
-            self._calls += 1
-            if self._text_seen > PARTIAL_TEXT_LIMIT or self._calls > PARTIAL_CALL_LIMIT:
+            if self._text_seen > PARTIAL_TEXT_LIMIT or self._fetches > PARTIAL_FETCH_LIMIT:
                 self._load_everything()
                 return
             frequencies, length = self.FREQ, len(text)
@@ -197,6 +196,7 @@ class PartialTokenizer(jieba.Tokenizer):
         for word, count in self.store.lookup("freq", keys):
             frequencies.setdefault(word, count)
         self._resolved |= keys
+        self._fetches += 1
 
     def _load_everything(self) -> None:
         frequencies = self.FREQ

@@ -66,10 +66,11 @@ def test_every_entry_fetched_is_jiebas_and_user_words_win(words, whole):
     assert tokenizer.FREQ["学会"] == whole.FREQ["学会"] == 2639
 
 
-def test_past_the_limit_the_whole_dictionary_is_loaded_into_the_same_dict(
-    monkeypatch, seed_text, words, whole
+@pytest.mark.parametrize("limit, value", [("PARTIAL_TEXT_LIMIT", 3000), ("PARTIAL_FETCH_LIMIT", 5)])
+def test_past_a_limit_the_whole_dictionary_is_loaded_into_the_same_dict(
+    limit, value, monkeypatch, seed_text, words, whole
 ):
-    monkeypatch.setattr(segment, "PARTIAL_TEXT_LIMIT", 3000)
+    monkeypatch.setattr(segment, limit, value)
     tokenizer = partial(words)
     frequencies = tokenizer.FREQ
     first = list(tokenizer.cut(seed_text[:2000]))
