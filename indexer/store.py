@@ -691,6 +691,19 @@ NONZERO_BYTE = re.compile(rb"[^\x00]")
 SPARSE_FACTOR = 16
 
 
+def live_column_values(reader, name: str) -> Iterator[tuple[int, bytes]]:
+    """(docnum, value) of a column for every live document, read a segment at a time: whoosh's
+    multi-segment column reader looks up the segment of each docnum again, and all_doc_ids asks
+    every segment about deletions doc by doc."""
+    for leaf, base in reader.leaf_readers():
+        if not leaf.has_column(name):
+            continue
+        deleted = leaf.is_deleted if leaf.has_deletions() else None
+        for number, value in enumerate(leaf.column_reader(name)):
+            if deleted is None or not deleted(number):
+                yield base + number, value
+
+
 @dataclass
 class FacetTable:
     """Facet values of every live document, built once per index generation from the facets column."""
@@ -708,16 +721,14 @@ class FacetTable:
 
     @classmethod
     def build(cls, reader) -> FacetTable:
-        column = reader.column_reader("facets") if reader.has_column("facets") else None
         size = reader.doc_count_all()
         docs: dict[str, dict[str, list[int]]] = {name: {} for name in FACETS}
         values: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACETS}
         issues: dict[str, list[int]] = {}
         dates = [""] * size
         shared: dict[tuple[str, ...], tuple[str, ...]] = {}
-        for docnum in reader.all_doc_ids():
-            raw = column[docnum].decode("utf-8")
-            kind, department, date, counties, keywords, issue_id = raw.split(FACET_SEPARATOR)
+        for docnum, raw in live_column_values(reader, "facets"):
+            kind, department, date, counties, keywords, issue_id = raw.decode("utf-8").split(FACET_SEPARATOR)
             dates[docnum] = date
             issues.setdefault(issue_id, []).append(docnum)
             doc_values = {
@@ -938,11 +949,8 @@ class MatchTexts:
     @classmethod
     def read(cls, reader) -> MatchTexts:
         titles, texts = [""] * reader.doc_count_all(), [""] * reader.doc_count_all()
-        if not reader.has_column(MATCH_TEXT_COLUMN):  # an index without documents
-            return cls(titles=titles, texts=texts)
-        column = reader.column_reader(MATCH_TEXT_COLUMN)
-        for docnum in reader.all_doc_ids():
-            titles[docnum], _, texts[docnum] = column[docnum].decode("utf-8").partition(MATCH_PART_SEPARATOR)
+        for docnum, raw in live_column_values(reader, MATCH_TEXT_COLUMN):
+            titles[docnum], _, texts[docnum] = raw.decode("utf-8").partition(MATCH_PART_SEPARATOR)
         return cls(titles=titles, texts=texts)
 
     def part(self, name: str) -> list[str]:
