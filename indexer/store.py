@@ -12,7 +12,7 @@ import pickle
 import re
 import threading
 from array import array
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
@@ -722,28 +722,26 @@ class FacetTable:
     @classmethod
     def build(cls, reader) -> FacetTable:
         size = reader.doc_count_all()
-        docs: dict[str, dict[str, list[int]]] = {name: {} for name in FACETS}
+        docs: dict[str, defaultdict[str, list[int]]] = {name: defaultdict(list) for name in FACETS}
         values: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACETS}
-        issues: dict[str, list[int]] = {}
+        issues: defaultdict[str, list[int]] = defaultdict(list)
         dates = [""] * size
-        shared: dict[tuple[str, ...], tuple[str, ...]] = {}
+        # A field's text (one value, or several joined) → its values: docs share these tuples, and
+        # most texts recur, so each is split once.
+        shared: dict[str, tuple[str, ...]] = {}
         for docnum, raw in live_column_values(reader, "facets"):
             kind, department, date, counties, keywords, issue_id = raw.decode("utf-8").split(FACET_SEPARATOR)
             dates[docnum] = date
-            issues.setdefault(issue_id, []).append(docnum)
-            doc_values = {
-                "kind": (kind,),
-                "department": (department,),
-                "year": (date[:4],),
-                "month": (date[:7],),
-                "county": tuple(counties.split(VALUE_SEPARATOR)),
-                "keyword": tuple(keywords.split(VALUE_SEPARATOR)),
-            }
-            for name, tupled in doc_values.items():
-                tupled = shared.setdefault(tupled, tuple(value for value in tupled if value))
+            issues[issue_id].append(docnum)
+            fields = (("county", counties), ("department", department), ("kind", kind))
+            for name, text in fields + (("year", date[:4]), ("month", date[:7]), ("keyword", keywords)):
+                tupled = shared.get(text)
+                if tupled is None:
+                    tupled = shared[text] = tuple(value for value in text.split(VALUE_SEPARATOR) if value)
                 values[name][docnum] = tupled
+                by_value = docs[name]
                 for value in tupled:
-                    docs[name].setdefault(value, []).append(docnum)
+                    by_value[value].append(docnum)
         postings = {
             name: {value: bitmap(numbers, size) for value, numbers in by_value.items()}
             for name, by_value in docs.items()
