@@ -55,7 +55,8 @@ class DictionaryStore:
 
     def __init__(self, path: Path):
         self.path = path
-        self._connections: dict[tuple[int, int], sqlite3.Connection] = {}
+        self._connection_pid: int | None = None
+        self._open_connection: sqlite3.Connection | None = None
         self.total, self.median_idf = self._read_meta()
 
     @staticmethod
@@ -103,13 +104,15 @@ class DictionaryStore:
             raise
 
     def _connection(self) -> sqlite3.Connection:
-        # One connection per process and thread: a forked worker must not share its parent's.
-        key = (os.getpid(), threading.get_ident())
-        connection = self._connections.get(key)
-        if connection is None:
-            connection = sqlite3.connect(f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True)
-            self._connections[key] = connection
-        return connection
+        # Opened once per process and kept: a forked worker must not use its parent's connection,
+        # and an open connection keeps reading even if a temp-folder cleaner deletes the file.
+        # Callers serialize their lookups (PartialTokenizer holds a lock), so threads may share it.
+        if self._connection_pid != os.getpid():
+            self._open_connection = sqlite3.connect(
+                f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
+            self._connection_pid = os.getpid()
+        return self._open_connection
 
     def _read_meta(self) -> tuple[int, float]:
         if not self.path.is_file():
@@ -190,17 +193,38 @@ class PartialTokenizer(jieba.Tokenizer):
                 size += 1
 
     def _fetch(self, keys: set[str]) -> None:
-        if not keys:
+        if not keys or self.complete:
+            return
+        try:
+            rows = self.store.lookup("freq", keys)
+        except sqlite3.Error as error:
+            self._load_from_jieba(error)
             return
         frequencies = self.FREQ
-        for word, count in self.store.lookup("freq", keys):
+        for word, count in rows:
             frequencies.setdefault(word, count)
         self._resolved |= keys
         self._fetches += 1
 
     def _load_everything(self) -> None:
+        try:
+            rows = self.store.everything("freq")
+        except sqlite3.Error as error:
+            self._load_from_jieba(error)
+            return
+        self._merge(rows)
+
+    def _load_from_jieba(self, error: sqlite3.Error) -> None:
+        """The store failed mid-way (deleted or damaged under a running process): the whole
+        dictionary from jieba itself, the same entries."""
+        logging.getLogger(__name__).warning("jieba dictionary store failed (%s); loading it whole", error)
+        whole = jieba.Tokenizer()
+        whole.initialize()
+        self._merge(whole.FREQ.items())
+
+    def _merge(self, rows: Iterable[tuple[str, int]]) -> None:
         frequencies = self.FREQ
-        for word, count in self.store.everything("freq"):
+        for word, count in rows:
             frequencies.setdefault(word, count)
         self.complete = True
         self._resolved = set()
@@ -221,13 +245,18 @@ class IdfTable:
         if self.complete:
             return
         unknown = set(words) - self._resolved
-        if len(self._resolved) + len(unknown) > PARTIAL_WORD_LIMIT:
-            self.values.update(self.store.everything("idf"))
-            self.complete = True
-            self._resolved = set()
-            return
-        self.values.update(self.store.lookup("idf", unknown))
-        self._resolved |= unknown
+        try:
+            if len(self._resolved) + len(unknown) <= PARTIAL_WORD_LIMIT:
+                self.values.update(self.store.lookup("idf", unknown))
+                self._resolved |= unknown
+                return
+            whole = self.store.everything("idf")
+        except sqlite3.Error as error:
+            logging.getLogger(__name__).warning("jieba IDF store failed (%s); reading it whole", error)
+            whole = read_jieba_idf()
+        self.values.update(whole)
+        self.complete = True
+        self._resolved = set()
 
 
 class FullIdfTable:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+import sqlite3
 
 import jieba
 import pytest
@@ -115,3 +117,32 @@ def test_without_a_store_the_tokenizer_loads_jieba_whole(monkeypatch, tmp_path, 
     assert type(tokenizer) is jieba.Tokenizer and tokenizer.FREQ == whole.FREQ
     assert list(tokenizer.cut(MIXED)) == list(whole.cut(MIXED))
     assert isinstance(segment.idf_table.__wrapped__(), segment.FullIdfTable)
+
+
+def test_a_store_deleted_under_a_running_process_still_answers(tmp_path, seed_text, words, whole):
+    copy = tmp_path / "store.sqlite"
+    shutil.copyfile(dictionary_store().path, copy)
+    tokenizer = PartialTokenizer(DictionaryStore(copy))
+    tokenizer.add_words(words, USER_WORD_FREQUENCY)
+    assert list(tokenizer.cut(seed_text[:500])) == list(whole.cut(seed_text[:500]))
+    copy.unlink()
+    assert list(tokenizer.cut(seed_text[500:1500])) == list(whole.cut(seed_text[500:1500]))
+    assert not tokenizer.complete
+
+
+def test_a_failing_store_falls_back_to_jiebas_own_dictionary(monkeypatch, caplog, seed_text, words, whole):
+    import jieba.analyse
+
+    tokenizer, table = partial(words), IdfTable(dictionary_store())
+
+    def broken(*arguments):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(DictionaryStore, "lookup", broken)
+    with caplog.at_level(logging.WARNING):
+        assert list(tokenizer.cut(seed_text[:800])) == list(whole.cut(seed_text[:800]))
+        table.prepare(["科协"])
+    assert tokenizer.complete and tokenizer.FREQ == whole.FREQ
+    assert table.complete and table.values == jieba.analyse.default_tfidf.idf_freq
+    assert "jieba dictionary store failed (disk I/O error)" in caplog.text
+    assert "jieba IDF store failed (disk I/O error)" in caplog.text
