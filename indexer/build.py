@@ -309,14 +309,15 @@ def build_index(
     if not archive_dir.is_dir():
         raise BulletinError(f"{archive_dir}: the archive folder does not exist")
     workers = workers or os.cpu_count() or 1
-    starting_over = rebuild or not store.index_is_current(index_dir, domain_words(settings.domain))
+    words = domain_words(settings.domain)
+    index = None if rebuild else store.open_current_index(index_dir, words)
+    starting_over = index is None
     target_dir = fresh_index_dir(index_dir) if starting_over else index_dir
     try:
         if starting_over:
-            index = store.create_index(target_dir, domain_words(settings.domain))
+            index = store.create_index(target_dir, words)
             manifest = Manifest(target_dir / MANIFEST_NAME)
         else:
-            index = store.open_index(index_dir)
             manifest = Manifest.load(index_dir / MANIFEST_NAME)
         report = update_index(index, manifest, settings, starting_over, progress, workers)
         manifest.path = target_dir / MANIFEST_NAME

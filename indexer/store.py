@@ -305,13 +305,15 @@ def open_index(index_dir: Path):
     return index
 
 
-def index_is_current(index_dir: Path, words: Iterable[str]) -> bool:
-    """Whether the index exists and has the schema this version writes with these user words."""
+def open_current_index(index_dir: Path, words: Iterable[str]):
+    """The index, if it exists and has the schema this version writes with these user words;
+    otherwise None (it has to be built anew)."""
     if not index_exists(index_dir):
-        return False
-    return _schema_signature(whoosh_index.open_dir(str(index_dir)).schema) == _schema_signature(
-        make_schema(words)
-    )
+        return None
+    index = whoosh_index.open_dir(str(index_dir))
+    if _schema_signature(index.schema) != _schema_signature(make_schema(words)):
+        return None
+    return index
 
 
 def _schema_signature(schema: Schema) -> list[tuple]:
