@@ -64,7 +64,7 @@ def index_words(text: str, tokenizer: jieba.Tokenizer) -> tuple[list[str], list[
     frequencies = tokenizer.FREQ
     terms, words = [], []
     for word in tokenizer.cut(text, HMM=True):
-        if WORD_CHARACTER.search(word) is None:
+        if not is_word(word):
             continue
         lowered = word.lower()
         words.append(lowered)
@@ -99,13 +99,15 @@ def ngram_tokens(text: str) -> Iterator[Token]:
 
 def ngram_terms(text: str) -> list[str]:
     """The texts of ngram_tokens(text), built a run at a time."""
+    return _run_ngrams(_match_runs(text))
+
+
+def _run_ngrams(runs: list[str]) -> list[str]:
+    # A Latin run is one term; a CJK run is its bigrams, or itself if one character. Runs that
+    # _match_runs joined (科技 + 技术) give the same bigrams joined as apart.
     terms: list[str] = []
-    for match in NGRAM_UNIT.finditer(text):
-        if match.lastgroup == "latin":
-            terms.append(match.group(0).lower())
-            continue
-        run = WHITESPACE.sub("", match.group(0))
-        terms.extend(map(str.__add__, run[:-1], run[1:]) if len(run) > 1 else (run,))
+    for run in runs:
+        terms.extend(map(str.__add__, run[:-1], run[1:]) if len(run) > 1 and not run.isascii() else (run,))
     return terms
 
 
@@ -123,6 +125,7 @@ class ArticleAnalysis:
     body_words: tuple[str, ...]
     ngrams: tuple[str, ...]
     keywords: tuple[str, ...]
+    match_text: str  # see match_text()
 
 
 def searchable_text(title: str, body: str) -> str:
@@ -134,11 +137,13 @@ def analyze_article(
 ) -> ArticleAnalysis:
     title_terms, title_words = index_words(title, tokenizer)
     body_terms, body_words = index_words(body, tokenizer)
+    runs = _match_runs(searchable_text(title, body))
     return ArticleAnalysis(
         title_words=tuple(title_terms),
         body_words=tuple(body_terms),
-        ngrams=tuple(ngram_terms(searchable_text(title, body))),
+        ngrams=tuple(_run_ngrams(runs)),
         keywords=tuple(keywords(title_words + body_words)),
+        match_text=_match_text(title, runs),
     )
 
 
@@ -164,13 +169,17 @@ def _match_runs(text: str) -> list[str]:
     return runs
 
 
-def _joined_runs(text: str) -> str:
-    return MATCH_UNIT_SEPARATOR + MATCH_UNIT_SEPARATOR.join(_match_runs(text)) + MATCH_UNIT_SEPARATOR
+def _joined_runs(runs: list[str]) -> str:
+    return MATCH_UNIT_SEPARATOR + MATCH_UNIT_SEPARATOR.join(runs) + MATCH_UNIT_SEPARATOR
 
 
 def match_text(title: str, body: str) -> str:
     """An article as its title's runs, then the whole text's runs (see match_pattern)."""
-    return _joined_runs(title) + MATCH_PART_SEPARATOR + _joined_runs(searchable_text(title, body))
+    return _match_text(title, _match_runs(searchable_text(title, body)))
+
+
+def _match_text(title: str, text_runs: list[str]) -> str:
+    return _joined_runs(_match_runs(title)) + MATCH_PART_SEPARATOR + _joined_runs(text_runs)
 
 
 def match_pattern(text: str) -> str:

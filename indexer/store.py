@@ -37,7 +37,6 @@ from indexer.analysis import (
     MATCH_PART_SEPARATOR,
     ArticleAnalysis,
     match_pattern,
-    match_text,
     ngram_tokens,
     query_words,
     word_tokens,
@@ -281,7 +280,7 @@ def article_document(
         "page": article.page,
         "content_hash": content_hash,
         "facets": FACET_SEPARATOR.join(facet_values).encode("utf-8"),
-        MATCH_TEXT_COLUMN: match_text(article.title, article.body).encode("utf-8"),
+        MATCH_TEXT_COLUMN: analysis.match_text.encode("utf-8"),
     }
     terms = {"title": analysis.title_words, "body": analysis.body_words, "ngram": analysis.ngrams}
     return document, terms
