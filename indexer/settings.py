@@ -1,16 +1,25 @@
-"""One typed settings object built from config.yaml, shared by the indexer, the CLI and the web app."""
+"""One typed settings object built from config.yaml, shared by the indexer, the CLI and the web app.
+
+The file is found by --config, else $BULLETIN_CONFIG, else ./config.yaml, else the defaults packaged
+with the code; every value is checked when it is loaded.
+"""
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import yaml
 
 CONFIG_ENV = "BULLETIN_CONFIG"
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+CONFIG_NAME = "config.yaml"
+# The Wenzhou settings, shipped inside the package so an installed `bulletin` works from any folder;
+# tests/test_settings.py holds it byte for byte equal to the repository's config.yaml.
+PACKAGED_CONFIG = Path(__file__).resolve().parent / "default_config.yaml"
+PACKAGED_ORIGIN = "packaged defaults"
 
 
 class SettingsError(ValueError):
@@ -52,17 +61,22 @@ class Domain:
         return re.fullmatch(self.department_pattern, text) is not None
 
 
+def _bounded(default, low: int | None = None, high: int | None = None):
+    """A settings field whose value must lie in [low, high]; checked by load_settings."""
+    return field(default=default, metadata={"range": (low, high)})
+
+
 @dataclass(frozen=True)
 class SearchSettings:
-    max_query_length: int = 200
-    default_per_page: int = 20
-    max_per_page: int = 100
+    max_query_length: int = _bounded(200, 1)
+    default_per_page: int = _bounded(20, 1)
+    max_per_page: int = _bounded(100, 1)
 
 
 @dataclass(frozen=True)
 class WebSettings:
     host: str = "127.0.0.1"
-    port: int = 8000
+    port: int = _bounded(8000, 1, 65535)
     cors_origins: tuple[str, ...] = ()
 
 
@@ -75,93 +89,174 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     web: WebSettings = field(default_factory=WebSettings)
     config_path: Path | None = None
+    # How config_path was found: "--config", "$BULLETIN_CONFIG", "./config.yaml" or "packaged defaults".
+    config_origin: str = ""
 
     def with_overrides(self, **changes) -> Settings:
         """A copy with command-line flags applied; None means "not given"."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-
-def _require(mapping: dict, key: str, kind: type, where: str):
-    value = mapping.get(key)
-    if not isinstance(value, kind):
-        raise SettingsError(f"{where}: '{key}' must be a {kind.__name__}, got {value!r}")
-    return value
-
-
-def _places(raw: object, is_zone: bool, where: str) -> list[Place]:
-    if raw is None:
-        return []
-    if not isinstance(raw, dict):
-        raise SettingsError(f"{where}: must map official names to lists of short forms")
-    places = []
-    for name, aliases in raw.items():
-        aliases = aliases or []
-        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-            raise SettingsError(f"{where}: short forms of {name} must be a list of strings")
-        places.append(Place(str(name), tuple(aliases), is_zone))
-    return places
+    def where_to_set(self, key: str, flag: str) -> str:
+        """How a user changes one path setting, for error messages."""
+        if self.config_origin == PACKAGED_ORIGIN:
+            return f"{flag}, or {key} in a {CONFIG_NAME} (`bulletin init` writes one)"
+        return f"{flag}, or {key} in {self.config_path}"
 
 
-def _string_list(raw: dict, key: str, where: str) -> tuple[str, ...]:
-    value = raw.get(key) or []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"{where}: '{key}' must be a list of strings")
-    return tuple(value)
+@dataclass(frozen=True)
+class ConfigSource:
+    path: Path
+    origin: str
+    base: Path  # the folder that relative paths in the file resolve against
 
 
-def _section(raw: dict, key: str, cls, where: str, tuples: tuple[str, ...] = ()):
-    values = raw.get(key) or {}
-    if not isinstance(values, dict):
-        raise SettingsError(f"{where}: '{key}' must be a mapping")
-    known = cls.__dataclass_fields__
-    unknown = set(values) - set(known)
-    if unknown:
-        raise SettingsError(f"{where}: unknown keys in '{key}': {', '.join(sorted(unknown))}")
-    defaults = cls()
-    for name, value in values.items():
-        expected = type(getattr(defaults, name))
-        if name in tuples:
-            value = tuple(value or ())
-        elif not isinstance(value, expected):
-            raise SettingsError(f"{where}: '{key}.{name}' must be a {expected.__name__}")
-        values[name] = value
-    return cls(**values)
+def locate_config(path: str | os.PathLike | None = None) -> ConfigSource:
+    """The settings file to use: the given path, $BULLETIN_CONFIG, ./config.yaml, the packaged defaults."""
+    for given, origin in ((path, "--config"), (os.environ.get(CONFIG_ENV), f"${CONFIG_ENV}")):
+        if given:
+            found = Path(given).resolve()
+            return ConfigSource(found, origin, found.parent)
+    local = Path.cwd() / CONFIG_NAME
+    if local.is_file():
+        return ConfigSource(local, f"./{CONFIG_NAME}", local.parent)
+    # The packaged file's paths (archive, var/index) mean folders of the site, not of the package.
+    return ConfigSource(PACKAGED_CONFIG, PACKAGED_ORIGIN, Path.cwd())
+
+
+TOP_LEVEL_KEYS = (
+    "publication",
+    "archive_dir",
+    "index_dir",
+    "cache_dir",
+    "counties",
+    "zones",
+    "department_pattern",
+    "departments",
+    "user_words",
+    "keyword_stopwords",
+    "search",
+    "web",
+)
+PUBLICATION_KEYS = ("name", "publisher")
+TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", dict: "a mapping", tuple: "a list"}
+
+
+class _Reader:
+    """Checks one loaded YAML document, raising SettingsError with the file and the key at fault."""
+
+    def __init__(self, where: str):
+        self.where = where
+
+    def fail(self, key: str, problem: str) -> SettingsError:
+        return SettingsError(f"{self.where}: {key}: {problem}")
+
+    def reject_unknown(self, mapping: dict, known: tuple[str, ...], prefix: str = "") -> None:
+        for key in mapping:
+            if key not in known:
+                close = difflib.get_close_matches(str(key), known, n=1)
+                hint = f"did you mean '{close[0]}'?" if close else "known keys: " + ", ".join(known)
+                raise self.fail(f"{prefix}{key}", f"unknown key; {hint}")
+
+    def value(self, mapping: dict, key: str, kind: type, name: str | None = None, required: bool = True):
+        name = name or key
+        value = mapping.get(key)
+        if value is None and not required:
+            return None
+        # YAML reads yes/no as booleans, and bool is an int to Python: neither is a port number.
+        wrong_int = kind in (int, float) and isinstance(value, bool)
+        if wrong_int or not isinstance(value, (int, float) if kind is float else kind):
+            raise self.fail(name, f"must be {TYPE_NAMES.get(kind, kind.__name__)}, got {value!r}")
+        return value
+
+    def mapping(self, raw: dict, key: str) -> dict:
+        value = raw.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a mapping, got {value!r}")
+        return value
+
+    def strings(self, value, name: str) -> tuple[str, ...]:
+        # A string where a list belongs would otherwise be read one character per item.
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+            raise self.fail(name, f"must be a list of strings, got {value!r}")
+        return tuple(value)
+
+    def places(self, raw: dict, key: str, is_zone: bool) -> list[Place]:
+        places = []
+        for name, aliases in self.mapping(raw, key).items():
+            if not isinstance(name, str):
+                raise self.fail(f"{key}.{name}", "the official name must be a string")
+            places.append(Place(name, self.strings(aliases, f"{key}.{name}"), is_zone))
+        return places
+
+    def section(self, raw: dict, key: str, cls):
+        values = self.mapping(raw, key)
+        known = tuple(item.name for item in fields(cls))
+        self.reject_unknown(values, known, prefix=f"{key}.")
+        defaults, checked = cls(), {}
+        for item in fields(cls):
+            if item.name not in values:
+                continue
+            name, expected = f"{key}.{item.name}", type(getattr(defaults, item.name))
+            if expected is tuple:
+                checked[item.name] = self.strings(values[item.name], name)
+                continue
+            value = self.value(values, item.name, expected, name)
+            low, high = item.metadata.get("range", (None, None))
+            if (low is not None and value < low) or (high is not None and value > high):
+                bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+                raise self.fail(name, f"must be {bounds}, got {value!r}")
+            checked[item.name] = value
+        return cls(**checked)
 
 
 def load_settings(path: str | os.PathLike | None = None) -> Settings:
-    """Read config.yaml (the given path, else $BULLETIN_CONFIG, else the project's own)."""
-    config_path = Path(path or os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG).resolve()
-    where = str(config_path)
+    """Read and check the settings file (see locate_config for which one)."""
+    source = locate_config(path)
+    where = str(source.path)
     try:
-        raw = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        raw = yaml.safe_load(source.path.read_text(encoding="utf-8"))
     except OSError as error:
         raise SettingsError(f"{where}: cannot read: {error.strerror}") from error
     except yaml.YAMLError as error:
         raise SettingsError(f"{where}: not valid YAML: {error}") from error
     if not isinstance(raw, dict):
-        raise SettingsError(f"{where}: must be a mapping")
+        raise SettingsError(f"{where}: must be a mapping of settings")
+    read = _Reader(where)
+    read.reject_unknown(raw, TOP_LEVEL_KEYS)
 
-    publication = _require(raw, "publication", dict, where)
-    pattern = _require(raw, "department_pattern", str, where)
+    publication = read.value(raw, "publication", dict)
+    read.reject_unknown(publication, PUBLICATION_KEYS, prefix="publication.")
+    read.value(publication, "publisher", str, "publication.publisher", required=False)
+    pattern = read.value(raw, "department_pattern", str)
     try:
         re.compile(pattern)
     except re.error as error:
-        raise SettingsError(f"{where}: department_pattern is not a regular expression: {error}") from error
+        raise read.fail("department_pattern", f"not a regular expression: {error}") from error
     domain = Domain(
-        publication=_require(publication, "name", str, where),
-        places=tuple(_places(raw.get("counties"), False, where) + _places(raw.get("zones"), True, where)),
+        publication=read.value(publication, "name", str, "publication.name"),
+        places=tuple(read.places(raw, "counties", False) + read.places(raw, "zones", True)),
         department_pattern=pattern,
-        departments=_string_list(raw, "departments", where),
-        user_words=_string_list(raw, "user_words", where),
-        keyword_stopwords=_string_list(raw, "keyword_stopwords", where),
+        departments=read.strings(raw.get("departments"), "departments"),
+        user_words=read.strings(raw.get("user_words"), "user_words"),
+        keyword_stopwords=read.strings(raw.get("keyword_stopwords"), "keyword_stopwords"),
     )
-    base = config_path.parent
+    search = read.section(raw, "search", SearchSettings)
+    if search.default_per_page > search.max_per_page:
+        raise read.fail(
+            "search.default_per_page",
+            f"must be at most search.max_per_page ({search.max_per_page}), got {search.default_per_page}",
+        )
     return Settings(
         domain=domain,
-        archive_dir=base / _require(raw, "archive_dir", str, where),
-        index_dir=base / _require(raw, "index_dir", str, where),
-        cache_dir=base / _require(raw, "cache_dir", str, where),
-        search=_section(raw, "search", SearchSettings, where),
-        web=_section(raw, "web", WebSettings, where, tuples=("cors_origins",)),
-        config_path=config_path,
+        archive_dir=source.base / read.value(raw, "archive_dir", str),
+        index_dir=source.base / read.value(raw, "index_dir", str),
+        cache_dir=source.base / read.value(raw, "cache_dir", str),
+        search=search,
+        web=read.section(raw, "web", WebSettings),
+        config_path=source.path,
+        config_origin=source.origin,
     )
