@@ -1,4 +1,4 @@
-"""The `bulletin` command's indexing and searching subcommands (parse, index, search, stats).
+"""The `bulletin` command's indexing and searching subcommands (init, config, parse, index, search, stats).
 
 The web UI adds `serve` on top of this parser (webui/cli.py), so the indexer never imports Flask.
 """
@@ -11,18 +11,26 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from indexer import store
 from indexer.build import build_index, terminal_progress
 from indexer.errors import BulletinError
 from indexer.extract import extract_document
 from indexer.parse import parse_issue
 from indexer.search import InvalidRequest, SearchResult, engine_for, parse_request, search
-from indexer.settings import Settings, SettingsError, load_settings
+from indexer.settings import CONFIG_NAME, PACKAGED_CONFIG, Settings, SettingsError, load_settings
 
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2
+# The commands that need an index to answer at all. `serve` starts without one: its pages say that
+# the index is missing until `bulletin index` has made it.
+INDEX_READERS = ("search", "stats")
 
 
-CONFIG_HELP = "config.yaml to use (default: $BULLETIN_CONFIG, else the project's)"
+CONFIG_HELP = "settings file (default: $BULLETIN_CONFIG, else ./config.yaml, else the packaged defaults)"
+
+
+class MissingFolder(BulletinError):
+    """The archive or index folder the settings point at is not there."""
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
@@ -35,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="bulletin", description="Search the archive of the bulletin.")
     parser.add_argument("--config", help=CONFIG_HELP)
     commands = parser.add_subparsers(dest="command", required=True)
+
+    init = commands.add_parser("init", help="start a new site: a commented config.yaml and an empty archive/")
+    init.add_argument("folder", nargs="?", type=Path, default=Path("."), help="where (default: here)")
+    init.set_defaults(handler=run_init)
+
+    config = commands.add_parser("config", help="which settings file is in use, and its folders")
+    config.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
+    config.set_defaults(handler=run_config)
 
     parse = commands.add_parser("parse", help="show what the parser sees in one file")
     parse.add_argument("file", type=Path)
@@ -76,6 +92,50 @@ def settings_from(args: argparse.Namespace) -> Settings:
         index_dir=getattr(args, "index", None) and args.index.resolve(),
         archive_dir=getattr(args, "archive", None) and args.archive.resolve(),
     )
+
+
+def require_folders(command: str, settings: Settings) -> None:
+    if command == "index" and not settings.archive_dir.is_dir():
+        raise MissingFolder(
+            f"{settings.archive_dir}: no archive folder here; choose one with "
+            + settings.where_to_set("archive_dir", "--archive")
+        )
+    if command in INDEX_READERS and not store.index_exists(settings.index_dir):
+        raise MissingFolder(
+            f"{settings.index_dir}: no index here; build it with `bulletin index`, or choose another with "
+            + settings.where_to_set("index_dir", "--index")
+        )
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """Write what a new site needs, keeping whatever is already there."""
+    config, archive = args.folder / CONFIG_NAME, args.folder / "archive"
+    try:
+        archive.mkdir(parents=True, exist_ok=True)
+        with config.open("x", encoding="utf-8") as handle:
+            handle.write(PACKAGED_CONFIG.read_text(encoding="utf-8"))
+    except FileExistsError:
+        print(f"bulletin: {config} already exists; left as it is", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:
+        print(f"bulletin: {error.filename}: cannot write: {error.strerror}", file=sys.stderr)
+        return EXIT_FAILED_FILES
+    print(f"wrote {config}; put the issues into {archive}/ and run `bulletin index`")
+    return 0
+
+
+def config_lines(settings: Settings) -> list[str]:
+    return [
+        f"config: {settings.config_path} ({settings.config_origin})",
+        f"archive: {settings.archive_dir}",
+        f"index: {settings.index_dir}",
+        f"cache: {settings.cache_dir}",
+    ]
+
+
+def run_config(args: argparse.Namespace, settings: Settings) -> int:
+    print("\n".join(config_lines(settings)))
+    return 0
 
 
 def run_parse(args: argparse.Namespace, settings: Settings) -> int:
@@ -168,6 +228,8 @@ def archive_stats(settings: Settings) -> dict:
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     stats = archive_stats(settings)
     if args.json:
+        # Here, not in archive_stats: the web API serves those, and must not show the server's paths.
+        stats["config"] = str(settings.config_path)
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0
     print(
@@ -176,16 +238,20 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     print(f"from {stats['first_issue']} to {stats['last_issue']}")
     print("counties: " + "  ".join(f"{k} {v}" for k, v in stats["counties"].items()))
     print("departments: " + "  ".join(f"{k} {v}" for k, v in stats["departments"].items()))
+    print(config_lines(settings)[0])
     return 0
 
 
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
     parser = parser or build_parser()
     args = parser.parse_args(argv)
+    if args.handler is run_init:
+        return run_init(args)
     try:
         settings = settings_from(args)
+        require_folders(args.command, settings)
         return args.handler(args, settings)
-    except InvalidRequest as error:
+    except (InvalidRequest, MissingFolder) as error:
         print(f"bulletin: {error}", file=sys.stderr)
         return EXIT_USAGE
     except (BulletinError, SettingsError) as error:

@@ -122,5 +122,8 @@ def test_bad_search_parameters_are_one_line(workspace, capsys):
 
 def test_search_without_index(workspace, capsys):
     folder, config = workspace
-    assert main(["search", *config, "x"]) == 1
-    assert "no index yet; run `bulletin index` first" in capsys.readouterr().err
+    assert main(["search", *config, "x"]) == 2
+    assert capsys.readouterr().err == (
+        f"bulletin: {folder / 'idx'}: no index here; build it with `bulletin index`, or choose another"
+        f" with --index, or index_dir in {folder / 'config.yaml'}\n"
+    )
