@@ -2,7 +2,8 @@
 
 A manifest beside the index records each file's content hash and the issue it holds, and parsed issues
 are cached by content hash, so an unchanged file is never read twice and a deleted duplicate costs
-no re-parse of the copy that remains.
+no re-parse of the copy that remains. It also records a fingerprint of each setting that shapes what is
+stored, so an edit of config.yaml re-parses or re-analyses every issue on the next run.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ MANIFEST_NAME = "bulletin-manifest.json"
 MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.
 PARSER_VERSION = "1"
+# Bump when what analysis stores for an article changes, so every issue is written again.
+ANALYSIS_VERSION = "1"
 KEYWORD_COUNT = 5
 # Which copy of an issue to index when several files hold it: the one with the most articles, then
 # the format that carries the least layout noise.
@@ -54,12 +57,14 @@ class BuildReport:
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
     parsed_files: int = 0
     seconds: float = 0.0
+    settings_changed: tuple[str, ...] = ()  # the fingerprinted settings that differ from the last run
 
     def summary(self) -> str:
+        why = f"; settings changed: {', '.join(self.settings_changed)}" if self.settings_changed else ""
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
             f"unchanged {self.unchanged}, failed {len(self.failed)} issue files "
-            f"({self.parsed_files} parsed) in {self.seconds:.1f}s"
+            f"({self.parsed_files} parsed) in {self.seconds:.1f}s{why}"
         )
 
 
@@ -103,15 +108,50 @@ def write_json_atomically(path: Path, data) -> None:
     os.replace(temporary, path)
 
 
-def domain_fingerprint(domain: Domain) -> str:
-    return hashlib.sha256(repr((PARSER_VERSION, domain)).encode("utf-8")).hexdigest()[:16]
+def short_hash(value) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
+
+
+# The settings the parser reads (user words too: county detection segments with them). The others
+# fingerprinted below change only what analysis makes of a parsed issue.
+PARSING_SETTINGS = (
+    "parser_version",
+    "publication",
+    "counties",
+    "zones",
+    "department_pattern",
+    "departments",
+    "user_words",
+)
+
+
+def settings_fingerprints(domain: Domain) -> dict[str, str]:
+    """A hash of each setting that changes what the index stores, under its name in config.yaml.
+    Settings outside the domain (folders, web, search limits) never reach the index."""
+    values = {
+        "parser_version": PARSER_VERSION,
+        "publication": domain.publication,
+        "counties": [place.spellings for place in domain.places if not place.is_zone],
+        "zones": [place.spellings for place in domain.places if place.is_zone],
+        "department_pattern": domain.department_pattern,
+        "departments": domain.departments,
+        "user_words": domain.user_words,
+        "keyword_stopwords": domain.keyword_stopwords,
+        "analysis_version": [ANALYSIS_VERSION, store.TITLE_BOOST, KEYWORD_COUNT],
+    }
+    return {name: short_hash(value) for name, value in values.items()}
+
+
+def parsing_fingerprint(domain: Domain) -> str:
+    fingerprints = settings_fingerprints(domain)
+    return short_hash([fingerprints[name] for name in PARSING_SETTINGS])
 
 
 class ParseCache:
-    """Parsed issues (or the reason a file failed) by file content hash and parser fingerprint."""
+    """Parsed issues (or the reason a file failed) by file content hash and parsing settings."""
 
     def __init__(self, cache_dir: Path, domain: Domain):
-        self.folder = cache_dir / "parsed" / domain_fingerprint(domain)
+        self.folder = cache_dir / "parsed" / parsing_fingerprint(domain)
 
     def path(self, content_hash: str) -> Path:
         return self.folder / f"{content_hash}.json"
@@ -226,6 +266,7 @@ class Manifest:
     def __init__(self, path: Path):
         self.path = path
         self.files: dict[str, FileState] = {}
+        self.settings: dict[str, str] = {}  # settings_fingerprints of the run that wrote the index
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
@@ -236,11 +277,21 @@ class Manifest:
             return manifest
         if raw.get("version") == MANIFEST_VERSION:
             manifest.files = {name: FileState(**state) for name, state in raw["files"].items()}
+            manifest.settings = raw.get("settings", {})
         return manifest
 
     def save(self) -> None:
         files = {name: vars(state) for name, state in sorted(self.files.items())}
-        write_json_atomically(self.path, {"version": MANIFEST_VERSION, "files": files})
+        write_json_atomically(
+            self.path, {"version": MANIFEST_VERSION, "settings": self.settings, "files": files}
+        )
+
+    def changed_settings(self, fingerprints: dict[str, str]) -> tuple[str, ...]:
+        """The settings that differ from the ones this manifest's index was built with (every one,
+        for a manifest written before fingerprints were kept); none for an empty index."""
+        if not self.files:
+            return ()
+        return tuple(name for name, value in fingerprints.items() if self.settings.get(name) != value)
 
     def sources_of(self, issue_id: str) -> list[str]:
         return sorted(name for name, state in self.files.items() if state.issue_id == issue_id)
@@ -310,17 +361,21 @@ def build_index(
         raise BulletinError(f"{archive_dir}: the archive folder does not exist")
     workers = workers or os.cpu_count() or 1
     words = domain_words(settings.domain)
+    fingerprints = settings_fingerprints(settings.domain)
+    previous = Manifest(index_dir / MANIFEST_NAME) if rebuild else Manifest.load(index_dir / MANIFEST_NAME)
+    changed_settings = previous.changed_settings(fingerprints)
     index = None if rebuild else store.open_current_index(index_dir, words)
     starting_over = index is None
     target_dir = fresh_index_dir(index_dir) if starting_over else index_dir
     try:
         if starting_over:
             index = store.create_index(target_dir, words)
-            manifest = Manifest(target_dir / MANIFEST_NAME)
-        else:
-            manifest = Manifest.load(index_dir / MANIFEST_NAME)
-        report = update_index(index, manifest, settings, starting_over, progress, workers)
+        # A new user word changes the schema, so the index starts over; the old manifest still says
+        # which issues it held, so they are reported as updated, and why.
+        manifest = previous if changed_settings or not starting_over else Manifest(target_dir / MANIFEST_NAME)
+        report = update_index(index, manifest, settings, starting_over, progress, workers, changed_settings)
         manifest.path = target_dir / MANIFEST_NAME
+        manifest.settings = fingerprints
         manifest.save()
         if starting_over:
             swap_in(target_dir, index_dir)
@@ -355,11 +410,28 @@ def scan_archive(archive_dir: Path, previous: dict[str, FileState], report: Buil
     return current, changed
 
 
-def update_index(index, manifest: Manifest, settings: Settings, starting_over: bool, progress, workers: int):
-    """Parse what changed, then re-analyze and rewrite only the issues it touches, in one commit."""
-    report = BuildReport()
+def update_index(
+    index,
+    manifest: Manifest,
+    settings: Settings,
+    starting_over: bool,
+    progress,
+    workers: int,
+    changed_settings: tuple[str, ...] = (),
+):
+    """Parse what changed, then re-analyze and rewrite only the issues it touches, in one commit.
+    After a change of settings, every file is parsed again (if a parsing setting changed) and every
+    issue rewritten."""
+    report = BuildReport(settings_changed=changed_settings)
     previous = dict(manifest.files)
     current, changed = scan_archive(settings.archive_dir, previous, report)
+    if any(name in PARSING_SETTINGS for name in changed_settings):
+        # A PDF's extracted text comes from the text cache; only the parse is done again.
+        fresh = {name for name, _, _ in changed}
+        for name, state in current.items():
+            if name not in fresh:
+                current[name] = FileState(state.hash, state.size, state.mtime_ns)
+                changed.append((name, settings.archive_dir / name, state.hash))
 
     # Phase 1: extract and parse the changed files (cached by content hash).
     arguments = [(path, name, digest, settings.domain, settings.cache_dir) for name, path, digest in changed]
@@ -385,8 +457,10 @@ def update_index(index, manifest: Manifest, settings: Settings, starting_over: b
     affected |= {
         state.issue_id
         for name, state in previous.items()
-        if state.issue_id and (name not in current or current[name].hash != state.hash)
+        if state.issue_id and (name not in current or current[name].hash != state.hash or changed_settings)
     }
+    if changed_settings:
+        affected |= {state.issue_id for state in current.values() if state.issue_id}
     manifest.files = current
     known_before = {state.issue_id for state in previous.values() if state.issue_id}
     report.unchanged = len({s.issue_id for s in current.values() if s.issue_id} - affected)
