@@ -4,7 +4,7 @@ PYTHON ?= python3
 BIN := $(VENV)/bin
 CONFIG ?= config.yaml
 
-.PHONY: serve index test lint unit system-deps bench clean
+.PHONY: serve index test lint unit install-check system-deps bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,13 @@ lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .
 
 unit: $(BIN)/.installed system-deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not install"
 
-test: lint unit
+# As a user installs it: the wheel into a fresh virtualenv, then index, search and serve from an empty folder.
+install-check: $(BIN)/.installed
+	$(BIN)/python -m pytest -q -m install
+
+test: lint unit install-check
 
 bench: $(BIN)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
