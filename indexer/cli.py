@@ -17,7 +17,14 @@ from indexer.errors import BulletinError
 from indexer.extract import extract_document
 from indexer.parse import parse_issue
 from indexer.search import InvalidRequest, SearchResult, engine_for, parse_request, search
-from indexer.settings import CONFIG_NAME, PACKAGED_CONFIG, Settings, SettingsError, load_settings
+from indexer.settings import (
+    CONFIG_NAME,
+    PACKAGED_CONFIG,
+    PACKAGED_ORIGIN,
+    Settings,
+    SettingsError,
+    load_settings,
+)
 
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2
@@ -94,29 +101,36 @@ def settings_from(args: argparse.Namespace) -> Settings:
     )
 
 
+def where_to_set(settings: Settings, key: str, flag: str) -> str:
+    if settings.config_origin == PACKAGED_ORIGIN:
+        return f"{flag}, or {key} in a {CONFIG_NAME} (`bulletin init` writes one)"
+    return f"{flag}, or {key} in {settings.config_path}"
+
+
 def require_folders(command: str, settings: Settings) -> None:
     if command == "index" and not settings.archive_dir.is_dir():
         raise MissingFolder(
             f"{settings.archive_dir}: no archive folder here; choose one with "
-            + settings.where_to_set("archive_dir", "--archive")
+            + where_to_set(settings, "archive_dir", "--archive")
         )
     if command in INDEX_READERS and not store.index_exists(settings.index_dir):
         raise MissingFolder(
             f"{settings.index_dir}: no index here; build it with `bulletin index`, or choose another with "
-            + settings.where_to_set("index_dir", "--index")
+            + where_to_set(settings, "index_dir", "--index")
         )
 
 
 def run_init(args: argparse.Namespace) -> int:
-    """Write what a new site needs, keeping whatever is already there."""
+    """Write what a new site needs; an existing config.yaml is left as it is."""
     config, archive = args.folder / CONFIG_NAME, args.folder / "archive"
-    try:
-        archive.mkdir(parents=True, exist_ok=True)
-        with config.open("x", encoding="utf-8") as handle:
-            handle.write(PACKAGED_CONFIG.read_text(encoding="utf-8"))
-    except FileExistsError:
+    if config.exists():
         print(f"bulletin: {config} already exists; left as it is", file=sys.stderr)
         return EXIT_USAGE
+    try:
+        archive.mkdir(parents=True, exist_ok=True)
+        # "x": should a config.yaml appear since the check above, it is still not overwritten.
+        with config.open("x", encoding="utf-8") as handle:
+            handle.write(PACKAGED_CONFIG.read_text(encoding="utf-8"))
     except OSError as error:
         print(f"bulletin: {error.filename}: cannot write: {error.strerror}", file=sys.stderr)
         return EXIT_FAILED_FILES

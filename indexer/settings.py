@@ -96,12 +96,6 @@ class Settings:
         """A copy with command-line flags applied; None means "not given"."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
 
-    def where_to_set(self, key: str, flag: str) -> str:
-        """How a user changes one path setting, for error messages."""
-        if self.config_origin == PACKAGED_ORIGIN:
-            return f"{flag}, or {key} in a {CONFIG_NAME} (`bulletin init` writes one)"
-        return f"{flag}, or {key} in {self.config_path}"
-
 
 @dataclass(frozen=True)
 class ConfigSource:

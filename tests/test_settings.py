@@ -235,3 +235,11 @@ def test_missing_index_is_one_line_and_exit_2(elsewhere, capsys):
         f"bulletin: {elsewhere / 'idx'}: no index here; build it with `bulletin index`, or choose another "
         "with --index, or index_dir in a config.yaml (`bulletin init` writes one)\n"
     )
+
+
+def test_init_keeps_an_existing_archive(elsewhere, capsys):
+    (elsewhere / "archive").mkdir()
+    (elsewhere / "archive" / "issue.txt").write_text("第5期", encoding="utf-8")
+    assert main(["init"]) == 0
+    assert (elsewhere / "archive" / "issue.txt").read_text(encoding="utf-8") == "第5期"
+    assert load_settings().config_origin == "./config.yaml"
