@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import threading
+
 import pytest
 
 from indexer import store
@@ -118,8 +121,8 @@ def test_same_stored_fields_lengths_and_columns(two_indexes):
 def test_bm25_scores_are_whooshs_scores(indexed_settings, words):
     from whoosh import query as wq
 
-    engine = store.SearchEngine(indexed_settings.index_dir, ())
-    searcher, table, texts, segments = engine._current()
+    generation = store.Generation.open(indexed_settings.index_dir)
+    searcher, table, texts, segments = generation.searcher, generation.table, generation.texts, generation.segments
     terms = [wq.Term(field, word) for field in ("title", "body") for word in words]
     assert len(segments.lengths["body"]) == searcher.doc_count_all()
     plan = store.QueryPlan(searcher, table, texts, segments, {})
@@ -161,3 +164,73 @@ def test_segment_parts_are_read_in_place_like_whooshs_copies(two_indexes):
         ("readline", ()),
     ]:
         assert getattr(mapped, call)(*arguments) == getattr(copied, call)(*arguments), (call, arguments)
+
+
+def test_each_thread_reads_a_mapped_part_at_its_own_position():
+    data = bytes(range(256))
+    reader = store._MappedReader(b"head" + data, 4, len(data))
+    other_seeked = threading.Event()
+    found = []
+
+    def other():
+        reader.seek(200)
+        other_seeked.set()
+        found.append(reader.read(2))
+
+    reader.seek(10)
+    thread = threading.Thread(target=other)
+    thread.start()
+    other_seeked.wait(5)
+    thread.join(5)
+    # whoosh reads a posting block by seek() then read(); another thread's seek in between used to
+    # move this one to its offset.
+    assert (reader.tell(), reader.read(3), found) == (10, bytes([10, 11, 12]), [bytes([200, 201])])
+
+
+def distinct_queries(reader, count: int) -> list[str]:
+    """Real words of the index's bodies, each its own query, so every search reads postings."""
+    words = sorted(
+        term.decode("utf-8")
+        for field, term in reader.all_terms()
+        if field == "body" and len(term.decode("utf-8")) > 1
+    )
+    return words[:: max(1, len(words) // count)][:count]
+
+
+def answers(engine, queries: list[str]) -> dict[str, tuple]:
+    found = {}
+    for text in queries:
+        result = engine.search(store.EngineRequest(text=text, limit=10))
+        found[text] = (result.total, [(hit["id"], hit["score"]) for hit in result.hits])
+    return found
+
+
+def test_threads_searching_at_once_get_the_sequential_answers(indexed_settings):
+    engine = store.SearchEngine(indexed_settings.index_dir, ())
+    queries = distinct_queries(store.open_index(indexed_settings.index_dir).reader(), 400)
+    assert len(queries) == 400
+    sequential = answers(engine, queries)
+    engine.clear_caches()
+    shares = [queries[start::8] for start in range(8)]
+    found, failures = {}, []
+
+    def run(share):
+        try:
+            found.update(answers(engine, share))
+        except Exception as error:  # noqa: BLE001 - every failure is reported below
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
+    interval = sys.getswitchinterval()
+    # Switching threads every microsecond rather than every 5 ms makes a shared file position
+    # show up in every run instead of once in thousands of searches.
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        sys.setswitchinterval(interval)
+    assert failures == []
+    assert found == sequential
