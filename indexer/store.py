@@ -36,6 +36,7 @@ from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.index import TOC, FileIndex
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import bm25
 from whoosh.searching import Searcher
 from whoosh.system import pack_uint
@@ -1043,7 +1044,7 @@ def posting_bits(reader, field: str, text: str, frequent: list[dict] | None = No
             continue
         if (field, text) not in leaf:
             continue
-        matcher = leaf.postings(field, text)
+        matcher = stored_postings(leaf, field, text)
         blocks = _w3_id_blocks(matcher) if isinstance(matcher, W3LeafMatcher) else [matcher.all_ids()]
         for block in blocks:
             ids = list(block)
@@ -1054,6 +1055,14 @@ def posting_bits(reader, field: str, text: str, frequent: list[dict] | None = No
 
 
 ONE = 1
+
+
+def stored_postings(leaf, field: str, text: str):
+    """The term's postings as stored, deleted documents included: whoosh wraps them in a FilterMatcher
+    when the segment has deletions, which has none of the W3 block attributes read here; every
+    caller intersects with the live documents anyway."""
+    matcher = leaf.postings(field, text)
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
 def _w3_id_blocks(matcher: W3LeafMatcher) -> Iterator[Iterable[int]]:
@@ -1228,7 +1237,7 @@ class QueryPlan:
             for leaf, offset in searcher.reader().leaf_readers():
                 if (field, text) not in leaf:
                     continue
-                for ids, weights in _w3_blocks(leaf.postings(field, text)):
+                for ids, weights in _w3_blocks(stored_postings(leaf, field, text)):
                     for docnum, weight in zip(ids, weights, strict=True):
                         number = offset + docnum
                         if members[number >> 3] & BIT[number & 7]:

@@ -406,3 +406,15 @@ def test_a_damaged_segment_is_not_merged_into_a_new_one(tmp_path, seed_documents
             writer.add_segment(builder.finish())
     assert set(segments) <= set(tmp_path.glob("MAIN_*.seg"))  # the commit did not happen
     assert store.open_index(tmp_path).doc_count() == 36
+
+
+def test_ranking_reads_a_segment_with_deleted_articles(archive, seed_text):
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive, rebuild=True)  # both issues in one segment
+    (archive.archive_dir / "issue-271.txt").unlink()
+    assert build_index(archive).removed == ["271"]
+    engine = store.SearchEngine(archive.index_dir, ())
+    # whoosh hands a segment with deletions out as a FilterMatcher, which ranking could not read.
+    result = engine.search(store.EngineRequest(text="魔方"))
+    assert (result.total, [hit["id"] for hit in result.hits]) == (1, ["270-b25"])
+    assert result.hits[0]["score"] > 0
