@@ -4,7 +4,6 @@ rebuild and a merge, each answered as the CLI answers within seconds, with no fa
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 import time
 import urllib.error
@@ -18,10 +17,12 @@ from indexer import store
 from indexer.build import build_index
 from indexer.search import parse_request, search
 from indexer.segment import domain_words
-from tests.conftest import SEED
+from tests import test_store
 from tests.test_build import next_issue
 from webui.app import create_app
 
+# The index of the real issue in tmp_path.
+archive = test_store.archive
 CATCH_UP_SECONDS = 10.0
 QUERIES = ("", "科技", "魔方", "围棋", "青科会")
 
@@ -117,22 +118,15 @@ def caught_up(server: Server, settings) -> tuple[dict, dict]:
 
 
 @pytest.fixture
-def served(tmp_path, settings):
-    folder = tmp_path / "archive"
-    folder.mkdir()
-    shutil.copy(SEED, folder / "issue-270.txt")
-    indexed = settings.with_overrides(
-        archive_dir=folder, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
-    )
-    build_index(indexed)
-    server = Server(indexed)
-    yield indexed, server
+def served(archive):
+    server = Server(archive)
+    yield archive, server
     server.close()
 
 
 def test_serving_through_additions_an_update_a_deletion_a_rebuild_and_a_merge(served, seed_text):
     settings, server = served
-    archive = settings.archive_dir
+    folder = settings.archive_dir
     hammer = Hammer(server)
 
     def step(name: str) -> None:
@@ -142,20 +136,20 @@ def test_serving_through_additions_an_update_a_deletion_a_rebuild_and_a_merge(se
     try:
         step("start")
         for number in (271, 272, 273):
-            (archive / f"issue-{number}.txt").write_text(issue_text(seed_text, number), encoding="utf-8")
+            (folder / f"issue-{number}.txt").write_text(issue_text(seed_text, number), encoding="utf-8")
             assert build_index(settings).added == [str(number)]
             step(f"issue {number} added")
         changed = issue_text(seed_text, 272).replace("魔方还原竞速比赛", "围棋比赛")
-        (archive / "issue-272.txt").write_text(changed, encoding="utf-8")
+        (folder / "issue-272.txt").write_text(changed, encoding="utf-8")
         assert build_index(settings).updated == ["272"]
         step("issue 272 updated")
-        (archive / "issue-271.txt").unlink()
+        (folder / "issue-271.txt").unlink()
         assert build_index(settings).removed == ["271"]
         step("issue 271 deleted")
-        (archive / "issue-274.txt").write_text(issue_text(seed_text, 274), encoding="utf-8")
+        (folder / "issue-274.txt").write_text(issue_text(seed_text, 274), encoding="utf-8")
         assert sorted(build_index(settings, rebuild=True).added) == ["270", "272", "273", "274"]
         step("rebuilt")
-        (archive / "issue-273.txt").unlink()
+        (folder / "issue-273.txt").unlink()
         build_index(settings)
         # whoosh's own merge of every segment into one, as its merge policy does after many additions.
         store.open_index(settings.index_dir).optimize()
