@@ -1418,12 +1418,12 @@ class SearchEngine:
         target = index_identity(self.index_dir)
         try:
             self._install(Generation.open(self.index_dir))
-        except BulletinError as error:
+        except OSError:
+            pass  # the folder changed while opening; the next check tries again
+        except Exception as error:  # noqa: BLE001 - this thread has no caller to raise to
             # A damaged generation stays unused, the previous one answers; said once, not retried.
             self._failed = target
             logger.warning("%s; still serving the previous index generation", error)
-        except OSError:
-            pass  # the folder changed while opening; the next check tries again
         finally:
             with self._lock:
                 self._opening = None
