@@ -20,7 +20,7 @@ import zlib
 from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 from pathlib import Path
@@ -1171,13 +1171,17 @@ class QueryPlan:
 
     def substring_docs(self, leaf: SubstringLeaf) -> int:
         key = (leaf.part, leaf.text, leaf.words, leaf.word_fields)
-        if key in self.cache:
-            self.cache.move_to_end(key)
-            return self.cache[key]
+        cached = self.cache.get(key)
+        # The server's threads share the cache without a lock: another may evict a key in between.
+        if cached is not None:
+            with suppress(KeyError):
+                self.cache.move_to_end(key)
+            return cached
         docs = self._substring_docs(leaf)
         self.cache[key] = docs
         if len(self.cache) > SUBSTRING_CACHE_SIZE:
-            self.cache.popitem(last=False)
+            with suppress(KeyError):
+                self.cache.popitem(last=False)
         return docs
 
     def _substring_docs(self, leaf: SubstringLeaf) -> int:

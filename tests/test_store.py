@@ -218,25 +218,19 @@ def answers(engine, queries: list[str]) -> dict[str, tuple]:
     return found
 
 
-def test_threads_searching_at_once_get_the_sequential_answers(indexed_settings):
-    engine = store.SearchEngine(indexed_settings.index_dir, ())
-    queries = distinct_queries(store.open_index(indexed_settings.index_dir).reader(), 400)
-    assert len(queries) == 400
-    sequential = answers(engine, queries)
-    engine.clear_caches()
-    shares = [queries[start::8] for start in range(8)]
-    found, failures = {}, []
+def in_threads(work, shares: list) -> list[str]:
+    """work(share) in a thread per share, switching threads every microsecond rather than every 5 ms,
+    so a race shows up in every run instead of once in thousands of searches; the errors raised."""
+    failures = []
 
     def run(share):
         try:
-            found.update(answers(engine, share))
-        except Exception as error:  # noqa: BLE001 - every failure is reported below
+            work(share)
+        except Exception as error:  # noqa: BLE001 - every failure is reported
             failures.append(repr(error))
 
     threads = [threading.Thread(target=run, args=(share,)) for share in shares]
     interval = sys.getswitchinterval()
-    # Switching threads every microsecond rather than every 5 ms makes a shared file position
-    # show up in every run instead of once in thousands of searches.
     sys.setswitchinterval(1e-6)
     try:
         for thread in threads:
@@ -245,7 +239,20 @@ def test_threads_searching_at_once_get_the_sequential_answers(indexed_settings):
             thread.join(60)
     finally:
         sys.setswitchinterval(interval)
-    assert failures == []
+    return failures
+
+
+def test_threads_searching_at_once_get_the_sequential_answers(indexed_settings):
+    engine = store.SearchEngine(indexed_settings.index_dir, ())
+    queries = distinct_queries(store.open_index(indexed_settings.index_dir).reader(), 400)
+    assert len(queries) == 400
+    sequential = answers(engine, queries)
+    engine.clear_caches()
+    found = {}
+    assert (
+        in_threads(lambda share: found.update(answers(engine, share)), [queries[n::8] for n in range(8)])
+        == []
+    )
     assert found == sequential
 
 
