@@ -598,6 +598,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--repeat", type=int, default=5, help="timed passes over the query mix")
     parser.add_argument("--seed-text", help="the real issue the generator mines")
+    parser.add_argument(
+        "--serving",
+        action="store_true",
+        help="only ours serving through updates and 8 threads against the sequential run (bench.serving)",
+    )
     args = parser.parse_args(argv)
 
     sizes = [QUICK_SIZE] if args.quick else [int(s) for s in args.sizes.split(",") if s.strip()]
@@ -608,6 +613,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unknown engines: {', '.join(sorted(unknown))}")
     seed_text = generate.read_seed_text(args.seed_text)
     RESULTS.mkdir(parents=True, exist_ok=True)
+    if args.serving:
+        from bench import serving
+
+        for size in sizes:
+            result = serving.bench_serving(size, args.seed, seed_text) | {"machine": machine()}
+            path = RESULTS / f"serving-{size}.json"
+            path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+            print(serving.markdown(result))
+            print(f"\n(wrote {path.relative_to(ROOT)})\n")
+        return 0
     for size in sizes:
         result = bench_size(size, engines, args.seed, seed_text, repeat)
         result["machine"] = machine()

@@ -21,3 +21,12 @@ class NotABulletin(BulletinError):
         super().__init__(f"{source}: not a bulletin issue: {reason}")
         self.source = source
         self.reason = reason
+
+
+class IndexCorrupt(BulletinError):
+    """A file of the index that does not read back as written (checksum, or whoosh cannot decode it)."""
+
+    def __init__(self, path, reason: str):
+        super().__init__(f"{path}: {reason}; the index is damaged, run `bulletin index --rebuild`")
+        self.path = path
+        self.reason = reason

@@ -7,13 +7,20 @@ The analyzers are pickled into the index with the schema, so they must stay impo
 from __future__ import annotations
 
 import bisect
+import json
+import logging
 import operator
+import os
 import pickle
 import re
+import struct
 import threading
+import time
+import zlib
 from array import array
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 from pathlib import Path
@@ -28,10 +35,13 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.structfile import BufferFile
+from whoosh.index import TOC, FileIndex
+from whoosh.matching.wrappers import FilterMatcher
 from whoosh.scoring import bm25
+from whoosh.searching import Searcher
 from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import LockError
+from whoosh.writing import MERGE_SMALL, LockError
 
 from indexer.analysis import (
     MATCH_PART_SEPARATOR,
@@ -41,8 +51,10 @@ from indexer.analysis import (
     query_words,
     word_tokens,
 )
-from indexer.errors import BulletinError
+from indexer.errors import BulletinError, IndexCorrupt
 from indexer.segment import tokenizer_for_words
+
+logger = logging.getLogger(__name__)
 
 FACETS = ("county", "department", "kind", "year", "month", "keyword")
 FACET_SEPARATOR = "\x1f"
@@ -76,19 +88,31 @@ MATCH_TEXT_COLUMN = "match_text"
 COMMON_TERM_SHARE = 0.1
 
 
+class _Position(threading.local):
+    """A file position of one thread: the server's threads share each segment's readers, and whoosh
+    reads a posting block by seek() then read() (W3LeafMatcher._goto), so one shared position let a
+    thread read at another's offset (zlib.error, wrong postings)."""
+
+    def __init__(self, start: int):
+        self.value = start
+
+
 class _MappedReader:
     """A read-only file over one part of the memory map of a compound segment file, reading only
-    the bytes asked for. peek lets pickle read ahead within the part in one call."""
+    the bytes asked for, with a position per thread. peek lets pickle read ahead within the part in
+    one call."""
 
-    __slots__ = ("_source", "_start", "_end", "_position")
+    __slots__ = ("_source", "_start", "_end", "_here")
 
     def __init__(self, source, start: int, length: int):
-        self._source, self._start, self._end, self._position = source, start, start + length, start
+        self._source, self._start, self._end = source, start, start + length
+        self._here = _Position(start)
 
     def read(self, size: int = -1) -> bytes:
-        start = self._position
+        here = self._here
+        start = here.value
         end = self._end if size is None or size < 0 else min(start + size, self._end)
-        self._position = max(start, end)
+        here.value = max(start, end)
         return self._source[start:end]
 
     def readinto(self, buffer) -> int:
@@ -97,22 +121,25 @@ class _MappedReader:
         return len(data)
 
     def peek(self, size: int = 0) -> bytes:
-        return self._source[self._position : min(self._position + max(size, 1), self._end)]
+        position = self._here.value
+        return self._source[position : min(position + max(size, 1), self._end)]
 
     def readline(self, size: int = -1) -> bytes:
-        newline = self._source.find(b"\n", self._position, self._end)
+        position = self._here.value
+        newline = self._source.find(b"\n", position, self._end)
         end = self._end if newline < 0 else newline + 1
         if size is not None and size >= 0:
-            end = min(end, self._position + size)
-        return self.read(end - self._position)
+            end = min(end, position + size)
+        return self.read(end - position)
 
     def seek(self, offset: int, whence: int = 0) -> int:
-        base = (self._start, self._position, self._end)[whence]
-        self._position = min(max(self._start, base + offset), self._end)
-        return self._position - self._start
+        here = self._here
+        base = (self._start, here.value, self._end)[whence]
+        here.value = min(max(self._start, base + offset), self._end)
+        return here.value - self._start
 
     def tell(self) -> int:
-        return self._position - self._start
+        return self._here.value - self._start
 
     def close(self) -> None:
         pass
@@ -129,6 +156,12 @@ class _MappedSubfile(BufferFile):
         self.onclose = None
         self.is_real = False
         self.is_closed = False
+
+    def close(self) -> None:
+        super().close()
+        # mmap.close() fails while a view of the map is alive, and whoosh then leaves the map (and a
+        # deleted segment file) to the garbage collector.
+        self._buf.release()
 
 
 _stock_open_part = CompoundStorage.open_file
@@ -330,6 +363,103 @@ def _schema_signature(schema: Schema) -> list[tuple]:
     ]
 
 
+# ------------------------------------------------------------------------------------------- checksums
+
+# Beside each segment file, the size and CRC-32 it was written with. The name starts with the segment's
+# id, so whoosh's cleanup deletes it together with its segment.
+SUM_EXTENSION = ".sum"
+CHECKSUM_BLOCK = 1 << 22
+# What whoosh raises on bytes that are not what it wrote (a truncated pickle, a bad zlib stream, a
+# wrong length); opening a generation turns them into IndexCorrupt.
+DECODING_ERRORS = (
+    zlib.error,
+    EOFError,
+    struct.error,
+    pickle.UnpicklingError,
+    ValueError,
+    IndexError,
+    KeyError,
+    AssertionError,
+)
+# Files this process has read back whole and found as written, by (device, inode, size, mtime).
+_verified: set[tuple[int, int, int, int]] = set()
+
+
+@contextmanager
+def decoding(index_dir: Path) -> Iterator[None]:
+    try:
+        yield
+    except DECODING_ERRORS as error:
+        raise IndexCorrupt(index_dir, f"cannot be read ({type(error).__name__}: {error})") from error
+
+
+def file_checksum(path: Path) -> int:
+    crc = 0
+    with open(path, "rb") as handle:
+        while block := handle.read(CHECKSUM_BLOCK):
+            crc = zlib.crc32(block, crc)
+    return crc
+
+
+def _segment_files(names: Iterable[str], segments) -> list[str]:
+    prefixes = tuple(segment.segment_id() + "." for segment in segments)
+    return sorted(name for name in names if name.startswith(prefixes) and not name.endswith(SUM_EXTENSION))
+
+
+def write_checksums(storage, segments) -> None:
+    """A checksum record beside every file of the segments that has none yet (segments written by
+    an older version get theirs at the next commit)."""
+    folder, names = Path(storage.folder), set(storage.list())
+    for name in _segment_files(names, segments):
+        if name + SUM_EXTENSION in names:
+            continue
+        path = folder / name
+        record = {"size": path.stat().st_size, "crc32": file_checksum(path)}
+        temporary = folder / f"{name}{SUM_EXTENSION}.tmp"
+        temporary.write_text(json.dumps(record), encoding="utf-8")
+        os.replace(temporary, folder / (name + SUM_EXTENSION))
+
+
+def verify_segments(storage, segments) -> None:
+    """Raises IndexCorrupt for a segment file whose size or checksum is not what was written. Files
+    without a record (an index from an older version) are not checked; each file once per process."""
+    folder, names = Path(storage.folder), set(storage.list())
+    for name in _segment_files(names, segments):
+        if name + SUM_EXTENSION not in names:
+            continue
+        path = folder / name
+        stat = path.stat()
+        key = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if key in _verified:
+            continue
+        try:
+            record = json.loads((folder / (name + SUM_EXTENSION)).read_text(encoding="utf-8"))
+            size, crc = int(record["size"]), int(record["crc32"])
+        except (ValueError, KeyError, TypeError) as error:
+            raise IndexCorrupt(folder / (name + SUM_EXTENSION), "unreadable checksum record") from error
+        if stat.st_size != size:
+            raise IndexCorrupt(path, f"{stat.st_size} bytes on disk, {size} written")
+        if file_checksum(path) != crc:
+            raise IndexCorrupt(path, "checksum mismatch, the bytes on disk are not those written")
+        _verified.add(key)
+
+
+def _merge_small_verified(writer, segments):
+    """whoosh's MERGE_SMALL policy, each segment checked before it is copied into the merged one
+    (a damaged segment would otherwise live on in a new one with a fresh checksum)."""
+    stock_add_reader = writer.add_reader
+
+    def add_reader(reader):
+        verify_segments(writer.storage, [reader.segment()])
+        stock_add_reader(reader)
+
+    writer.add_reader = add_reader
+    try:
+        return MERGE_SMALL(writer, segments)
+    finally:
+        del writer.add_reader
+
+
 class SegmentBuilder:
     """Writes one whoosh segment of new articles straight through whoosh 2.7's W3 codec.
 
@@ -410,6 +540,7 @@ class SegmentBuilder:
         if self.segment.should_assemble():
             self.segment.create_compound_file(self.storage)
             self.segment.compound = True
+        write_checksums(self.storage, [self.segment])
         return self.segment
 
     def _write_frequent_bitmaps(self) -> None:
@@ -489,12 +620,19 @@ class IssueWriter:
         # SegmentWriter.commit, with the built segments added to the table of contents: the merge
         # policy folds small old segments together and leaves the large ones alone.
         writer = self._writer
-        segments = writer._merge_segments(None, None, True)
-        if writer._added:
-            segments.append(writer._finalize_segment())
-        else:
-            writer._close_segment()
-        writer._commit_toc(segments + self._segments)
+        try:
+            with decoding(Path(writer.storage.folder)):
+                segments = writer._merge_segments(_merge_small_verified, None, True)
+                if writer._added:
+                    segments.append(writer._finalize_segment())
+                else:
+                    writer._close_segment()
+                segments += self._segments
+                write_checksums(writer.storage, segments)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer._commit_toc(segments)
         writer._finish()
 
 
@@ -906,7 +1044,7 @@ def posting_bits(reader, field: str, text: str, frequent: list[dict] | None = No
             continue
         if (field, text) not in leaf:
             continue
-        matcher = leaf.postings(field, text)
+        matcher = stored_postings(leaf, field, text)
         blocks = _w3_id_blocks(matcher) if isinstance(matcher, W3LeafMatcher) else [matcher.all_ids()]
         for block in blocks:
             ids = list(block)
@@ -917,6 +1055,14 @@ def posting_bits(reader, field: str, text: str, frequent: list[dict] | None = No
 
 
 ONE = 1
+
+
+def stored_postings(leaf, field: str, text: str):
+    """The term's postings as stored, deleted documents included: whoosh wraps them in a FilterMatcher
+    when the segment has deletions, which has none of the W3 block attributes read here; every
+    caller intersects with the live documents anyway."""
+    matcher = leaf.postings(field, text)
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
 def _w3_id_blocks(matcher: W3LeafMatcher) -> Iterator[Iterable[int]]:
@@ -1025,13 +1171,17 @@ class QueryPlan:
 
     def substring_docs(self, leaf: SubstringLeaf) -> int:
         key = (leaf.part, leaf.text, leaf.words, leaf.word_fields)
-        if key in self.cache:
-            self.cache.move_to_end(key)
-            return self.cache[key]
+        cached = self.cache.get(key)
+        # The server's threads share the cache without a lock: another may evict a key in between.
+        if cached is not None:
+            with suppress(KeyError):
+                self.cache.move_to_end(key)
+            return cached
         docs = self._substring_docs(leaf)
         self.cache[key] = docs
         if len(self.cache) > SUBSTRING_CACHE_SIZE:
-            self.cache.popitem(last=False)
+            with suppress(KeyError):
+                self.cache.popitem(last=False)
         return docs
 
     def _substring_docs(self, leaf: SubstringLeaf) -> int:
@@ -1091,7 +1241,7 @@ class QueryPlan:
             for leaf, offset in searcher.reader().leaf_readers():
                 if (field, text) not in leaf:
                     continue
-                for ids, weights in _w3_blocks(leaf.postings(field, text)):
+                for ids, weights in _w3_blocks(stored_postings(leaf, field, text)):
                     for docnum, weight in zip(ids, weights, strict=True):
                         number = offset + docnum
                         if members[number >> 3] & BIT[number & 7]:
@@ -1133,70 +1283,209 @@ class QueryPlan:
         return order[:count]
 
 
+# A server looks for a new index generation at most this often: a stat of the folder and a listing.
+CHECK_SECONDS = 0.5
+TOC_NAME = re.compile(r"^_MAIN_([0-9]+)\.toc$")
+OPEN_ATTEMPTS = 5
+
+
+def index_identity(index_dir: Path) -> tuple[int, int, int] | None:
+    """(device, inode, TOC generation) of the index folder, or None while it has none. A rebuild
+    swaps a new folder in by renames, so its inode tells it apart even where the generation repeats."""
+    try:
+        folder = os.stat(index_dir)
+        generations = [int(m.group(1)) for m in map(TOC_NAME.match, os.listdir(index_dir)) if m]
+    except OSError:  # between the two renames of a rebuild's swap there is no folder
+        return None
+    return (folder.st_dev, folder.st_ino, max(generations)) if generations else None
+
+
+@dataclass(eq=False)
+class Generation:
+    """One index generation opened whole, with the tables and caches built from it. Requests hold it
+    while they use it; the last one out of a retired generation closes its files."""
+
+    identity: tuple[int, int, int]
+    searcher: Searcher
+    table: FacetTable
+    texts: MatchTexts
+    segments: SegmentTables
+    results: OrderedDict[tuple, EngineResult] = field(default_factory=OrderedDict)
+    substrings: OrderedDict[tuple, int] = field(default_factory=OrderedDict)
+    users: int = 0
+    retired: bool = False
+    closed: bool = False
+
+    @classmethod
+    def open(cls, index_dir: Path) -> Generation:
+        """The newest generation of the folder, its segment files checked against their checksums."""
+        for attempt in range(OPEN_ATTEMPTS):
+            identity = index_identity(index_dir)
+            if identity is None:
+                raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
+            try:
+                return cls._open(index_dir, identity)
+            except FileNotFoundError:
+                # A commit deleted this generation's TOC or a merged segment meanwhile: take the next.
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _open(cls, index_dir: Path, identity: tuple[int, int, int]) -> Generation:
+        index = open_index(index_dir)
+        with decoding(index_dir):
+            toc = TOC.read(index.storage, index.indexname, gen=identity[2])
+            verify_segments(index.storage, toc.segments)
+            reader = FileIndex._reader(index.storage, toc.schema, toc.segments, toc.generation)
+            try:
+                return cls(
+                    identity=identity,
+                    searcher=Searcher(reader, fromindex=index),
+                    table=FacetTable.build(reader),
+                    texts=MatchTexts.read(reader),
+                    segments=SegmentTables.read(reader),
+                )
+            except BaseException:
+                reader.close()
+                raise
+
+    def close(self) -> None:
+        self.searcher.close()
+
+
 class SearchEngine:
-    """Keeps one searcher, facet table and set of match texts per index generation, shared by the
-    threads of a server."""
+    """Answers from the newest complete index generation, shared by the threads of a server.
+
+    Each generation is opened fresh (whoosh's refresh() reuses readers and kept old segments in the
+    new reader) in a background thread, while the previous one keeps answering; only a request that
+    finds no generation at all waits for one.
+    """
 
     def __init__(self, index_dir: Path, words: Iterable[str]):
         self.index_dir = Path(index_dir)
         self.queries = QueryBuilder(words)
         self._lock = threading.Lock()
-        self._index = None
-        self._searcher = None
-        self._table: FacetTable | None = None
-        self._texts: MatchTexts | None = None
-        self._segments: SegmentTables | None = None
-        # Recent results by request; a new index generation empties it.
-        self._results: OrderedDict[tuple, EngineResult] = OrderedDict()
-        self._substrings: OrderedDict[tuple, int] = OrderedDict()
+        self._first_open = threading.Lock()
+        self._generation: Generation | None = None
+        self._opening: threading.Thread | None = None
+        self._checked = 0.0
+        self._failed: tuple | None = None
 
-    def _current(self):
+    @contextmanager
+    def _use(self) -> Iterator[Generation]:
+        generation = self._acquire()
+        try:
+            yield generation
+        finally:
+            self._release(generation)
+
+    def _acquire(self) -> Generation:
+        now = time.monotonic()
         with self._lock:
-            if self._index is None:
-                self._index = open_index(self.index_dir)
-            if self._searcher is None or not self._searcher.up_to_date():
-                if self._searcher is None:
-                    self._searcher = self._index.searcher()
-                else:
-                    self._searcher = self._searcher.refresh()
-                    self._results.clear()
-                    self._substrings.clear()
-                self._table = FacetTable.build(self._searcher.reader())
-                self._texts = MatchTexts.read(self._searcher.reader())
-                self._segments = SegmentTables.read(self._searcher.reader())
-            return self._searcher, self._table, self._texts, self._segments
+            current = self._generation
+            due = current is not None and now - self._checked >= CHECK_SECONDS
+            if due:
+                self._checked = now
+            elif current is not None:
+                current.users += 1
+                return current
+        if current is not None:
+            identity = index_identity(self.index_dir)
+            if identity is not None and identity not in (current.identity, self._failed):
+                self._open_in_background()
+            with self._lock:
+                current = self._generation
+                if current is not None:
+                    current.users += 1
+                    return current
+        return self._open_first()
+
+    def _open_first(self) -> Generation:
+        with self._first_open:
+            with self._lock:
+                if self._generation is not None:
+                    self._generation.users += 1
+                    return self._generation
+            generation = Generation.open(self.index_dir)
+            self._install(generation, users=1)
+            return generation
+
+    def _open_in_background(self) -> None:
+        with self._lock:
+            if self._opening is not None:
+                return
+            self._opening = threading.Thread(target=self._open_next, name="index-generation", daemon=True)
+            self._opening.start()
+
+    def _open_next(self) -> None:
+        target = index_identity(self.index_dir)
+        try:
+            self._install(Generation.open(self.index_dir))
+        except OSError:
+            pass  # the folder changed while opening; the next check tries again
+        except Exception as error:  # noqa: BLE001 - this thread has no caller to raise to
+            # A damaged generation stays unused, the previous one answers; said once, not retried.
+            self._failed = target
+            logger.warning("%s; still serving the previous index generation", error)
+        finally:
+            with self._lock:
+                self._opening = None
+
+    def _install(self, generation: Generation, users: int = 0) -> None:
+        with self._lock:
+            generation.users = users
+            previous, self._generation = self._generation, generation
+            self._checked = time.monotonic()
+            if previous is not None:
+                previous.retired = True
+        if previous is not None:
+            self._release(previous, taken=0)
+
+    def _release(self, generation: Generation, taken: int = 1) -> None:
+        with self._lock:
+            generation.users -= taken
+            closing = generation.retired and not generation.users and not generation.closed
+            generation.closed |= closing
+        if closing:
+            generation.close()
 
     def clear_caches(self) -> None:
         """Forget recent results and substring matches (benchmarks measure searches from cold)."""
         with self._lock:
-            self._results.clear()
-            self._substrings.clear()
+            if self._generation is not None:
+                self._generation.results.clear()
+                self._generation.substrings.clear()
 
     def close(self) -> None:
+        opening = self._opening
+        if opening is not None:
+            opening.join()
         with self._lock:
-            if self._searcher is not None:
-                self._searcher.close()
-            self._searcher = self._table = self._texts = self._segments = self._index = None
+            generation, self._generation = self._generation, None
+            if generation is not None:
+                generation.retired = True
+        if generation is not None:
+            self._release(generation, taken=0)
 
     def search(self, request: EngineRequest) -> EngineResult:
-        searcher, table, texts, segments = self._current()
         key = request.cache_key()
-        with self._lock:
-            if key in self._results:
-                self._results.move_to_end(key)
-                return self._results[key]
-        result = self._search(searcher, table, texts, segments, request)
-        with self._lock:
-            self._results[key] = result
-            if len(self._results) > RESULT_CACHE_SIZE:
-                self._results.popitem(last=False)
-        return result
+        with self._use() as generation:
+            with self._lock:
+                if key in generation.results:
+                    generation.results.move_to_end(key)
+                    return generation.results[key]
+            result = self._search(generation, request)
+            with self._lock:
+                generation.results[key] = result
+                if len(generation.results) > RESULT_CACHE_SIZE:
+                    generation.results.popitem(last=False)
+            return result
 
-    def _search(
-        self, searcher, table: FacetTable, texts: MatchTexts, segments: SegmentTables, request: EngineRequest
-    ) -> EngineResult:
+    def _search(self, generation: Generation, request: EngineRequest) -> EngineResult:
+        searcher, table = generation.searcher, generation.table
         query, highlights = self.queries.parse(request.text)
-        plan = QueryPlan(searcher, table, texts, segments, self._substrings)
+        plan = QueryPlan(searcher, table, generation.texts, generation.segments, generation.substrings)
         matched = plan.docs(query)
 
         restrictions: dict[str, int] = {}
@@ -1230,18 +1519,22 @@ class SearchEngine:
         return EngineResult(total=total, hits=hits, facets=facets, highlights=highlights)
 
     def article(self, article_id: str) -> dict | None:
-        searcher, *_ = self._current()
-        return searcher.document(id=article_id)
+        with self._use() as generation:
+            return generation.searcher.document(id=article_id)
 
     def issue_articles(self, issue_id: str) -> list[dict]:
-        searcher, table, *_ = self._current()
-        docs = table.issues.get(issue_id, ())
-        articles = [dict(searcher.stored_fields(d)) for d in docs]
+        with self._use() as generation:
+            searcher = generation.searcher
+            articles = [dict(searcher.stored_fields(d)) for d in generation.table.issues.get(issue_id, ())]
         return sorted(articles, key=lambda a: (a["kind"] != "feature", a["ordinal"]))
 
     def issues(self) -> list[dict]:
         """One entry per issue: its metadata from its first article, and its article counts."""
-        searcher, table, *_ = self._current()
+        with self._use() as generation:
+            return self._issues(generation.searcher, generation.table)
+
+    @staticmethod
+    def _issues(searcher, table: FacetTable) -> list[dict]:
         entries = []
         kinds = table.values["kind"]
         for issue_id, docs in table.issues.items():

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
+import sys
+import threading
+import time
+from pathlib import Path
+
 import pytest
 
 from indexer import store
 from indexer.analysis import analyze_article, searchable_text
-from indexer.build import keyword_scorer
+from indexer.build import build_index, keyword_scorer
+from indexer.errors import IndexCorrupt
 from indexer.parse import parse_issue
 from indexer.segment import domain_words, tokenizer_for
+from tests.conftest import SEED
+from tests.test_build import next_issue
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +129,13 @@ def test_same_stored_fields_lengths_and_columns(two_indexes):
 def test_bm25_scores_are_whooshs_scores(indexed_settings, words):
     from whoosh import query as wq
 
-    engine = store.SearchEngine(indexed_settings.index_dir, ())
-    searcher, table, texts, segments = engine._current()
+    generation = store.Generation.open(indexed_settings.index_dir)
+    searcher, table, texts, segments = (
+        generation.searcher,
+        generation.table,
+        generation.texts,
+        generation.segments,
+    )
     terms = [wq.Term(field, word) for field in ("title", "body") for word in words]
     assert len(segments.lengths["body"]) == searcher.doc_count_all()
     plan = store.QueryPlan(searcher, table, texts, segments, {})
@@ -161,3 +177,251 @@ def test_segment_parts_are_read_in_place_like_whooshs_copies(two_indexes):
         ("readline", ()),
     ]:
         assert getattr(mapped, call)(*arguments) == getattr(copied, call)(*arguments), (call, arguments)
+
+
+def test_each_thread_reads_a_mapped_part_at_its_own_position():
+    data = bytes(range(256))
+    reader = store._MappedReader(b"head" + data, 4, len(data))
+    other_seeked = threading.Event()
+    found = []
+
+    def other():
+        reader.seek(200)
+        other_seeked.set()
+        found.append(reader.read(2))
+
+    reader.seek(10)
+    thread = threading.Thread(target=other)
+    thread.start()
+    other_seeked.wait(5)
+    thread.join(5)
+    # whoosh reads a posting block by seek() then read(); another thread's seek in between used to
+    # move this one to its offset.
+    assert (reader.tell(), reader.read(3), found) == (10, bytes([10, 11, 12]), [bytes([200, 201])])
+
+
+def distinct_queries(reader, count: int) -> list[str]:
+    """Real words of the index's bodies, each its own query, so every search reads postings."""
+    words = sorted(
+        term.decode("utf-8")
+        for field, term in reader.all_terms()
+        if field == "body" and len(term.decode("utf-8")) > 1
+    )
+    return words[:: max(1, len(words) // count)][:count]
+
+
+def answers(engine, queries: list[str]) -> dict[str, tuple]:
+    found = {}
+    for text in queries:
+        result = engine.search(store.EngineRequest(text=text, limit=10))
+        found[text] = (result.total, [(hit["id"], hit["score"]) for hit in result.hits])
+    return found
+
+
+def in_threads(work, shares: list) -> list[str]:
+    """work(share) in a thread per share, switching threads every microsecond rather than every 5 ms,
+    so a race shows up in every run instead of once in thousands of searches; the errors raised."""
+    failures = []
+
+    def run(share):
+        try:
+            work(share)
+        except Exception as error:  # noqa: BLE001 - every failure is reported
+            failures.append(repr(error))
+
+    threads = [threading.Thread(target=run, args=(share,)) for share in shares]
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        sys.setswitchinterval(interval)
+    return failures
+
+
+def test_threads_searching_at_once_get_the_sequential_answers(indexed_settings):
+    engine = store.SearchEngine(indexed_settings.index_dir, ())
+    queries = distinct_queries(store.open_index(indexed_settings.index_dir).reader(), 400)
+    assert len(queries) == 400
+    sequential = answers(engine, queries)
+    engine.clear_caches()
+    found = {}
+    assert (
+        in_threads(lambda share: found.update(answers(engine, share)), [queries[n::8] for n in range(8)])
+        == []
+    )
+    assert found == sequential
+
+
+# ------------------------------------------------------------------- generations, checksums, damage
+
+
+@pytest.fixture
+def archive(tmp_path, settings):
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    shutil.copy(SEED, folder / "issue-270.txt")
+    indexed = settings.with_overrides(
+        archive_dir=folder, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+    build_index(indexed)
+    return indexed
+
+
+def eventually(probe, expected, seconds: float = 10.0):
+    """probe() once it returns expected, or its last answer after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while (found := probe()) != expected and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return found
+
+
+def summary(engine, text: str = "") -> tuple[int, list[str]]:
+    result = engine.search(store.EngineRequest(text=text, sort="newest", limit=100))
+    return result.total, [hit["id"] for hit in result.hits]
+
+
+def mapped_files(folder) -> list[str]:
+    with open("/proc/self/maps", encoding="utf-8") as maps:
+        return sorted({line.split(maxsplit=5)[-1].strip() for line in maps if str(folder) in line})
+
+
+def test_an_update_is_served_as_a_fresh_engine_answers(archive, seed_text):
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive)
+    engine = store.SearchEngine(archive.index_dir, ())
+    assert summary(engine)[0] == 74
+    changed = next_issue(seed_text).replace("魔方还原竞速比赛", "围棋比赛")
+    (archive.archive_dir / "issue-271.txt").write_text(changed, encoding="utf-8")
+    assert build_index(archive).updated == ["271"]
+    # whoosh's refresh() kept the replaced articles beside the new ones (111 articles, 魔方 twice).
+    assert eventually(lambda: summary(engine, "魔方"), (1, ["270-b25"])) == (1, ["270-b25"])
+    assert summary(engine) == summary(store.SearchEngine(archive.index_dir, ()))
+    assert summary(engine)[0] == 74 and summary(engine, "围棋") == (1, ["271-b25"])
+    assert [len(engine.issue_articles(issue)) for issue in ("270", "271")] == [37, 37]
+
+
+def test_a_rebuild_is_served_and_the_old_files_are_let_go(archive, seed_text):
+    engine = store.SearchEngine(archive.index_dir, ())
+    assert summary(engine)[0] == 37
+    old_files = mapped_files(archive.index_dir)
+    assert len(old_files) == 1 and old_files[0].endswith(".seg")
+    (archive.archive_dir / "issue-270.txt").rename(archive.archive_dir / "issue-271.txt")
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    assert build_index(archive, rebuild=True).added == ["271"]
+    # Same TOC generation number as before: only the folder's inode tells the new index apart.
+    assert eventually(lambda: summary(engine)[1][0][:4], "271-") == "271-"
+    assert summary(engine) == summary(store.SearchEngine(archive.index_dir, ()))
+    assert engine.issue_articles("270") == []
+    # The old generation's memory map of its (deleted) segment file is closed once no search uses it.
+    assert eventually(lambda: old_files[0] in mapped_files(archive.index_dir), False) is False
+
+
+def segment_file(index_dir) -> Path:
+    (found,) = sorted(index_dir.glob("MAIN_*.seg"))
+    return found
+
+
+def flip_byte(path: Path, at: float) -> None:
+    data = bytearray(path.read_bytes())
+    data[int(len(data) * at)] ^= 0xFF
+    path.write_bytes(bytes(data))
+
+
+def test_a_flipped_byte_in_a_segment_file_is_named(archive, capsys):
+    from indexer.cli import main
+
+    damaged = segment_file(archive.index_dir)
+    assert json.loads(damaged.with_name(damaged.name + ".sum").read_text())["size"] == damaged.stat().st_size
+    flip_byte(damaged, 0.5)
+    with pytest.raises(IndexCorrupt) as raised:
+        store.Generation.open(archive.index_dir)
+    assert str(raised.value) == (
+        f"{damaged}: checksum mismatch, the bytes on disk are not those written; "
+        "the index is damaged, run `bulletin index --rebuild`"
+    )
+    assert main(["search", "--index", str(archive.index_dir), "科技"]) == 1
+    assert capsys.readouterr().err == f"bulletin: {raised.value}\n"
+    assert build_index(archive, rebuild=True).added == ["270"]
+    assert summary(store.SearchEngine(archive.index_dir, ()))[0] == 37
+
+
+def test_a_damaged_next_generation_leaves_the_running_one_answering(archive, seed_text, caplog):
+    engine = store.SearchEngine(archive.index_dir, ())
+    before = summary(engine)
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive)
+    (new,) = set(archive.index_dir.glob("MAIN_*.seg")) - {segment_file_of(engine)}
+    flip_byte(new, 0.3)
+    time.sleep(store.CHECK_SECONDS)
+    assert summary(engine) == before  # notices the new generation and tries it in the background
+    assert eventually(lambda: len(caplog.records), 1) == 1
+    assert str(new) in caplog.records[0].getMessage() and "--rebuild" in caplog.records[0].getMessage()
+    time.sleep(store.CHECK_SECONDS)
+    assert summary(engine) == before and len(caplog.records) == 1  # not tried again
+
+
+def segment_file_of(engine) -> Path:
+    with engine._use() as generation:
+        (leaf,) = [leaf for leaf, _ in generation.searcher.reader().leaf_readers()]
+        return engine.index_dir / leaf.segment().make_filename(".seg")
+
+
+def test_an_index_without_checksums_opens_and_gets_them_at_the_next_commit(archive, seed_text):
+    for record in archive.index_dir.glob("*.sum"):
+        record.unlink()
+    assert summary(store.SearchEngine(archive.index_dir, ()))[0] == 37
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive)
+    segments = sorted(path.name for path in archive.index_dir.glob("MAIN_*.seg"))
+    assert len(segments) == 2
+    assert sorted(path.name for path in archive.index_dir.glob("*.sum")) == [s + ".sum" for s in segments]
+
+
+def test_a_segment_whoosh_cannot_decode_is_reported_as_damaged(archive):
+    for record in archive.index_dir.glob("*.sum"):
+        record.unlink()
+    damaged = segment_file(archive.index_dir)
+    damaged.write_bytes(damaged.read_bytes()[:-40])  # cuts into the compound file's directory
+    with pytest.raises(IndexCorrupt) as raised:
+        store.Generation.open(archive.index_dir)
+    assert str(raised.value).startswith(f"{archive.index_dir}: cannot be read (")
+    assert str(raised.value).endswith("run `bulletin index --rebuild`")
+
+
+def test_a_damaged_segment_is_not_merged_into_a_new_one(tmp_path, seed_documents, domain):
+    words = domain_words(domain)
+    index = store.create_index(tmp_path, words)
+    with store.IssueWriter(index) as writer:
+        for start in range(0, 36, 6):  # six small segments: the next commit's merge policy folds them
+            builder = store.SegmentBuilder(tmp_path)
+            for _, (document, terms) in seed_documents[start : start + 6]:
+                builder.add(document, terms)
+            writer.add_segment(builder.finish())
+    segments = sorted(tmp_path.glob("MAIN_*.seg"))
+    assert len(segments) == 6
+    # The policy folds the first five (by size, then in order) and leaves the sixth.
+    damaged = tmp_path / store.open_index(tmp_path)._segments()[1].make_filename(".seg")
+    flip_byte(damaged, 0.5)
+    builder = store.SegmentBuilder(tmp_path)
+    builder.add(*seed_documents[36][1])
+    with pytest.raises(IndexCorrupt, match=re.escape(str(damaged))):
+        with store.IssueWriter(store.open_index(tmp_path)) as writer:
+            writer.add_segment(builder.finish())
+    assert set(segments) <= set(tmp_path.glob("MAIN_*.seg"))  # the commit did not happen
+    assert store.open_index(tmp_path).doc_count() == 36
+
+
+def test_ranking_reads_a_segment_with_deleted_articles(archive, seed_text):
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive, rebuild=True)  # both issues in one segment
+    (archive.archive_dir / "issue-271.txt").unlink()
+    assert build_index(archive).removed == ["271"]
+    engine = store.SearchEngine(archive.index_dir, ())
+    # whoosh hands a segment with deletions out as a FilterMatcher, which ranking could not read.
+    result = engine.search(store.EngineRequest(text="魔方"))
+    assert (result.total, [hit["id"] for hit in result.hits]) == (1, ["270-b25"])
+    assert result.hits[0]["score"] > 0
