@@ -1,8 +1,14 @@
 """Narrow exception classes: each names the file and says why it could not be used."""
 
+import pickle
+import struct
+import zlib
+
 
 class BulletinError(Exception):
     """Base of every error the indexer reports to the user as one line."""
+
+    exit_code = 1
 
 
 class UnreadableFile(BulletinError):
@@ -21,3 +27,51 @@ class NotABulletin(BulletinError):
         super().__init__(f"{source}: not a bulletin issue: {reason}")
         self.source = source
         self.reason = reason
+
+
+# Exit code of the command line for faults outside single archive files (1 is for files that failed).
+EXIT_FAULT = 2
+
+
+class IndexProblem(BulletinError):
+    """A fault of the index folder itself: the command stops with one line and exit code 2."""
+
+    exit_code = EXIT_FAULT
+
+
+class IndexMissing(BulletinError):
+    """No index in the folder yet: run `bulletin index` first."""
+
+
+class IndexBusy(IndexProblem):
+    """Another `bulletin index` is writing to this index folder."""
+
+
+class FolderNotAnIndex(IndexProblem):
+    """`bulletin index` was pointed at a folder that holds something other than its own index."""
+
+
+class IndexCorrupt(IndexProblem):
+    """The index cannot be read back as it was written: only a rebuild helps."""
+
+    def __init__(self, folder, reason: str | BaseException):
+        if isinstance(reason, BaseException):
+            kind = type(reason)
+            module = "" if kind.__module__ == "builtins" else kind.__module__.lstrip("_") + "."
+            reason = f"{module}{kind.__qualname__}: {reason}"
+        super().__init__(f"{folder}: the index is damaged ({reason}); run `bulletin index --rebuild`")
+        self.folder = folder
+        self.reason = reason
+
+    def __reduce__(self):
+        # Raised in a worker process too, and sent back to the parent by pickle.
+        return type(self), (self.folder, self.reason)
+
+
+class WorkerDied(IndexProblem):
+    """A worker process of `bulletin index` was killed (by the OOM killer, or a person)."""
+
+
+# What reading a damaged whoosh file raises (a truncated pickle, a short struct, a broken zlib stream),
+# never our own code: on an index read these mean the index is damaged.
+INDEX_DAMAGE = (pickle.UnpicklingError, EOFError, struct.error, zlib.error)

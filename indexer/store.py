@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import operator
+import os
 import pickle
 import re
 import threading
@@ -41,7 +42,7 @@ from indexer.analysis import (
     query_words,
     word_tokens,
 )
-from indexer.errors import BulletinError
+from indexer.errors import INDEX_DAMAGE, IndexBusy, IndexCorrupt, IndexMissing
 from indexer.segment import tokenizer_for_words
 
 FACETS = ("county", "department", "kind", "year", "month", "keyword")
@@ -142,14 +143,6 @@ def _open_part_in_place(self, name, *args, **kwargs):
 
 
 CompoundStorage.open_file = _open_part_in_place
-
-
-class IndexMissing(BulletinError):
-    """No index in the folder yet: run `bulletin index` first."""
-
-
-class IndexBusy(BulletinError):
-    """Another `bulletin index` holds the writer lock."""
 
 
 class _TupleTokenizer(Tokenizer):
@@ -292,7 +285,10 @@ def create_index(index_dir: Path, words: Iterable[str]):
 
 
 def index_exists(index_dir: Path) -> bool:
-    return index_dir.is_dir() and whoosh_index.exists_in(str(index_dir))
+    """Whether the folder holds a whoosh table of contents; only its name is looked at, so a damaged
+    one counts too."""
+    toc = whoosh_index.TOC._pattern(whoosh_index._DEF_INDEX_NAME)
+    return index_dir.is_dir() and any(toc.match(name) for name in os.listdir(index_dir))
 
 
 def open_index(index_dir: Path):
@@ -304,12 +300,20 @@ def open_index(index_dir: Path):
     return index
 
 
+# Besides INDEX_DAMAGE, what whoosh's TOC.read raises on a damaged table of contents (an empty file
+# gives TypeError from ord(), a wrong byte gives IndexError or a failed assert).
+TOC_DAMAGE = (TypeError, ValueError, KeyError, IndexError, AssertionError, AttributeError, ImportError)
+
+
 def open_current_index(index_dir: Path, words: Iterable[str]):
     """The index, if it exists and has the schema this version writes with these user words;
     otherwise None (it has to be built anew)."""
     if not index_exists(index_dir):
         return None
-    index = whoosh_index.open_dir(str(index_dir))
+    try:
+        index = whoosh_index.open_dir(str(index_dir))
+    except (*INDEX_DAMAGE, *TOC_DAMAGE) as error:
+        raise IndexCorrupt(index_dir, error) from error
     if _schema_signature(index.schema) != _schema_signature(make_schema(words)):
         return None
     return index
