@@ -215,9 +215,12 @@ def test_parallel_writers_build_the_same_index(archive, seed_text, monkeypatch):
 
 def test_an_index_of_another_schema_is_rebuilt(archive):
     build_index(archive)
-    # An index whose analyzers know other user words, as an older config.yaml would leave it.
+    # An index whose analyzers know other user words, as an older config.yaml would leave it (and as
+    # an earlier version would: whoosh's files and the manifest, no marker).
+    manifest = (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
     shutil.rmtree(archive.index_dir)
     store.create_index(archive.index_dir, ("旧词",))
+    (archive.index_dir / MANIFEST_NAME).write_text(manifest, encoding="utf-8")
     assert find(archive).total == 0
     report = build_index(archive)
     assert report.added == ["270"] and find(archive).total == 37
