@@ -92,10 +92,16 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive_files(archive_dir: Path) -> list[tuple[str, Path]]:
-    """(name relative to the folder, path) of every file in it, leaving out hidden files and folders."""
+def archive_files(archive_dir: Path, unreadable: list[tuple[str, str]]) -> list[tuple[str, Path]]:
+    """(name relative to the folder, path) of every file in it, leaving out hidden files and folders;
+    the folders that cannot be listed go to `unreadable` as (name, reason)."""
+
+    def note(error: OSError) -> None:
+        name = Path(error.filename).relative_to(archive_dir).as_posix() + "/"
+        unreadable.append((name, f"cannot read the folder: {error.strerror}"))
+
     found = []
-    for folder, subfolders, names in os.walk(archive_dir):
+    for folder, subfolders, names in os.walk(archive_dir, onerror=note):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         relative = Path(folder).relative_to(archive_dir).as_posix()
         prefix = "" if relative == "." else relative + "/"
@@ -443,7 +449,13 @@ def scan_archive(archive_dir: Path, previous: dict[str, FileState], report: Buil
     """The archive's files with their states, and the ones whose content is new or changed."""
     current: dict[str, FileState] = {}
     changed: list[tuple[str, Path, str]] = []
-    for name, path in archive_files(archive_dir):
+    unreadable: list[tuple[str, str]] = []
+    files = archive_files(archive_dir, unreadable)
+    report.failed.extend(unreadable)
+    # The files of a folder that cannot be listed stay as they were, rather than leave the index.
+    hidden = tuple("" if folder == "./" else folder for folder, _ in unreadable)
+    current.update((name, state) for name, state in previous.items() if hidden and name.startswith(hidden))
+    for name, path in files:
         try:
             stat = path.stat()
             known = previous.get(name)

@@ -162,25 +162,25 @@ def remove_our_folder(folder: Path) -> None:
 
 
 def recover(index_dir: Path, warn: Warn) -> None:
-    """Finishes what an interrupted run left: with no index in place, puts the old index back (or a
-    complete new one, if there was no old one), and removes the other leftover folders. Call it holding the IndexLock: no other run can
-    be using them then."""
+    """Finishes what an interrupted run left, and says so in one line: with no index in place, puts a
+    complete one there (the new one of a swap cut between its two renames, else the old one), and
+    removes the other leftover folders. Call it holding the IndexLock: no other run uses them then."""
     leftovers = leftover_siblings(index_dir)
     if not leftovers:
         return
+    done = []
     if not index_dir.exists() and not index_dir.is_symlink():
-        # An old index whose swap was cut short, else a finished build that was never swapped in.
         complete = [p for p in leftovers if is_complete(p)]
         if complete:
-            chosen = max(complete, key=lambda p: (".old-" in p.name, (p / MANIFEST_NAME).stat().st_mtime_ns))
+            chosen = max(complete, key=lambda p: (".new-" in p.name, (p / MANIFEST_NAME).stat().st_mtime_ns))
             os.replace(chosen, index_dir)
             leftovers.remove(chosen)
-            warn(f"{index_dir}: put in place the index from {chosen.name}, left by an interrupted run")
+            done.append(f"put in place the index from {chosen.name}")
     for folder in leftovers:
         remove_our_folder(folder)
-    names = ", ".join(folder.name for folder in leftovers)
-    if names:
-        warn(f"{index_dir.parent}: removed {names}, left by an interrupted run")
+    if leftovers:
+        done.append("removed " + ", ".join(folder.name for folder in leftovers))
+    warn(f"{index_dir}: " + "; ".join(done) + ", left by an interrupted run")
 
 
 def swap_in(new_dir: Path, index_dir: Path) -> None:

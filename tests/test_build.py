@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 
 import pytest
@@ -129,6 +131,28 @@ def test_a_bad_file_fails_alone(archive):
     # Still broken next time: reported again, not parsed again.
     again = build_index(archive)
     assert len(again.failed) == 2 and again.parsed_files == 0
+
+
+def test_an_unreadable_folder_fails_and_keeps_its_issues(archive, seed_text, monkeypatch):
+    folder = archive.archive_dir / "2022"
+    folder.mkdir()
+    (folder / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    assert build_index(archive).added == ["270", "271"]
+    real_walk = os.walk
+
+    def walk_without_access(top, onerror=None, **options):
+        # What os.walk does with a folder it may not list (root, as CI runs, may list any folder).
+        for parent, subfolders, names in real_walk(top, onerror=onerror, **options):
+            if "2022" in subfolders:
+                subfolders.remove("2022")
+                onerror(PermissionError(errno.EACCES, "Permission denied", str(folder)))
+            yield parent, subfolders, names
+
+    monkeypatch.setattr(os, "walk", walk_without_access)
+    report = build_index(archive)
+    assert report.failed == [("2022/", "cannot read the folder: Permission denied")]
+    assert (report.removed, report.unchanged) == ([], 2)
+    assert find(archive).total == 74
 
 
 def test_interrupted_write_leaves_previous_index(archive, seed_text, monkeypatch):
