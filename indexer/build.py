@@ -422,7 +422,7 @@ def build_holding_lock(
         try:
             report = update_index(index, manifest, settings, cache_dir, False, progress, workers)
         except INDEX_DAMAGE as error:
-            raise IndexCorrupt(index_dir, error) from error
+            raise IndexCorrupt.decoding(index_dir, error) from error
         # Killed here, the index holds this run's issues and the manifest not yet: the next run
         # sees the same files as changed and writes their issues again, replacing them.
         fault_point("after-commit")

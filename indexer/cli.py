@@ -223,7 +223,7 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     except INDEX_DAMAGE as error:
         if not getattr(args, "reads_index", False) or settings is None:
             raise
-        say(str(IndexCorrupt(settings.index_dir, error)))
+        say(str(IndexCorrupt.decoding(settings.index_dir, error)))
         return EXIT_FAULT
     except KeyboardInterrupt:
         say("interrupted; the index is as it was before this run")

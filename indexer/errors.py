@@ -1,5 +1,7 @@
 """Narrow exception classes: each names the file and says why it could not be used."""
 
+from __future__ import annotations
+
 import pickle
 import struct
 import zlib
@@ -52,20 +54,21 @@ class FolderNotAnIndex(IndexProblem):
 
 
 class IndexCorrupt(IndexProblem):
-    """The index cannot be read back as it was written: only a rebuild helps."""
+    """A file of the index that does not read back as written (checksum, or whoosh cannot decode it)."""
 
-    def __init__(self, folder, reason: str | BaseException):
-        if isinstance(reason, BaseException):
-            kind = type(reason)
-            module = "" if kind.__module__ == "builtins" else kind.__module__.lstrip("_") + "."
-            reason = f"{module}{kind.__qualname__}: {reason}"
-        super().__init__(f"{folder}: the index is damaged ({reason}); run `bulletin index --rebuild`")
-        self.folder = folder
+    def __init__(self, path, reason: str):
+        super().__init__(f"{path}: {reason}; the index is damaged, run `bulletin index --rebuild`")
+        self.path = path
         self.reason = reason
 
     def __reduce__(self):
         # Raised in a worker process too, and sent back to the parent by pickle.
-        return type(self), (self.folder, self.reason)
+        return type(self), (self.path, self.reason)
+
+    @classmethod
+    def decoding(cls, path, error: BaseException) -> IndexCorrupt:
+        """For what whoosh raised on bytes that are not those it wrote."""
+        return cls(path, f"cannot be read ({type(error).__name__}: {error})")
 
 
 class WorkerDied(IndexProblem):

@@ -313,7 +313,7 @@ def open_current_index(index_dir: Path, words: Iterable[str]):
     try:
         index = whoosh_index.open_dir(str(index_dir))
     except (*INDEX_DAMAGE, *TOC_DAMAGE) as error:
-        raise IndexCorrupt(index_dir, error) from error
+        raise IndexCorrupt.decoding(index_dir, error) from error
     if _schema_signature(index.schema) != _schema_signature(make_schema(words)):
         return None
     return index

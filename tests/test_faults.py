@@ -225,13 +225,17 @@ def test_leftovers_of_ours_are_removed_and_others_kept(project, settings, capsys
     (ours / "MAIN_x.seg").write_bytes(b"0" * 100)
     empty = project.index.parent / "index.old-124-abcdef"
     empty.mkdir()
+    # As an earlier version's killed rebuild left it: whoosh's files, no marker.
+    earlier = project.index.parent / "index.new-k2j3h4g5"
+    earlier.mkdir()
+    (earlier / "_MAIN_1.toc").write_bytes(b"toc")
     someone_elses = project.index.parent / "index.new-mine"
     someone_elses.mkdir()
     (someone_elses / "plan.txt").write_text("x", encoding="utf-8")
     result = project.run_here(capsys, "index")
     assert result.returncode == 0
     assert one_line(result.stderr) == (
-        f"bulletin: {project.index}: removed index.new-123-abcdef, index.old-124-abcdef, "
+        f"bulletin: {project.index}: removed index.new-123-abcdef, index.new-k2j3h4g5, index.old-124-abcdef, "
         "left by an interrupted run"
     )
     assert project.siblings() == ["index.new-mine"]
@@ -432,8 +436,8 @@ def test_a_damaged_index_says_rebuild(project, settings, damage, capsys):
     result = project.run_here(capsys, "index")
     assert result.returncode == 2
     line = one_line(result.stderr)
-    assert line.startswith(f"bulletin: {project.index}: the index is damaged (")
-    assert line.endswith("); run `bulletin index --rebuild`")
+    assert line.startswith(f"bulletin: {project.index}: cannot be read (")
+    assert line.endswith("); the index is damaged, run `bulletin index --rebuild`")
     rebuilt = project.run_here(capsys, "index", "--rebuild")
     assert (rebuilt.returncode, rebuilt.stderr) == (0, "")
     assert indexed_ids(project.index) == expected_ids((*FIRST, 273))
