@@ -316,6 +316,12 @@ def open_current_index(index_dir: Path, words: Iterable[str]):
         raise IndexCorrupt.decoding(index_dir, error) from error
     if _schema_signature(index.schema) != _schema_signature(make_schema(words)):
         return None
+    try:
+        # A reader reads each segment's directory and headers: a missing or truncated segment file
+        # shows here, in milliseconds, even on a run with nothing to add.
+        index.reader().close()
+    except (*INDEX_DAMAGE, *TOC_DAMAGE, FileNotFoundError) as error:
+        raise IndexCorrupt.decoding(index_dir, error) from error
     return index
 
 

@@ -424,20 +424,25 @@ def test_a_read_only_index_folder_is_one_line(project, settings, small_disk, cap
     assert indexed_ids(project.index) == expected_ids(FIRST)
 
 
-@pytest.mark.parametrize("damage", ["truncated segment", "empty table of contents"])
+@pytest.mark.parametrize("damage", ["truncated segment", "missing segment", "empty table of contents"])
 def test_a_damaged_index_says_rebuild(project, settings, damage, capsys):
     build_first(project, settings)
-    project.add(273)
+    segment = next(project.index.glob("MAIN_*.seg"))
     if damage == "truncated segment":
-        segment = next(project.index.glob("MAIN_*.seg"))
         segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    elif damage == "missing segment":
+        segment.unlink()
     else:
         next(project.index.glob("_MAIN_*.toc")).write_bytes(b"")
-    result = project.run_here(capsys, "index")
-    assert result.returncode == 2
-    line = one_line(result.stderr)
-    assert line.startswith(f"bulletin: {project.index}: cannot be read (")
-    assert line.endswith("); the index is damaged, run `bulletin index --rebuild`")
+    # Found with nothing to add as well as with a new issue.
+    for new_issue in (None, 273):
+        if new_issue:
+            project.add(new_issue)
+        result = project.run_here(capsys, "index")
+        assert result.returncode == 2
+        line = one_line(result.stderr)
+        assert line.startswith(f"bulletin: {project.index}: cannot be read (")
+        assert line.endswith("); the index is damaged, run `bulletin index --rebuild`")
     rebuilt = project.run_here(capsys, "index", "--rebuild")
     assert (rebuilt.returncode, rebuilt.stderr) == (0, "")
     assert indexed_ids(project.index) == expected_ids((*FIRST, 273))
