@@ -20,7 +20,6 @@ from indexer.errors import FolderNotAnIndex, IndexBusy
 
 MARKER_NAME = "bulletin-index.json"
 MANIFEST_NAME = "bulletin-manifest.json"
-SIBLING_KINDS = ("new", "old")
 
 Warn = Callable[[str], None]
 

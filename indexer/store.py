@@ -300,8 +300,8 @@ def open_index(index_dir: Path):
     return index
 
 
-# Besides INDEX_DAMAGE, what whoosh's TOC.read raises on a damaged table of contents (an empty file
-# gives TypeError from ord(), a wrong byte gives IndexError or a failed assert).
+# Besides INDEX_DAMAGE, what whoosh raises opening a damaged table of contents or segment (an empty
+# file gives TypeError from ord(), a wrong byte gives IndexError or a failed assert).
 TOC_DAMAGE = (TypeError, ValueError, KeyError, IndexError, AssertionError, AttributeError, ImportError)
 
 
@@ -312,11 +312,8 @@ def open_current_index(index_dir: Path, words: Iterable[str]):
         return None
     try:
         index = whoosh_index.open_dir(str(index_dir))
-    except (*INDEX_DAMAGE, *TOC_DAMAGE) as error:
-        raise IndexCorrupt.decoding(index_dir, error) from error
-    if _schema_signature(index.schema) != _schema_signature(make_schema(words)):
-        return None
-    try:
+        if _schema_signature(index.schema) != _schema_signature(make_schema(words)):
+            return None
         # A reader reads each segment's directory and headers: a missing or truncated segment file
         # shows here, in milliseconds, even on a run with nothing to add.
         index.reader().close()
