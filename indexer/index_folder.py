@@ -5,6 +5,8 @@ swap of a rebuilt index that leaves a complete index (the old one or the new one
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import fcntl
 import json
 import os
@@ -20,6 +22,8 @@ from indexer.errors import FolderNotAnIndex, IndexBusy
 
 MARKER_NAME = "bulletin-index.json"
 MANIFEST_NAME = "bulletin-manifest.json"
+AT_FDCWD = -100
+RENAME_EXCHANGE = 2
 
 Warn = Callable[[str], None]
 
@@ -182,9 +186,32 @@ def recover(index_dir: Path, warn: Warn) -> None:
     warn(f"{index_dir}: " + "; ".join(done) + ", left by an interrupted run")
 
 
+def exchange(first: Path, second: Path) -> bool:
+    """Swaps two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where the system or the
+    file system has no such call."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
 def swap_in(new_dir: Path, index_dir: Path) -> None:
-    """Puts a complete new index in the old one's place. Killed at any point, the next run finds a
-    complete index: the old one at its name or in `.old-*` (recover puts it back), or the new one."""
+    """Puts a complete new index in the old one's place. Where folders can be exchanged in one step,
+    the index folder is never missing, even for a moment; elsewhere it takes two renames. Killed at
+    any point, the next run finds a complete index: at its name, or in `.new-*` or `.old-*`, from
+    where recover puts it in place."""
+    if index_dir.exists() and exchange(new_dir, index_dir):
+        # Killed here, `.new-*` holds the old index: complete and ours, the next run removes it.
+        fault_point("swap-after-exchange")
+        with contextlib.suppress(OSError):  # the new index is in place; the next run removes the old
+            remove_our_folder(new_dir)
+        return
     old_dir = None
     if index_dir.exists():
         old_dir = new_sibling(index_dir, "old")
@@ -194,5 +221,5 @@ def swap_in(new_dir: Path, index_dir: Path) -> None:
     os.replace(new_dir, index_dir)
     fault_point("swap-after-renames")
     if old_dir is not None:
-        with contextlib.suppress(OSError):  # the new index is in place; the next run removes the old
+        with contextlib.suppress(OSError):
             remove_our_folder(old_dir)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer import store
+from indexer import index_folder, store
 from indexer.build import build_index
 from indexer.index_folder import MARKER_NAME
 from tests.conftest import ROOT
@@ -24,6 +24,10 @@ from webui.cli import main
 FIRST, LATER = (270, 271, 272), (273, 274, 275, 276)
 # Enough files for the parse phase to run in worker processes (build.PARALLEL_THRESHOLD).
 MANY = FIRST + LATER
+WITHOUT_EXCHANGE = (
+    "import sys; from indexer import index_folder; index_folder.exchange = lambda first, second: False; "
+    "from webui.cli import main; sys.exit(main(sys.argv[1:]))"
+)
 
 
 def issue_text(seed_text: str, total_number: int) -> str:
@@ -72,12 +76,14 @@ class Project:
     def settings(self, settings):
         return settings.with_overrides(archive_dir=self.archive, index_dir=self.index, cache_dir=self.cache)
 
-    def run(self, *args: str, fault: str | None = None) -> subprocess.CompletedProcess:
-        """`bulletin --config … ARGS` in a process of its own, dying at the fault point if one is named."""
+    def run(self, *args: str, fault: str | None = None, exchange: bool = True) -> subprocess.CompletedProcess:
+        """`bulletin --config … ARGS` in a process of its own, dying at the fault point if one is named;
+        without `exchange`, a rebuild is swapped in by two renames, as where renameat2 is missing."""
         env = {key: value for key, value in os.environ.items() if key != "BULLETIN_FAULT_POINT"}
         if fault:
             env["BULLETIN_FAULT_POINT"] = fault
-        command = [sys.executable, "-m", "webui.cli", "--config", str(self.config), *args]
+        start = ["-m", "webui.cli"] if exchange else ["-c", WITHOUT_EXCHANGE]
+        command = [sys.executable, *start, "--config", str(self.config), *args]
         return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
     def run_here(self, capsys, *args: str) -> subprocess.CompletedProcess:
@@ -194,18 +200,21 @@ def test_an_update_killed_at_any_point_is_finished_by_the_next_run(project, sett
 
 
 @pytest.mark.parametrize(
-    "point, notice",
+    "point, exchange, notice",
     [
-        ("before-commit", "removed index.new-"),
-        ("before-swap", "removed index.new-"),
-        ("swap-between-renames", "put in place the index from index.new-"),
-        ("swap-after-renames", "removed index.old-"),
+        ("before-commit", True, "removed index.new-"),
+        ("before-swap", True, "removed index.new-"),
+        ("swap-after-exchange", True, "removed index.new-"),
+        ("swap-between-renames", False, "put in place the index from index.new-"),
+        ("swap-after-renames", False, "removed index.old-"),
     ],
 )
-def test_a_rebuild_killed_at_any_point_leaves_a_complete_index(project, settings, point, notice, capsys):
+def test_a_rebuild_killed_at_any_point_leaves_a_complete_index(
+    project, settings, point, exchange, notice, capsys
+):
     build_first(project, settings)
     project.add(273)
-    killed = project.run("index", "--rebuild", fault=point)
+    killed = project.run("index", "--rebuild", fault=point, exchange=exchange)
     assert killed.returncode == -signal.SIGKILL
     assert project.siblings() and all(
         name.startswith(("index.new-", "index.old-")) for name in project.siblings()
@@ -215,6 +224,28 @@ def test_a_rebuild_killed_at_any_point_leaves_a_complete_index(project, settings
     assert notice in one_line(again.stderr)
     assert project.siblings() == []
     assert indexed_ids(project.index) == expected_ids((*FIRST, 273))
+
+
+def test_a_rebuild_is_swapped_in_without_a_moment_with_no_index(project, settings, tmp_path, monkeypatch):
+    first, second = tmp_path / "first", tmp_path / "second"
+    first.mkdir(), second.mkdir()
+    if not index_folder.exchange(first, second):
+        pytest.skip("no renameat2(RENAME_EXCHANGE) here: the swap takes two renames")
+    build_first(project, settings)
+    before = project.index.stat().st_ino
+    renamed = []
+    real_replace = os.replace
+
+    def replace(source, target):
+        renamed.append({Path(source), Path(target)})
+        real_replace(source, target)
+
+    monkeypatch.setattr(os, "replace", replace)
+    build_index(project.settings(settings), rebuild=True, workers=1)
+    assert [pair for pair in renamed if project.index in pair] == []
+    assert project.index.stat().st_ino != before
+    assert indexed_ids(project.index) == expected_ids(FIRST)
+    assert project.siblings() == []
 
 
 def test_leftovers_of_ours_are_removed_and_others_kept(project, settings, capsys):
