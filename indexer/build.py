@@ -29,7 +29,7 @@ from pathlib import Path
 
 from indexer import index_folder, store
 from indexer.analysis import ArticleAnalysis, analyze_article
-from indexer.errors import INDEX_DAMAGE, BulletinError, IndexCorrupt, WorkerDied
+from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt, WorkerDied
 from indexer.extract import extract_document, write_atomically
 from indexer.index_folder import MANIFEST_NAME, fault_point
 from indexer.models import Issue
@@ -391,7 +391,9 @@ def build_index(
     warn = warn or log.warning
     archive_dir, index_dir = settings.archive_dir, settings.index_dir.resolve()
     if not archive_dir.is_dir():
-        raise BulletinError(f"{archive_dir}: the archive folder does not exist")
+        raise ArchiveMissing(
+            f"{archive_dir}: the archive folder does not exist; set archive_dir in config.yaml or --archive"
+        )
     index_folder.check_apart(archive_dir, index_dir)
     # Checked before the lock file is made beside the folder, and again holding the lock.
     index_folder.check_ours(index_dir)

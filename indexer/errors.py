@@ -71,6 +71,12 @@ class IndexCorrupt(IndexProblem):
         return cls(path, f"cannot be read ({type(error).__name__}: {error})")
 
 
+class ArchiveMissing(BulletinError):
+    """The archive folder to index is not there (a typo in config.yaml or --archive, a lost mount)."""
+
+    exit_code = EXIT_FAULT
+
+
 class WorkerDied(IndexProblem):
     """A worker process of `bulletin index` was killed (by the OOM killer, or a person)."""
 

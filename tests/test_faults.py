@@ -159,6 +159,15 @@ def test_a_file_is_not_an_index_folder(project, capsys):
     assert note.read_text(encoding="utf-8") == "x"
 
 
+def test_a_missing_archive_folder_is_one_line_and_makes_nothing(project, capsys):
+    missing = project.folder / "no-such-archive"
+    assert main(["--config", str(project.config), "index", "--archive", str(missing)]) == 2
+    assert capsys.readouterr().err == (
+        f"bulletin: {missing}: the archive folder does not exist; set archive_dir in config.yaml or --archive\n"
+    )
+    assert sorted(p.name for p in project.folder.iterdir()) == ["archive", "config.yaml"]
+
+
 def test_an_empty_folder_and_an_earlier_versions_index_are_ours(project, settings, capsys):
     project.add(270)
     project.index.mkdir(parents=True)
