@@ -21,8 +21,8 @@ from indexer.index_folder import MARKER_NAME
 from tests.conftest import ROOT
 from webui.cli import main
 
+# LATER: enough new files for the parse phase to run in worker processes (build.PARALLEL_THRESHOLD).
 FIRST, LATER = (270, 271, 272), (273, 274, 275, 276)
-# Enough files for the parse phase to run in worker processes (build.PARALLEL_THRESHOLD).
 MANY = FIRST + LATER
 WITHOUT_EXCHANGE = (
     "import sys; from indexer import index_folder; index_folder.exchange = lambda first, second: False; "
@@ -52,12 +52,11 @@ class Project:
         self.archive.mkdir()
         self.config = folder / "config.yaml"
         text = (ROOT / "config.yaml").read_text(encoding="utf-8")
-        self.config.write_text(
-            text.replace("index_dir: var/index", f"index_dir: {self.index}").replace(
-                "cache_dir: var/cache", f"cache_dir: {self.cache}"
-            ),
-            encoding="utf-8",
-        )
+        text = text.replace("index_dir: var/index", f"index_dir: {self.index}")
+        text = text.replace("cache_dir: var/cache", f"cache_dir: {self.cache}")
+        # Never the project's own index: these tests kill runs and damage indexes.
+        assert f"index_dir: {self.index}" in text and f"cache_dir: {self.cache}" in text
+        self.config.write_text(text, encoding="utf-8")
 
     def use_index(self, index: Path) -> None:
         self.config.write_text(
