@@ -8,31 +8,36 @@ stored, so an edit of config.yaml re-parses or re-analyses every issue on the ne
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import dataclasses
 import hashlib
 import json
+import logging
 import os
-import shutil
+import signal
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from indexer import store
+from indexer import index_folder, store
 from indexer.analysis import ArticleAnalysis, analyze_article
-from indexer.errors import BulletinError
-from indexer.extract import extract_document
+from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt, WorkerDied
+from indexer.extract import extract_document, write_atomically
+from indexer.index_folder import MANIFEST_NAME, fault_point
 from indexer.models import Issue
 from indexer.parse import parse_issue
 from indexer.segment import domain_words, idf_table, tokenizer_for
 from indexer.settings import Domain, Settings
 
-MANIFEST_NAME = "bulletin-manifest.json"
 MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.
 PARSER_VERSION = "1"
@@ -46,6 +51,11 @@ PARALLEL_THRESHOLD = 4
 IN_FLIGHT_PER_WORKER = 3
 # A worker holds one segment's postings in memory; fewer, larger segments make faster searches.
 ISSUES_PER_SEGMENT = 400
+# How often a worker looks for its parent where the kernel cannot be asked to kill it with the parent.
+PARENT_POLL_SECONDS = 1.0
+PR_SET_PDEATHSIG = 1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,25 +97,21 @@ def file_hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def archive_files(archive_dir: Path) -> list[tuple[str, Path]]:
-    """(name relative to the folder, path) of every file in it, leaving out hidden files and folders."""
+def archive_files(archive_dir: Path, unreadable: list[tuple[str, str]]) -> list[tuple[str, Path]]:
+    """(name relative to the folder, path) of every file in it, leaving out hidden files and folders;
+    the folders that cannot be listed go to `unreadable` as (name, reason)."""
+
+    def note(error: OSError) -> None:
+        name = Path(error.filename).relative_to(archive_dir).as_posix() + "/"
+        unreadable.append((name, f"cannot read the folder: {error.strerror}"))
+
     found = []
-    for folder, subfolders, names in os.walk(archive_dir):
+    for folder, subfolders, names in os.walk(archive_dir, onerror=note):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         relative = Path(folder).relative_to(archive_dir).as_posix()
         prefix = "" if relative == "." else relative + "/"
         found += ((prefix + name, os.path.join(folder, name)) for name in names if not name.startswith("."))
     return [(name, Path(path)) for name, path in sorted(found) if os.path.isfile(path)]
-
-
-def write_json_atomically(path: Path, data) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(
-        "w", encoding="utf-8", dir=path.parent, delete=False, suffix=".tmp"
-    ) as handle:
-        handle.write(json.dumps(data, ensure_ascii=False))
-        temporary = Path(handle.name)
-    os.replace(temporary, path)
 
 
 def short_hash(value) -> str:
@@ -148,25 +154,51 @@ def parsing_fingerprint(domain: Domain) -> str:
 
 
 class ParseCache:
-    """Parsed issues (or the reason a file failed) by file content hash and parsing settings."""
+    """Parsed issues (or the reason a file failed) by file content hash and parsing settings.
 
-    def __init__(self, cache_dir: Path, domain: Domain):
-        self.folder = cache_dir / "parsed" / parsing_fingerprint(domain)
+    Only an optimisation: with no cache folder (None) nothing is kept, and an entry that cannot be
+    written (a disk filling up) is skipped; build_index warns once if the folder is unusable.
+    """
+
+    def __init__(self, cache_dir: Path | None, domain: Domain):
+        self.folder = cache_dir / "parsed" / parsing_fingerprint(domain) if cache_dir else None
 
     def path(self, content_hash: str) -> Path:
         return self.folder / f"{content_hash}.json"
 
     def get(self, content_hash: str) -> dict | None:
+        if self.folder is None:
+            return None
         try:
             return json.loads(self.path(content_hash).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
 
     def put(self, content_hash: str, entry: dict) -> None:
-        write_json_atomically(self.path(content_hash), entry)
+        if self.folder is None:
+            return
+        try:
+            write_atomically(self.path(content_hash), json.dumps(entry, ensure_ascii=False))
+        except OSError:
+            pass  # the entry is right in memory; only a later run will parse this file again
 
 
-def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache_dir: Path) -> dict:
+def usable_cache_dir(cache_dir: Path, warn: index_folder.Warn) -> Path | None:
+    """The cache folder if files can be written in it; otherwise None, after one warning."""
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=cache_dir):
+            pass
+    except OSError as error:
+        warn(
+            f"{cache_dir}: cannot write the cache ({error.strerror or error}); indexing goes on without "
+            "it, only slower: make the folder writable or set cache_dir in config.yaml"
+        )
+        return None
+    return cache_dir
+
+
+def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache_dir: Path | None) -> dict:
     """One file into a cache entry: {"format", "issue"} or {"error"}. Runs in worker processes."""
     cache = ParseCache(cache_dir, domain)
     cached = cache.get(content_hash)
@@ -219,8 +251,9 @@ def keyword_scorer(domain: Domain) -> KeywordScorer:
     return KeywordScorer(domain)
 
 
-def parse_summary(path: Path, source: str, content_hash: str, domain: Domain, cache_dir: Path) -> dict:
+def parse_summary(path: Path, source: str, content_hash: str, domain: Domain, cache_dir: Path | None) -> dict:
     """What the manifest needs of a parsed file; the issue itself stays in the cache, not in memory."""
+    fault_point("parse")
     entry = parse_file(path, source, content_hash, domain, cache_dir)
     if "error" in entry:
         return entry
@@ -253,7 +286,7 @@ def write_segment(index_dir: Path, tasks: list[tuple]):
 
 
 def analyze_issue(
-    path: Path, primary: str, sources: list[str], content_hash: str, domain: Domain, cache_dir: Path
+    path: Path, primary: str, sources: list[str], content_hash: str, domain: Domain, cache_dir: Path | None
 ) -> tuple[Issue, list[ArticleAnalysis]]:
     """An issue from its preferred copy, with jieba's work for every article. Runs in worker processes."""
     entry = parse_file(path, primary, content_hash, domain, cache_dir)
@@ -269,21 +302,27 @@ class Manifest:
         self.settings: dict[str, str] = {}  # settings_fingerprints of the run that wrote the index
 
     @classmethod
-    def load(cls, path: Path) -> Manifest:
-        manifest = cls(path)
+    def load(cls, path: Path) -> Manifest | None:
+        """None if there is none this version can read: the index it describes is then built anew,
+        since without it the issues of files deleted meanwhile could not be found."""
         try:
             raw = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return manifest
-        if raw.get("version") == MANIFEST_VERSION:
+            if raw.get("version") != MANIFEST_VERSION:
+                return None
+            manifest = cls(path)
             manifest.files = {name: FileState(**state) for name, state in raw["files"].items()}
             manifest.settings = raw.get("settings", {})
+        except (OSError, ValueError, TypeError, AttributeError, KeyError):
+            return None
         return manifest
 
     def save(self) -> None:
         files = {name: vars(state) for name, state in sorted(self.files.items())}
-        write_json_atomically(
-            self.path, {"version": MANIFEST_VERSION, "settings": self.settings, "files": files}
+        write_atomically(
+            self.path,
+            json.dumps(
+                {"version": MANIFEST_VERSION, "settings": self.settings, "files": files}, ensure_ascii=False
+            ),
         )
 
     def changed_settings(self, fingerprints: dict[str, str]) -> tuple[str, ...]:
@@ -317,6 +356,43 @@ def terminal_progress(done: int, total: int, name: str) -> None:
     sys.stderr.flush()
 
 
+def die_with_parent(parent_pid: int) -> None:
+    """Pool initializer: a worker must not outlive a parent killed with SIGKILL, which runs no cleanup.
+
+    On Linux the kernel sends the worker SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG);
+    elsewhere a thread looks for a new parent every second. Ctrl-C is left to the parent, which
+    stops the pool, so the workers print no tracebacks of their own.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        asked_kernel = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0
+    except (OSError, AttributeError):
+        asked_kernel = False
+    # The parent may have died before prctl took effect (then this worker already has a new parent).
+    if parent != parent_pid and not process_alive(parent_pid):
+        os._exit(1)
+    if not asked_kernel:
+        threading.Thread(target=watch_parent, args=(parent,), daemon=True).start()
+
+
+def process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(1)
+
+
 def run_in_workers(function, argument_lists: list[tuple], workers: int, minimum: int = PARALLEL_THRESHOLD):
     """function(*arguments) for each, in order, on all cores when there are at least `minimum` tasks.
 
@@ -325,65 +401,112 @@ def run_in_workers(function, argument_lists: list[tuple], workers: int, minimum:
     if len(argument_lists) < minimum or workers <= 1:
         yield from (function(*arguments) for arguments in argument_lists)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
+    try:
         pending = deque()
         for arguments in argument_lists:
             pending.append(pool.submit(function, *arguments))
             if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
                 yield pending.popleft().result()
+                fault_point("workers-running")
         while pending:
             yield pending.popleft().result()
-
-
-def fresh_index_dir(index_dir: Path) -> Path:
-    """An empty sibling folder to build into; swapped in only when complete (see swap_in)."""
-    index_dir.parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=index_dir.name + ".new-", dir=index_dir.parent))
-
-
-def swap_in(new_dir: Path, index_dir: Path) -> None:
-    old_dir = None
-    if index_dir.exists():
-        old_dir = index_dir.with_name(index_dir.name + f".old-{os.getpid()}")
-        os.replace(index_dir, old_dir)
-    os.replace(new_dir, index_dir)
-    if old_dir is not None:
-        shutil.rmtree(old_dir, ignore_errors=True)
+            fault_point("workers-running")
+    except BrokenProcessPool as error:
+        raise WorkerDied(
+            "a worker process of `bulletin index` died (killed, or out of memory); the index is as it "
+            "was: run `bulletin index` again"
+        ) from error
+    except BaseException:
+        # Ctrl-C or a failed task: the running tasks are abandoned, not awaited (writing a segment
+        # takes a while). The executor has no public way to stop its workers.
+        for process in list((pool._processes or {}).values()):
+            process.kill()
+        raise
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def build_index(
-    settings: Settings, rebuild: bool = False, progress: Progress | None = None, workers: int | None = None
+    settings: Settings,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    workers: int | None = None,
+    warn: index_folder.Warn | None = None,
 ) -> BuildReport:
-    """Bring the index in line with the archive folder. Raises only for problems outside single files."""
+    """Bring the index in line with the archive folder. Raises only for problems outside single files.
+
+    The index folder must be absent, empty or an index of ours (else FolderNotAnIndex), one run at a
+    time writes it (else IndexBusy), and `warn` hears of leftovers put right and of an unusable cache.
+    """
     started = time.perf_counter()
-    archive_dir, index_dir = settings.archive_dir, settings.index_dir
+    warn = warn or log.warning
+    archive_dir, index_dir = settings.archive_dir, settings.index_dir.resolve()
     if not archive_dir.is_dir():
-        raise BulletinError(f"{archive_dir}: the archive folder does not exist")
-    workers = workers or os.cpu_count() or 1
+        raise ArchiveMissing(
+            f"{archive_dir}: the archive folder does not exist; set archive_dir in config.yaml or --archive"
+        )
+    index_folder.check_apart(archive_dir, index_dir)
+    # Checked before the lock file is made beside the folder, and again holding the lock.
+    index_folder.check_ours(index_dir)
+    with index_folder.IndexLock(index_dir):
+        index_folder.recover(index_dir, warn)
+        index_folder.claim(index_dir)
+        cache_dir = usable_cache_dir(settings.cache_dir, warn)
+        report = build_holding_lock(
+            settings, index_dir, cache_dir, rebuild, progress, workers or os.cpu_count() or 1
+        )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def build_holding_lock(
+    settings: Settings,
+    index_dir: Path,
+    cache_dir: Path | None,
+    rebuild: bool,
+    progress: Progress | None,
+    workers: int,
+) -> BuildReport:
+    """Updates the index in place, or builds a new one beside it and swaps it in."""
     words = domain_words(settings.domain)
     fingerprints = settings_fingerprints(settings.domain)
-    previous = Manifest(index_dir / MANIFEST_NAME) if rebuild else Manifest.load(index_dir / MANIFEST_NAME)
-    changed_settings = previous.changed_settings(fingerprints)
     index = None if rebuild else store.open_current_index(index_dir, words)
-    starting_over = index is None
-    target_dir = fresh_index_dir(index_dir) if starting_over else index_dir
+    previous = None if rebuild else Manifest.load(index_dir / MANIFEST_NAME)
+    changed_settings = previous.changed_settings(fingerprints) if previous is not None else ()
+    if index is not None and previous is not None:
+        try:
+            report = update_index(
+                index, previous, settings, cache_dir, False, progress, workers, changed_settings
+            )
+        except INDEX_DAMAGE as error:
+            raise IndexCorrupt.decoding(index_dir, error) from error
+        # Killed here, the index holds this run's issues and the manifest not yet: the next run
+        # sees the same files as changed and writes their issues again, replacing them.
+        fault_point("after-commit")
+        previous.settings = fingerprints
+        previous.save()
+        return report
+    target_dir = index_folder.new_sibling(index_dir, "new")
     try:
-        if starting_over:
-            index = store.create_index(target_dir, words)
+        index_folder.mark(target_dir)
+        index = store.create_index(target_dir, words)
         # A new user word changes the schema, so the index starts over; the old manifest still says
         # which issues it held, so they are reported as updated, and why.
-        manifest = previous if changed_settings or not starting_over else Manifest(target_dir / MANIFEST_NAME)
-        report = update_index(index, manifest, settings, starting_over, progress, workers, changed_settings)
+        manifest = (
+            previous if previous is not None and changed_settings else Manifest(target_dir / MANIFEST_NAME)
+        )
         manifest.path = target_dir / MANIFEST_NAME
+        report = update_index(index, manifest, settings, cache_dir, True, progress, workers, changed_settings)
         manifest.settings = fingerprints
         manifest.save()
-        if starting_over:
-            swap_in(target_dir, index_dir)
+        fault_point("before-swap")
+        index_folder.swap_in(target_dir, index_dir)
     except BaseException:
-        if starting_over:
-            shutil.rmtree(target_dir, ignore_errors=True)
+        if target_dir.exists():
+            with contextlib.suppress(OSError):  # else the next run removes it
+                index_folder.remove_our_folder(target_dir)
         raise
-    report.seconds = time.perf_counter() - started
     return report
 
 
@@ -391,7 +514,13 @@ def scan_archive(archive_dir: Path, previous: dict[str, FileState], report: Buil
     """The archive's files with their states, and the ones whose content is new or changed."""
     current: dict[str, FileState] = {}
     changed: list[tuple[str, Path, str]] = []
-    for name, path in archive_files(archive_dir):
+    unreadable: list[tuple[str, str]] = []
+    files = archive_files(archive_dir, unreadable)
+    report.failed.extend(unreadable)
+    # The files of a folder that cannot be listed stay as they were, rather than leave the index.
+    hidden = tuple("" if folder == "./" else folder for folder, _ in unreadable)
+    current.update((name, state) for name, state in previous.items() if hidden and name.startswith(hidden))
+    for name, path in files:
         try:
             stat = path.stat()
             known = previous.get(name)
@@ -414,11 +543,12 @@ def update_index(
     index,
     manifest: Manifest,
     settings: Settings,
+    cache_dir: Path | None,
     starting_over: bool,
-    progress,
+    progress: Progress | None,
     workers: int,
     changed_settings: tuple[str, ...] = (),
-):
+) -> BuildReport:
     """Parse what changed, then re-analyze and rewrite only the issues it touches, in one commit.
     After a change of settings, every file is parsed again (if a parsing setting changed) and every
     issue rewritten."""
@@ -434,7 +564,7 @@ def update_index(
                 changed.append((name, settings.archive_dir / name, state.hash))
 
     # Phase 1: extract and parse the changed files (cached by content hash).
-    arguments = [(path, name, digest, settings.domain, settings.cache_dir) for name, path, digest in changed]
+    arguments = [(path, name, digest, settings.domain, cache_dir) for name, path, digest in changed]
     parsed = 0
     for (name, _, _), summary in zip(changed, run_in_workers(parse_summary, arguments, workers), strict=True):
         parsed += 1
@@ -476,9 +606,7 @@ def update_index(
         # The file the articles were parsed from comes first: its page numbers are the ones stored.
         ordered_sources = [primary, *(name for name in sources if name != primary)]
         path = settings.archive_dir / primary
-        to_write.append(
-            (path, primary, ordered_sources, current[primary].hash, settings.domain, settings.cache_dir)
-        )
+        to_write.append((path, primary, ordered_sources, current[primary].hash, settings.domain, cache_dir))
         (report.updated if issue_id in known_before else report.added).append(issue_id)
 
     if not (affected or starting_over):
@@ -497,4 +625,5 @@ def update_index(
             done += len(chunk)
             if progress:
                 progress(done, len(to_write), f"indexed issue {chunk[-1][1]}")
+        fault_point("before-commit")
     return report

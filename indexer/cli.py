@@ -6,6 +6,7 @@ The web UI adds `serve` on top of this parser (webui/cli.py), so the indexer nev
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import sys
 from collections.abc import Sequence
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from indexer import store
 from indexer.build import build_index, terminal_progress
-from indexer.errors import BulletinError
+from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
 from indexer.extract import extract_document
 from indexer.parse import parse_issue
 from indexer.search import InvalidRequest, SearchResult, engine_for, parse_request, search
@@ -31,6 +32,14 @@ EXIT_USAGE = 2
 # The commands that need an index to answer at all. `serve` starts without one: its pages say that
 # the index is missing until `bulletin index` has made it.
 INDEX_READERS = ("search", "stats")
+# What to do about the operating system's refusals, by errno.
+OS_ERROR_ADVICE = {
+    errno.ENOSPC: "the disk is full: free some space, then run the command again",
+    errno.EDQUOT: "the disk quota is used up: free some space, then run the command again",
+    errno.EROFS: "the file system is read-only: choose a writable folder (--index, or config.yaml)",
+    errno.EACCES: "permission denied: give this user access, or choose another folder (--index, or config.yaml)",
+    errno.EPERM: "not permitted: give this user access, or choose another folder (--index, or config.yaml)",
+}
 
 
 CONFIG_HELP = "settings file (default: $BULLETIN_CONFIG, else ./config.yaml, else the packaged defaults)"
@@ -44,6 +53,7 @@ def add_common(parser: argparse.ArgumentParser) -> None:
     # SUPPRESS, so a subcommand's unset --config does not hide one given before the subcommand.
     parser.add_argument("--config", default=argparse.SUPPRESS, help=CONFIG_HELP)
     parser.add_argument("--index", type=Path, help="index folder (overrides config.yaml)")
+    parser.set_defaults(reads_index=True)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -173,9 +183,13 @@ def run_parse(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def say(line: str) -> None:
+    print(f"bulletin: {line}", file=sys.stderr)
+
+
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
     progress = terminal_progress if sys.stderr.isatty() else None
-    report = build_index(settings, rebuild=args.rebuild, progress=progress)
+    report = build_index(settings, rebuild=args.rebuild, progress=progress, warn=say)
     for name, reason in report.failed:
         print(f"failed: {name}: {reason}", file=sys.stderr)
     print(report.summary())
@@ -256,21 +270,41 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def os_error_line(error: OSError, where: Path | None) -> str:
+    """One line naming the file (or else the folder being worked on) and what to do."""
+    name = error.filename or where
+    reason = error.strerror or str(error)
+    advice = OS_ERROR_ADVICE.get(error.errno)
+    return (f"{name}: {reason}" if name else reason) + (f"; {advice}" if advice else "")
+
+
 def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | None = None) -> int:
     parser = parser or build_parser()
     args = parser.parse_args(argv)
     if args.handler is run_init:
         return run_init(args)
+    settings = None
     try:
         settings = settings_from(args)
         require_folders(args.command, settings)
         return args.handler(args, settings)
     except (InvalidRequest, MissingFolder) as error:
-        print(f"bulletin: {error}", file=sys.stderr)
+        say(str(error))
         return EXIT_USAGE
-    except (BulletinError, SettingsError) as error:
-        print(f"bulletin: {error}", file=sys.stderr)
+    except BulletinError as error:
+        say(str(error))
+        return error.exit_code
+    except SettingsError as error:
+        say(str(error))
         return EXIT_FAILED_FILES
+    except OSError as error:
+        say(os_error_line(error, settings and settings.index_dir))
+        return EXIT_FAULT
+    except INDEX_DAMAGE as error:
+        if not getattr(args, "reads_index", False) or settings is None:
+            raise
+        say(str(IndexCorrupt.decoding(settings.index_dir, error)))
+        return EXIT_FAULT
     except KeyboardInterrupt:
-        print("bulletin: interrupted; the index is as it was before this run", file=sys.stderr)
+        say("interrupted; the index is as it was before this run")
         return 130

@@ -13,7 +13,6 @@ import operator
 import os
 import pickle
 import re
-import struct
 import threading
 import time
 import zlib
@@ -51,7 +50,7 @@ from indexer.analysis import (
     query_words,
     word_tokens,
 )
-from indexer.errors import BulletinError, IndexCorrupt
+from indexer.errors import INDEX_DAMAGE, IndexBusy, IndexCorrupt, IndexMissing
 from indexer.segment import tokenizer_for_words
 
 logger = logging.getLogger(__name__)
@@ -175,14 +174,6 @@ def _open_part_in_place(self, name, *args, **kwargs):
 
 
 CompoundStorage.open_file = _open_part_in_place
-
-
-class IndexMissing(BulletinError):
-    """No index in the folder yet: run `bulletin index` first."""
-
-
-class IndexBusy(BulletinError):
-    """Another `bulletin index` holds the writer lock."""
 
 
 class _TupleTokenizer(Tokenizer):
@@ -325,7 +316,10 @@ def create_index(index_dir: Path, words: Iterable[str]):
 
 
 def index_exists(index_dir: Path) -> bool:
-    return index_dir.is_dir() and whoosh_index.exists_in(str(index_dir))
+    """Whether the folder holds a whoosh table of contents; only its name is looked at, so a damaged
+    one counts too."""
+    toc = whoosh_index.TOC._pattern(whoosh_index._DEF_INDEX_NAME)
+    return index_dir.is_dir() and any(toc.match(name) for name in os.listdir(index_dir))
 
 
 def open_index(index_dir: Path):
@@ -337,14 +331,35 @@ def open_index(index_dir: Path):
     return index
 
 
+# Besides INDEX_DAMAGE, what whoosh raises opening a damaged table of contents or segment (an empty
+# file gives TypeError from ord(), a wrong byte gives IndexError or a failed assert).
+TOC_DAMAGE = (TypeError, ValueError, KeyError, IndexError, AssertionError, AttributeError, ImportError)
+
+
+@contextmanager
+def decoding(index_dir: Path) -> Iterator[None]:
+    """Turns what whoosh raises on bytes that are not those it wrote into IndexCorrupt."""
+    try:
+        yield
+    except (*INDEX_DAMAGE, *TOC_DAMAGE) as error:
+        raise IndexCorrupt.decoding(index_dir, error) from error
+
+
 def open_current_index(index_dir: Path, words: Iterable[str]):
     """The index, if it exists and has the schema this version writes with these user words;
     otherwise None (it has to be built anew)."""
     if not index_exists(index_dir):
         return None
-    index = whoosh_index.open_dir(str(index_dir))
-    if _schema_signature(index.schema) != _schema_signature(make_schema(words)):
-        return None
+    try:
+        with decoding(index_dir):
+            index = whoosh_index.open_dir(str(index_dir))
+            if _schema_signature(index.schema) != _schema_signature(make_schema(words)):
+                return None
+            # A reader reads each segment's directory and headers: a missing or truncated segment
+            # file shows here, in milliseconds, even on a run with nothing to add.
+            index.reader().close()
+    except FileNotFoundError as error:
+        raise IndexCorrupt.decoding(index_dir, error) from error
     return index
 
 
@@ -369,28 +384,8 @@ def _schema_signature(schema: Schema) -> list[tuple]:
 # id, so whoosh's cleanup deletes it together with its segment.
 SUM_EXTENSION = ".sum"
 CHECKSUM_BLOCK = 1 << 22
-# What whoosh raises on bytes that are not what it wrote (a truncated pickle, a bad zlib stream, a
-# wrong length); opening a generation turns them into IndexCorrupt.
-DECODING_ERRORS = (
-    zlib.error,
-    EOFError,
-    struct.error,
-    pickle.UnpicklingError,
-    ValueError,
-    IndexError,
-    KeyError,
-    AssertionError,
-)
 # Files this process has read back whole and found as written, by (device, inode, size, mtime).
 _verified: set[tuple[int, int, int, int]] = set()
-
-
-@contextmanager
-def decoding(index_dir: Path) -> Iterator[None]:
-    try:
-        yield
-    except DECODING_ERRORS as error:
-        raise IndexCorrupt(index_dir, f"cannot be read ({type(error).__name__}: {error})") from error
 
 
 def file_checksum(path: Path) -> int:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shutil
 import time
 
@@ -132,6 +134,28 @@ def test_a_bad_file_fails_alone(archive):
     assert len(again.failed) == 2 and again.parsed_files == 0
 
 
+def test_an_unreadable_folder_fails_and_keeps_its_issues(archive, seed_text, monkeypatch):
+    folder = archive.archive_dir / "2022"
+    folder.mkdir()
+    (folder / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    assert build_index(archive).added == ["270", "271"]
+    real_walk = os.walk
+
+    def walk_without_access(top, onerror=None, **options):
+        # What os.walk does with a folder it may not list (root, as CI runs, may list any folder).
+        for parent, subfolders, names in real_walk(top, onerror=onerror, **options):
+            if "2022" in subfolders:
+                subfolders.remove("2022")
+                onerror(PermissionError(errno.EACCES, "Permission denied", str(folder)))
+            yield parent, subfolders, names
+
+    monkeypatch.setattr(os, "walk", walk_without_access)
+    report = build_index(archive)
+    assert report.failed == [("2022/", "cannot read the folder: Permission denied")]
+    assert (report.removed, report.unchanged) == ([], 2)
+    assert find(archive).total == 74
+
+
 def test_interrupted_write_leaves_previous_index(archive, seed_text, monkeypatch):
     build_index(archive)
     manifest = (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
@@ -220,9 +244,12 @@ def test_parallel_writers_build_the_same_index(archive, seed_text, monkeypatch):
 
 def test_an_index_of_another_schema_is_rebuilt(archive):
     build_index(archive)
-    # An index whose analyzers know other user words, as an older config.yaml would leave it.
+    # An index whose analyzers know other user words, as an older config.yaml would leave it (and as
+    # an earlier version would: whoosh's files and the manifest, no marker).
+    manifest = (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
     shutil.rmtree(archive.index_dir)
     store.create_index(archive.index_dir, ("旧词",))
+    (archive.index_dir / MANIFEST_NAME).write_text(manifest, encoding="utf-8")
     assert find(archive).total == 0
     report = build_index(archive)
     assert report.added == ["270"] and find(archive).total == 37

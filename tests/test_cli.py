@@ -127,3 +127,15 @@ def test_search_without_index(workspace, capsys):
         f"bulletin: {folder / 'idx'}: no index here; build it with `bulletin index`, or choose another"
         f" with --index, or index_dir in {folder / 'config.yaml'}\n"
     )
+
+
+def test_search_over_a_damaged_index_is_one_line(workspace, capsys):
+    folder, config = workspace
+    assert main([*config, "index"]) == 0
+    segment = next((folder / "idx").glob("MAIN_*.seg"))
+    segment.write_bytes(segment.read_bytes()[: segment.stat().st_size // 2])
+    capsys.readouterr()
+    assert main(["search", *config, "魔方"]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("bulletin: ")
+    assert lines[0].endswith("the index is damaged, run `bulletin index --rebuild`")

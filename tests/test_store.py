@@ -343,7 +343,7 @@ def test_a_flipped_byte_in_a_segment_file_is_named(archive, capsys):
         f"{damaged}: checksum mismatch, the bytes on disk are not those written; "
         "the index is damaged, run `bulletin index --rebuild`"
     )
-    assert main(["search", "--index", str(archive.index_dir), "科技"]) == 1
+    assert main(["search", "--index", str(archive.index_dir), "科技"]) == 2
     assert capsys.readouterr().err == f"bulletin: {raised.value}\n"
     assert build_index(archive, rebuild=True).added == ["270"]
     assert summary(store.SearchEngine(archive.index_dir, ()))[0] == 37
