@@ -7,6 +7,7 @@ The analyzers are pickled into the index with the schema, so they must stay impo
 from __future__ import annotations
 
 import bisect
+import copy
 import operator
 import pickle
 import re
@@ -558,15 +559,23 @@ QUOTE = re.compile(r'(:?)"([^"]*)"')
 QUOTE_PLACEHOLDER = re.compile(r"qqquote(\d+)qqq")
 
 
+# The placeholder is plain text a user can type too; what the user typed that looks like one is stashed
+# as itself, so every placeholder in the parsed query is one of ours.
+STASHED = re.compile(QUOTE.pattern + "|" + QUOTE_PLACEHOLDER.pattern, re.IGNORECASE)
+
+
 def _stash_quotes(text: str) -> tuple[str, list[str]]:
     quoted: list[str] = []
 
     def stash(match: re.Match) -> str:
-        quoted.append(match.group(2))
+        is_quote = match.group(2) is not None
+        quoted.append(match.group(2) if is_quote else match.group(0))
         placeholder = f"qqquote{len(quoted) - 1}qqq"
+        if not is_quote:
+            return placeholder
         return f":{placeholder}" if match.group(1) else f" {placeholder} "
 
-    return QUOTE.sub(stash, text), quoted
+    return STASHED.sub(stash, text), quoted
 
 
 class QueryBuilder:
@@ -582,16 +591,19 @@ class QueryBuilder:
         text = text.strip()
         if not text:
             return wq.Every(), []
-        text, self._quoted = _stash_quotes(text)
+        # The server's threads share this builder: each parse expands with its own copy, so one
+        # query's stashed quotes are never read by another's.
+        builder = copy.copy(self)
+        text, builder._quoted = _stash_quotes(text)
         try:
             parsed = self.parser.parse(text)
         except Exception:  # noqa: BLE001 - whoosh's parser raises assorted errors on odd syntax
             parsed = wq.NullQuery
         highlights: list[str] = []
-        built = self._expand(parsed, highlights, negated=False)
+        built = builder._expand(parsed, highlights, negated=False)
         if built is wq.NullQuery:
             plain = wq.And([wq.Term("body", part) for part in text.split()])
-            built = self._expand(plain, highlights, False)
+            built = builder._expand(plain, highlights, False)
         return built, list(dict.fromkeys(h for h in highlights if h))
 
     def _expand(self, node: wq.Query, highlights: list[str], negated: bool) -> wq.Query:
