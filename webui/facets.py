@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import url_for
 
-from indexer.search import SearchRequest, SearchResult
+from indexer.search import SearchRequest, SearchResult, last_page
 
 FACET_TITLES = {
     "county": "县（市、区）",
@@ -208,7 +208,8 @@ def pagination(result: SearchResult) -> dict | None:
     request = result.request
     if result.pages <= 1 and request.page == 1:
         return None
-    last = result.pages
+    # Past the deepest page a request may ask for, a link would only lead to a 400.
+    last = min(result.pages, last_page(request.per_page))
     shown = sorted(
         {1, last, *range(max(1, request.page - PAGE_WINDOW), min(last, request.page + PAGE_WINDOW) + 1)}
     )
