@@ -7,6 +7,7 @@ import hashlib
 import logging
 import os
 import sqlite3
+import stat
 import tempfile
 import threading
 from collections.abc import Iterable
@@ -34,6 +35,10 @@ PARTIAL_TEXT_LIMIT = 400_000
 PARTIAL_FETCH_LIMIT = 3_000
 # The same for the IDF table, counted in distinct words looked up.
 PARTIAL_WORD_LIMIT = 30_000
+# The store's folder: settings.cache_dir/jieba once use_cache_dir has been called (`bulletin index`
+# and `bulletin serve` do), else a folder of this user's own in the temp folder.
+STORE_FOLDER = "jieba"
+_configured_folder: Path | None = None
 
 
 def domain_words(domain: Domain) -> tuple[str, ...]:
@@ -49,9 +54,45 @@ def read_jieba_idf() -> dict[str, float]:
     return {word: float(value) for word, value in zip(fields[0::2], fields[1::2], strict=True)}
 
 
+def use_cache_dir(cache_dir: Path) -> None:
+    """Keep the dictionary store in cache_dir/jieba: for this process and the workers it forks."""
+    global _configured_folder
+    folder = Path(cache_dir) / STORE_FOLDER
+    if folder != _configured_folder:
+        _configured_folder = folder
+        dictionary_store.cache_clear()
+        tokenizer_for_words.cache_clear()
+        idf_table.cache_clear()
+
+
+def store_folder() -> Path:
+    if _configured_folder is not None:
+        return _configured_folder
+    # Per user: a name shared by every user of the machine could be made first by any of them.
+    return Path(tempfile.gettempdir()) / f"bulletin-jieba-{os.getuid()}"
+
+
+def private_folder(folder: Path) -> Path:
+    """The folder, made if missing with only our own permissions; OSError unless it is a real folder
+    of ours that no one else may write to (else anyone could put a dictionary of theirs in it)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _check_ours(folder, "folder")
+    return folder
+
+
+def _check_ours(path: Path, what: str) -> None:
+    status = path.lstat()
+    is_kind = stat.S_ISDIR(status.st_mode) if what == "folder" else stat.S_ISREG(status.st_mode)
+    if not is_kind or status.st_uid != os.getuid() or status.st_mode & 0o022:
+        raise PermissionError(
+            f"{path}: not a {what} of this user's that only this user may write; "
+            "the jieba dictionary store is not read from there (remove it, or set cache_dir in config.yaml)"
+        )
+
+
 class DictionaryStore:
-    """jieba's prefix dictionary (FREQ and its total) and its IDF table, in a SQLite file beside
-    jieba's own cache, keyed by the jieba version and the dictionary files it was made from."""
+    """jieba's prefix dictionary (FREQ and its total) and its IDF table, in a SQLite file in a folder
+    of ours, keyed by the jieba version and the dictionary files it was made from."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -63,13 +104,16 @@ class DictionaryStore:
     def default_path() -> Path:
         stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in (JIEBA_DICTIONARY, JIEBA_IDF)]
         key = repr((STORE_FORMAT, jieba.__version__, stats)).encode("utf-8")
-        return Path(tempfile.gettempdir()) / f"bulletin-jieba-{hashlib.sha256(key).hexdigest()[:16]}.sqlite"
+        return store_folder() / f"bulletin-jieba-{hashlib.sha256(key).hexdigest()[:16]}.sqlite"
 
     @classmethod
     def open(cls, path: Path | None = None) -> DictionaryStore:
         """The store at path (by default the one for the installed jieba), written first if missing
         or unreadable. Raises OSError or sqlite3.Error when it can be neither read nor written."""
         path = path or cls.default_path()
+        private_folder(path.parent)
+        if path.exists():
+            _check_ours(path, "file")
         try:
             return cls(path)
         except sqlite3.Error:
