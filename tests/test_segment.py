@@ -163,11 +163,15 @@ def restore_store_folder():
 
 
 def test_bulletin_keeps_the_store_in_the_configured_cache_folder(
-    tmp_path, restore_store_folder, words, whole
+    tmp_path, restore_store_folder, monkeypatch, words, whole
 ):
     from tests.conftest import ROOT, SEED
     from webui.cli import main
 
+    # The session's store in the temp folder is copied, not built again.
+    session_folder = dictionary_store().path.parent
+    monkeypatch.setattr(segment, "_temp_folder", lambda: session_folder)
+    monkeypatch.setattr(DictionaryStore, "write", staticmethod(lambda path: pytest.fail("built again")))
     config = tmp_path / "config.yaml"
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
     config.write_text(
@@ -224,3 +228,15 @@ def test_a_store_file_others_may_write_or_a_link_is_not_trusted(tmp_path, caplog
     link = tmp_path / "link.sqlite"
     link.symlink_to(dictionary_store().path)
     assert f"{link}: not a file of this user's" in _refused(link, caplog, monkeypatch)
+
+
+def test_a_store_in_the_temp_folder_is_copied_only_if_ours(tmp_path, monkeypatch):
+    source = dictionary_store().path
+    target = tmp_path / "cache" / source.name
+    target.parent.mkdir(mode=0o700)
+    monkeypatch.setattr(segment, "_temp_folder", lambda: source.parent)
+    with monkeypatch.context() as someone_else:
+        someone_else.setattr(os, "getuid", lambda: source.stat().st_uid + 1)
+        assert not DictionaryStore.copy_from_temp_folder(target) and not target.exists()
+    assert DictionaryStore.copy_from_temp_folder(target)
+    assert target.read_bytes() == source.read_bytes()
