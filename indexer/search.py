@@ -24,7 +24,6 @@ SNIPPET_LEAD = 30
 # How deep into a result a page may reach (page × per_page): the engine ranks or walks every result up
 # to the last one asked for, so depth is work; no reader pages past this, and the CSV export is for bulk.
 MAX_RESULT_DEPTH = 10_000
-MAX_PAGE = MAX_RESULT_DEPTH
 # Each value of a filter becomes a chip, and every link on the results page carries every value: the
 # caps keep a page's links (and so its size and the work of building it) bounded whatever the URL.
 MAX_FILTER_VALUES = 20

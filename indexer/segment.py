@@ -76,7 +76,7 @@ def _temp_folder() -> Path:
     return Path(tempfile.gettempdir()) / f"bulletin-jieba-{os.getuid()}"
 
 
-def private_folder(folder: Path) -> Path:
+def _private_folder(folder: Path) -> Path:
     """The folder, made if missing with only our own permissions; OSError unless it is a real folder
     of ours that no one else may write to (else anyone could put a dictionary of theirs in it)."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -128,7 +128,7 @@ class DictionaryStore:
         """The store at path (by default the one for the installed jieba), written first if missing
         or unreadable. Raises OSError or sqlite3.Error when it can be neither read nor written."""
         path = path or cls.default_path()
-        private_folder(path.parent)
+        _private_folder(path.parent)
         if path.exists():
             _check_ours(path, "file")
         try:

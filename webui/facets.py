@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import url_for
@@ -34,7 +35,13 @@ def search_url(request: SearchRequest, endpoint: str = "pages.search", **changes
         changes["page"] = None
     pairs = request.params(**changes)
     base = url_for(endpoint)
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    return f"{base}?{'&'.join(_encoded(name, value) for name, value in pairs)}" if pairs else base
+
+
+# A page's links share most of their parameters: each is percent-encoded once, not once per link.
+@lru_cache(maxsize=4096)
+def _encoded(name: str, value: str) -> str:
+    return urlencode([(name, value)])
 
 
 def _year_range(year: str) -> tuple[dt.date, dt.date]:
