@@ -29,14 +29,14 @@ class SecureChannel(HTTPChannel):
     error_task_class = SecureErrorTask
 
 
-def make_server(app: Flask, web: WebSettings, host: str | None = None, port: int | None = None):
-    """A waitress server for app on web.host:web.port (or the given ones), not yet running."""
+def make_server(app: Flask, web: WebSettings):
+    """A waitress server for app on web.host:web.port (0: any free port), not yet running."""
     socket_map: dict = {}
     server = create_server(
         app,
         map=socket_map,
-        host=host or web.host,
-        port=web.port if port is None else port,
+        host=web.host,
+        port=web.port,
         threads=web.threads,
         connection_limit=web.connection_limit,
         channel_timeout=web.channel_timeout,
