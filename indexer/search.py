@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -175,6 +176,9 @@ def _date(params, name: str) -> dt.date | None:
     raw = _one(params, name)
     if raw is None:
         return None
+    # Full-width digits (２０２２-０５, as a Chinese IME types them) read as the same date; strptime
+    # took some and refused others.
+    raw = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in raw)
     for pattern, form in DATE_FORMS:
         if pattern.match(raw):
             try:

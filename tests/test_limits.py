@@ -147,6 +147,7 @@ def test_an_empty_result_searches_once_per_filter_not_once_per_value(client, mon
         ({"date_to": "2022-12"}, 37),
         ({"date_to": "2022-05"}, 37),
         ({"date_to": "2022-04"}, 0),
+        ({"date_from": "２０２２-０５-２０", "date_to": "٢٠٢٢-٠٥"}, 18),  # as 2022-05-20 to 2022-05
         ({"page": "２"}, 37),
         ({"page": "٢"}, 37),
         ({"q": "\ud800"}, 0),  # arrives as U+FFFD: werkzeug decodes URL escapes with "replace"
@@ -160,6 +161,13 @@ def test_odd_inputs_answer_results_not_500(client, params, expected_total):
         response = client.get(url + query)
         assert response.status_code == 200 and response.data, url
     assert api(client, "/api/search?" + query)["total"] == expected_total
+
+
+def test_full_width_dates_read_as_ascii_ones(client):
+    full_width = urlencode({"date_from": "２０２２-０５-２０", "date_to": "٢٠٢٢-٠٥"})
+    assert api(client, "/api/search?" + full_width) == api(
+        client, "/api/search?date_from=2022-05-20&date_to=2022-05"
+    )
 
 
 def test_the_placeholder_as_typed_is_searched_as_typed(client):
