@@ -18,6 +18,7 @@ from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
 from indexer.extract import extract_document
 from indexer.parse import parse_issue
 from indexer.search import InvalidRequest, SearchResult, engine_for, parse_request, search
+from indexer.segment import use_cache_dir
 from indexer.settings import (
     CONFIG_NAME,
     PACKAGED_CONFIG,
@@ -287,6 +288,9 @@ def main(argv: Sequence[str] | None = None, parser: argparse.ArgumentParser | No
     try:
         settings = settings_from(args)
         require_folders(args.command, settings)
+        # jieba's dictionary store in the cache folder, where `bulletin index`, its workers and
+        # `bulletin serve` all find the same one.
+        use_cache_dir(settings.cache_dir)
         return args.handler(args, settings)
     except (InvalidRequest, MissingFolder) as error:
         say(str(error))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,7 +22,17 @@ FILTER_PARAMS = ("county", "department", "keyword")
 FACET_LIMITS = {"county": 50, "department": 40, "kind": 2, "year": 100, "month": 1200, "keyword": 25}
 SNIPPET_CHARS = 140
 SNIPPET_LEAD = 30
-MAX_PAGE = 10_000
+# How deep into a result a page may reach (page × per_page): the engine ranks or walks every result up
+# to the last one asked for, so depth is work; no reader pages past this, and the CSV export is for bulk.
+MAX_RESULT_DEPTH = 10_000
+# Each value of a filter becomes a chip, and every link on the results page carries every value: the
+# caps keep a page's links (and so its size and the work of building it) bounded whatever the URL.
+MAX_FILTER_VALUES = 20
+MAX_FILTER_VALUE_LENGTH = 40
+MAX_PARAMETERS = 400
+# Longer than any page number or per_page that can pass, short enough that int() is cheap.
+MAX_NUMBER_DIGITS = 20
+SURROGATE = re.compile(r"[\ud800-\udfff]")
 DATE_FORMS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
     (re.compile(r"^\d{4}-\d{2}$"), "%Y-%m"),
@@ -32,8 +43,8 @@ DATE_FORMS = (
 class InvalidRequest(BulletinError):
     """A search parameter the user got wrong; the web app answers 400 with this message."""
 
-    def __init__(self, param: str, message: str):
-        super().__init__(f"{param}: {message}")
+    def __init__(self, param: str | None, message: str):
+        super().__init__(f"{param}: {message}" if param else message)
         self.param = param
         self.message = message
 
@@ -153,7 +164,7 @@ def _integer(params, name: str, default: int, low: int, high: int) -> int:
     if raw is None:
         return default
     # isdecimal, not isdigit: int() takes full-width "１" (typed with a Chinese IME) but not "²".
-    if not raw.isdecimal():
+    if not raw.isdecimal() or len(raw) > MAX_NUMBER_DIGITS:
         raise InvalidRequest(name, f"must be a whole number from {low} to {high}")
     value = int(raw)
     if not low <= value <= high:
@@ -165,6 +176,9 @@ def _date(params, name: str) -> dt.date | None:
     raw = _one(params, name)
     if raw is None:
         return None
+    # Full-width digits (２０２２-０５, as a Chinese IME types them) read as the same date; strptime
+    # took some and refused others.
+    raw = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in raw)
     for pattern, form in DATE_FORMS:
         if pattern.match(raw):
             try:
@@ -179,26 +193,57 @@ def _date(params, name: str) -> dt.date | None:
 
 
 def _end_of_period(start: dt.date, form: str) -> dt.date:
-    if form == "%Y":
+    # December ends on the 31st; the arithmetic below would step into the next year, past 9999.
+    if form == "%Y" or start.month == 12:
         return dt.date(start.year, 12, 31)
     next_month = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
     return next_month - dt.timedelta(days=1)
 
 
+def _check_sizes(params: Mapping[str, Sequence[str]]) -> None:
+    """Refuse a request too large to answer cheaply, before any of its values is looked at twice."""
+    if sum(len(values) for values in params.values()) > MAX_PARAMETERS:
+        raise InvalidRequest(None, f"more than {MAX_PARAMETERS} parameters")
+    for name, values in params.items():
+        # A lone surrogate (from a command line, or a decoder that lets one through) cannot be
+        # encoded as UTF-8: it would fail in the index lookup or in the answer, so refuse it here.
+        if any(SURROGATE.search(value) for value in values if value):
+            raise InvalidRequest(name, "is not valid text")
+
+
+def _filter_values(params: Mapping[str, Sequence[str]], name: str, canonical=lambda value: value) -> tuple:
+    """The distinct non-empty values of a filter in the order given, each at most so long, so many."""
+    found: dict[str, None] = {}
+    for value in params.get(name, ()):
+        value = value.strip()
+        if not value:
+            continue
+        if len(value) > MAX_FILTER_VALUE_LENGTH:
+            raise InvalidRequest(name, f"a value is longer than {MAX_FILTER_VALUE_LENGTH} characters")
+        found[canonical(value)] = None
+        if len(found) > MAX_FILTER_VALUES:
+            raise InvalidRequest(name, f"more than {MAX_FILTER_VALUES} different values")
+    return tuple(found)
+
+
 def parse_request(params: Mapping[str, Sequence[str]], settings: Settings) -> SearchRequest:
-    """URL or command-line parameters (name → list of values) into a SearchRequest, or InvalidRequest."""
+    """URL or command-line parameters (name → list of values) into a SearchRequest, or InvalidRequest.
+
+    The one place where the size of a request is bounded: the pages, the CSV export, the JSON API and
+    the CLI all come through here, so no caller can build links or searches from an unbounded request.
+    """
+    _check_sizes(params)
     limits = settings.search
     q = " ".join(v for v in params.get("q", ()) if v).strip()
     if len(q) > limits.max_query_length:
         raise InvalidRequest("q", f"longer than {limits.max_query_length} characters")
-    county = []
-    for value in params.get("county", ()):
-        if not value.strip():
-            continue
+
+    def official_county(value: str) -> str:
         official = settings.domain.canonical_place(value)
         if official is None:
-            raise InvalidRequest("county", f"unknown county: {value.strip()[:40]}")
-        county.append(official)
+            raise InvalidRequest("county", f"unknown county: {value}")
+        return official
+
     kind = _one(params, "kind")
     if kind is not None and kind not in KINDS:
         raise InvalidRequest("kind", f"must be one of {', '.join(KINDS)}")
@@ -208,18 +253,24 @@ def parse_request(params: Mapping[str, Sequence[str]], settings: Settings) -> Se
     date_from, date_to = _date(params, "date_from"), _date(params, "date_to")
     if date_from and date_to and date_from > date_to:
         raise InvalidRequest("date_from", "is after date_to")
+    per_page = _integer(params, "per_page", limits.default_per_page, 1, limits.max_per_page)
     return SearchRequest(
         q=q,
-        county=tuple(dict.fromkeys(county)),
-        department=tuple(dict.fromkeys(v.strip() for v in params.get("department", ()) if v.strip())),
-        keyword=tuple(dict.fromkeys(v.strip() for v in params.get("keyword", ()) if v.strip())),
+        county=_filter_values(params, "county", official_county),
+        department=_filter_values(params, "department"),
+        keyword=_filter_values(params, "keyword"),
         kind=kind,
         date_from=date_from,
         date_to=date_to,
         sort=sort,
-        page=_integer(params, "page", 1, 1, MAX_PAGE),
-        per_page=_integer(params, "per_page", limits.default_per_page, 1, limits.max_per_page),
+        page=_integer(params, "page", 1, 1, last_page(per_page)),
+        per_page=per_page,
     )
+
+
+def last_page(per_page: int) -> int:
+    """The deepest page a request may ask for at this page size."""
+    return MAX_RESULT_DEPTH // per_page
 
 
 @lru_cache(maxsize=4)

@@ -6,10 +6,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import shutil
 import sqlite3
+import stat
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +37,10 @@ PARTIAL_TEXT_LIMIT = 400_000
 PARTIAL_FETCH_LIMIT = 3_000
 # The same for the IDF table, counted in distinct words looked up.
 PARTIAL_WORD_LIMIT = 30_000
+# The store's folder: settings.cache_dir/jieba once use_cache_dir has been called (`bulletin index`
+# and `bulletin serve` do), else a folder of this user's own in the temp folder.
+STORE_FOLDER = "jieba"
+_configured_folder: Path | None = None
 
 
 def domain_words(domain: Domain) -> tuple[str, ...]:
@@ -49,9 +56,60 @@ def read_jieba_idf() -> dict[str, float]:
     return {word: float(value) for word, value in zip(fields[0::2], fields[1::2], strict=True)}
 
 
+def use_cache_dir(cache_dir: Path) -> None:
+    """Keep the dictionary store in cache_dir/jieba: for this process and the workers it forks."""
+    global _configured_folder
+    folder = Path(cache_dir) / STORE_FOLDER
+    if folder != _configured_folder:
+        _configured_folder = folder
+        dictionary_store.cache_clear()
+        tokenizer_for_words.cache_clear()
+        idf_table.cache_clear()
+
+
+def store_folder() -> Path:
+    return _configured_folder if _configured_folder is not None else _temp_folder()
+
+
+def _temp_folder() -> Path:
+    # Per user: a name shared by every user of the machine could be made first by any of them.
+    return Path(tempfile.gettempdir()) / f"bulletin-jieba-{os.getuid()}"
+
+
+def _private_folder(folder: Path) -> Path:
+    """The folder, made if missing with only our own permissions; OSError unless it is a real folder
+    of ours that no one else may write to (else anyone could put a dictionary of theirs in it)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _check_ours(folder, "folder")
+    return folder
+
+
+@contextmanager
+def _replacing(path: Path) -> Iterator[str]:
+    """A temporary file beside path, swapped in whole once written, so no reader sees half of one."""
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    os.close(descriptor)
+    try:
+        yield temporary
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _check_ours(path: Path, what: str) -> None:
+    status = path.lstat()
+    is_kind = stat.S_ISDIR(status.st_mode) if what == "folder" else stat.S_ISREG(status.st_mode)
+    if not is_kind or status.st_uid != os.getuid() or status.st_mode & 0o022:
+        raise PermissionError(
+            f"{path}: not a {what} of this user's that only this user may write; "
+            "the jieba dictionary store is not read from there (remove it, or set cache_dir in config.yaml)"
+        )
+
+
 class DictionaryStore:
-    """jieba's prefix dictionary (FREQ and its total) and its IDF table, in a SQLite file beside
-    jieba's own cache, keyed by the jieba version and the dictionary files it was made from."""
+    """jieba's prefix dictionary (FREQ and its total) and its IDF table, in a SQLite file in a folder
+    of ours, keyed by the jieba version and the dictionary files it was made from."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -63,29 +121,55 @@ class DictionaryStore:
     def default_path() -> Path:
         stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in (JIEBA_DICTIONARY, JIEBA_IDF)]
         key = repr((STORE_FORMAT, jieba.__version__, stats)).encode("utf-8")
-        return Path(tempfile.gettempdir()) / f"bulletin-jieba-{hashlib.sha256(key).hexdigest()[:16]}.sqlite"
+        return store_folder() / f"bulletin-jieba-{hashlib.sha256(key).hexdigest()[:16]}.sqlite"
 
     @classmethod
     def open(cls, path: Path | None = None) -> DictionaryStore:
         """The store at path (by default the one for the installed jieba), written first if missing
         or unreadable. Raises OSError or sqlite3.Error when it can be neither read nor written."""
         path = path or cls.default_path()
+        _private_folder(path.parent)
+        if path.exists():
+            _check_ours(path, "file")
         try:
             return cls(path)
         except sqlite3.Error:
-            cls.write(path)
-            return cls(path)
+            pass
+        if cls.copy_from_temp_folder(path):
+            try:
+                return cls(path)
+            except sqlite3.Error:
+                pass
+        cls.write(path)
+        return cls(path)
+
+    @staticmethod
+    def copy_from_temp_folder(path: Path) -> bool:
+        """Copy the store of the same name from this user's temp folder, if one is there and ours.
+
+        A process without a cache_dir (build_index called directly, as the benchmark does) leaves its
+        store there; the same name means the same tables, copied in milliseconds, not built in seconds.
+        """
+        source = _temp_folder() / path.name
+        if source == path or not source.is_file():
+            return False
+        try:
+            _check_ours(source.parent, "folder")
+            _check_ours(source, "file")
+        except OSError:
+            return False
+        with _replacing(path) as temporary:
+            shutil.copyfile(source, temporary)
+        return True
 
     @staticmethod
     def write(path: Path) -> None:
-        """Copy jieba's tables into a new file, swapped in whole so no reader sees half of one."""
+        """Copy jieba's tables into a new file."""
         tokenizer = jieba.Tokenizer()
         tokenizer.initialize()
         idf = read_jieba_idf()
         values = sorted(idf.values())
-        descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        os.close(descriptor)
-        try:
+        with _replacing(path) as temporary:
             with sqlite3.connect(temporary) as connection:
                 connection.executescript(
                     "CREATE TABLE meta (total INTEGER, median_idf REAL);"
@@ -98,10 +182,6 @@ class DictionaryStore:
                 connection.executemany("INSERT INTO freq VALUES (?, ?)", tokenizer.FREQ.items())
                 connection.executemany("INSERT INTO idf VALUES (?, ?)", idf.items())
             connection.close()
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
 
     def _connection(self) -> sqlite3.Connection:
         # Opened once per process and kept: a forked worker must not use its parent's connection,

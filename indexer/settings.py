@@ -78,6 +78,11 @@ class WebSettings:
     host: str = "127.0.0.1"
     port: int = _bounded(8000, 1, 65535)
     cors_origins: tuple[str, ...] = ()
+    # waitress: worker threads, open connections at most, seconds an idle connection is kept.
+    threads: int = 8
+    connection_limit: int = 200
+    channel_timeout: int = 30
+    csv_max_rows: int = 10_000
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ The analyzers are pickled into the index with the schema, so they must stay impo
 from __future__ import annotations
 
 import bisect
+import copy
 import json
 import logging
 import operator
@@ -691,15 +692,23 @@ QUOTE = re.compile(r'(:?)"([^"]*)"')
 QUOTE_PLACEHOLDER = re.compile(r"qqquote(\d+)qqq")
 
 
+# The placeholder is plain text a user can type too; what the user typed that looks like one is stashed
+# as itself, so every placeholder in the parsed query is one of ours.
+STASHED = re.compile(QUOTE.pattern + "|" + QUOTE_PLACEHOLDER.pattern, re.IGNORECASE)
+
+
 def _stash_quotes(text: str) -> tuple[str, list[str]]:
     quoted: list[str] = []
 
     def stash(match: re.Match) -> str:
-        quoted.append(match.group(2))
+        is_quote = match.group(2) is not None
+        quoted.append(match.group(2) if is_quote else match.group(0))
         placeholder = f"qqquote{len(quoted) - 1}qqq"
+        if not is_quote:
+            return placeholder
         return f":{placeholder}" if match.group(1) else f" {placeholder} "
 
-    return QUOTE.sub(stash, text), quoted
+    return STASHED.sub(stash, text), quoted
 
 
 class QueryBuilder:
@@ -715,16 +724,19 @@ class QueryBuilder:
         text = text.strip()
         if not text:
             return wq.Every(), []
-        text, self._quoted = _stash_quotes(text)
+        # The server's threads share this builder: each parse expands with its own copy, so one
+        # query's stashed quotes are never read by another's.
+        builder = copy.copy(self)
+        text, builder._quoted = _stash_quotes(text)
         try:
             parsed = self.parser.parse(text)
         except Exception:  # noqa: BLE001 - whoosh's parser raises assorted errors on odd syntax
             parsed = wq.NullQuery
         highlights: list[str] = []
-        built = self._expand(parsed, highlights, negated=False)
+        built = builder._expand(parsed, highlights, negated=False)
         if built is wq.NullQuery:
             plain = wq.And([wq.Term("body", part) for part in text.split()])
-            built = self._expand(plain, highlights, False)
+            built = builder._expand(plain, highlights, False)
         return built, list(dict.fromkeys(h for h in highlights if h))
 
     def _expand(self, node: wq.Query, highlights: list[str], negated: bool) -> wq.Query:
@@ -1519,31 +1531,40 @@ class SearchEngine:
 
     def issue_articles(self, issue_id: str) -> list[dict]:
         with self._use() as generation:
-            searcher = generation.searcher
-            articles = [dict(searcher.stored_fields(d)) for d in generation.table.issues.get(issue_id, ())]
-        return sorted(articles, key=lambda a: (a["kind"] != "feature", a["ordinal"]))
+            return self._issue_articles(generation, issue_id)
+
+    def issue(self, issue_id: str) -> tuple[dict, list[dict]] | None:
+        """An issue's entry (as in issues()) and its articles, both from one generation, so a page
+        never mixes the index before and after an update."""
+        with self._use() as generation:
+            docs = generation.table.issues.get(issue_id)
+            if not docs:
+                return None
+            return self._issue_entry(generation, issue_id, docs), self._issue_articles(generation, issue_id)
 
     def issues(self) -> list[dict]:
         """One entry per issue: its metadata from its first article, and its article counts."""
         with self._use() as generation:
-            return self._issues(generation.searcher, generation.table)
+            entries = [self._issue_entry(generation, i, docs) for i, docs in generation.table.issues.items()]
+        return sorted(entries, key=lambda e: (e["date"], e["total_number"]), reverse=True)
 
     @staticmethod
-    def _issues(searcher, table: FacetTable) -> list[dict]:
-        entries = []
-        kinds = table.values["kind"]
-        for issue_id, docs in table.issues.items():
-            first = searcher.stored_fields(docs[0])
-            features = sum(kinds[docnum] == ("feature",) for docnum in docs)
-            entries.append(
-                {
-                    "id": issue_id,
-                    "number": first["issue_number"],
-                    "total_number": first["issue_total"],
-                    "date": first["issue_date"],
-                    "sources": first["sources"],
-                    "features": features,
-                    "briefs": len(docs) - features,
-                }
-            )
-        return sorted(entries, key=lambda e: (e["date"], e["total_number"]), reverse=True)
+    def _issue_articles(generation: Generation, issue_id: str) -> list[dict]:
+        searcher = generation.searcher
+        articles = [dict(searcher.stored_fields(d)) for d in generation.table.issues.get(issue_id, ())]
+        return sorted(articles, key=lambda a: (a["kind"] != "feature", a["ordinal"]))
+
+    @staticmethod
+    def _issue_entry(generation: Generation, issue_id: str, docs: list[int]) -> dict:
+        first = generation.searcher.stored_fields(docs[0])
+        kinds = generation.table.values["kind"]
+        features = sum(kinds[docnum] == ("feature",) for docnum in docs)
+        return {
+            "id": issue_id,
+            "number": first["issue_number"],
+            "total_number": first["issue_total"],
+            "date": first["issue_date"],
+            "sources": first["sources"],
+            "features": features,
+            "briefs": len(docs) - features,
+        }

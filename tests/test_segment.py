@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import sqlite3
+import stat
+import tempfile
+from pathlib import Path
 
 import jieba
 import pytest
@@ -146,3 +150,93 @@ def test_a_failing_store_falls_back_to_jiebas_own_dictionary(monkeypatch, caplog
     assert table.complete and table.values == jieba.analyse.default_tfidf.idf_freq
     assert "jieba dictionary store failed (disk I/O error)" in caplog.text
     assert "jieba IDF store failed (disk I/O error)" in caplog.text
+
+
+@pytest.fixture
+def restore_store_folder():
+    """use_cache_dir is process-wide: put the folder back, and forget stores and tokenizers made here."""
+    before = segment._configured_folder
+    yield
+    segment._configured_folder = before
+    for cached in (segment.dictionary_store, segment.tokenizer_for_words, segment.idf_table):
+        cached.cache_clear()
+
+
+def test_bulletin_keeps_the_store_in_the_configured_cache_folder(
+    tmp_path, restore_store_folder, monkeypatch, words, whole
+):
+    from tests.conftest import ROOT, SEED
+    from webui.cli import main
+
+    # The session's store in the temp folder is copied, not built again.
+    session_folder = dictionary_store().path.parent
+    monkeypatch.setattr(segment, "_temp_folder", lambda: session_folder)
+    monkeypatch.setattr(DictionaryStore, "write", staticmethod(lambda path: pytest.fail("built again")))
+    config = tmp_path / "config.yaml"
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("cache_dir: var/cache", f"cache_dir: {tmp_path / 'cache'}"), encoding="utf-8"
+    )
+    assert main(["--config", str(config), "parse", str(SEED)]) == 0
+    folder = tmp_path / "cache" / "jieba"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    [store_file] = folder.iterdir()
+    assert dictionary_store().path == store_file and store_file.stat().st_uid == os.getuid()
+    assert list(segment.tokenizer_for_words(words).cut(MIXED)) == list(whole.cut(MIXED))
+
+
+def test_without_a_cache_folder_the_store_sits_in_a_private_temp_folder(restore_store_folder):
+    segment._configured_folder = None
+    folder = Path(tempfile.gettempdir()) / f"bulletin-jieba-{os.getuid()}"
+    assert DictionaryStore.default_path().parent == folder
+    assert DictionaryStore.open().path.parent == folder
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def _refused(path, caplog, monkeypatch) -> str:
+    monkeypatch.setattr(DictionaryStore, "default_path", staticmethod(lambda: path))
+    with caplog.at_level(logging.WARNING):
+        assert segment.dictionary_store.__wrapped__() is None
+    return caplog.text
+
+
+def test_a_store_folder_of_another_user_is_not_trusted(tmp_path, caplog, monkeypatch):
+    folder = tmp_path / "shared"
+    folder.mkdir(mode=0o700)
+    shutil.copyfile(dictionary_store().path, folder / "store.sqlite")
+    # As if someone else had made the folder first: its owner is not the user running bulletin.
+    monkeypatch.setattr(os, "getuid", lambda: folder.stat().st_uid + 1)
+    text = _refused(folder / "store.sqlite", caplog, monkeypatch)
+    assert f"{folder}: not a folder of this user's that only this user may write" in text
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o1777, 0o720, 0o702])
+def test_a_store_folder_others_may_write_is_not_trusted(tmp_path, caplog, monkeypatch, mode):
+    folder = tmp_path / "open"
+    folder.mkdir()
+    folder.chmod(mode)
+    shutil.copyfile(dictionary_store().path, folder / "store.sqlite")
+    text = _refused(folder / "store.sqlite", caplog, monkeypatch)
+    assert f"{folder}: not a folder of this user's" in text
+
+
+def test_a_store_file_others_may_write_or_a_link_is_not_trusted(tmp_path, caplog, monkeypatch):
+    writable = tmp_path / "writable.sqlite"
+    shutil.copyfile(dictionary_store().path, writable)
+    writable.chmod(0o666)
+    assert f"{writable}: not a file of this user's" in _refused(writable, caplog, monkeypatch)
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(dictionary_store().path)
+    assert f"{link}: not a file of this user's" in _refused(link, caplog, monkeypatch)
+
+
+def test_a_store_in_the_temp_folder_is_copied_only_if_ours(tmp_path, monkeypatch):
+    source = dictionary_store().path
+    target = tmp_path / "cache" / source.name
+    target.parent.mkdir(mode=0o700)
+    monkeypatch.setattr(segment, "_temp_folder", lambda: source.parent)
+    with monkeypatch.context() as someone_else:
+        someone_else.setattr(os, "getuid", lambda: source.stat().st_uid + 1)
+        assert not DictionaryStore.copy_from_temp_folder(target) and not target.exists()
+    assert DictionaryStore.copy_from_temp_folder(target)
+    assert target.read_bytes() == source.read_bytes()

@@ -20,6 +20,7 @@ from indexer.parse import parse_issue
 from indexer.segment import domain_words, tokenizer_for
 from tests.conftest import SEED
 from tests.test_build import next_issue
+from webui.app import create_app
 
 
 @pytest.fixture(scope="module")
@@ -302,6 +303,10 @@ def test_an_update_is_served_as_a_fresh_engine_answers(archive, seed_text):
     assert summary(engine) == summary(store.SearchEngine(archive.index_dir, ()))
     assert summary(engine)[0] == 74 and summary(engine, "围棋") == (1, ["271-b25"])
     assert [len(engine.issue_articles(issue)) for issue in ("270", "271")] == [37, 37]
+    entry, articles = engine.issue("271")
+    assert (entry["features"], entry["briefs"], len(articles)) == (8, 29, 37)
+    assert entry == next(e for e in engine.issues() if e["id"] == "271")
+    assert engine.issue("999") is None
 
 
 def test_a_rebuild_is_served_and_the_old_files_are_let_go(archive, seed_text):
@@ -345,6 +350,16 @@ def test_a_flipped_byte_in_a_segment_file_is_named(archive, capsys):
     )
     assert main(["search", "--index", str(archive.index_dir), "科技"]) == 2
     assert capsys.readouterr().err == f"bulletin: {raised.value}\n"
+    # A server started over the damaged index answers 503 and names no file.
+    client = create_app(archive).test_client()
+    answer = client.get("/api/search?q=科技")
+    assert answer.status_code == 503
+    assert answer.get_json() == {
+        "error": {
+            "code": "index_unavailable",
+            "message": "the index is damaged; run bulletin index --rebuild",
+        }
+    }
     assert build_index(archive, rebuild=True).added == ["270"]
     assert summary(store.SearchEngine(archive.index_dir, ()))[0] == 37
 

@@ -442,11 +442,22 @@ def test_csv_exports_every_result_with_a_bom(client):
     assert {row.split(",")[0] for row in rows} == RUIAN_IDS
 
 
-def test_csv_export_is_capped(client, monkeypatch):
-    monkeypatch.setattr(export, "MAX_ROWS", 7)
+def test_csv_export_streams_and_is_capped_by_config(indexed_settings, monkeypatch):
+    from webui.app import create_app
+
     monkeypatch.setattr(export, "BATCH", 3)
+    capped = indexed_settings.with_overrides(web=dataclasses.replace(indexed_settings.web, csv_max_rows=7))
+    response = create_app(capped).test_client().get("/search.csv?sort=oldest")
+    assert response.status_code == 200 and response.is_streamed
+    rows = response.data.decode("utf-8").strip().splitlines()
+    everything = search(capped, parse_request({"sort": ["oldest"], "per_page": ["7"]}, capped))
+    assert [row.split(",")[0] for row in rows[1:]] == [hit.id for hit in everything.hits]
+
+
+def test_csv_export_of_the_whole_archive_fits_the_default_cap(client, settings):
+    assert settings.web.csv_max_rows == 10_000
     rows = client.get("/search.csv").data.decode("utf-8").strip().splitlines()
-    assert len(rows) == 1 + 7
+    assert len(rows) == 1 + 37
 
 
 @pytest.mark.parametrize("value, cell", [("=1+1", "'=1+1"), ("-x", "'-x"), ("@a", "'@a"), ("瑞安", "瑞安")])
@@ -469,13 +480,12 @@ def test_csv_link_keeps_the_filters(client):
     ],
 )
 def test_serve_runs_waitress_unless_debug(monkeypatch, tmp_path, argv, expected):
-    import waitress
     from flask import Flask
 
+    from webui import server
+
     calls = []
-    monkeypatch.setattr(
-        waitress, "serve", lambda app, host, port, **kw: calls.append(("waitress", host, port, app))
-    )
+    monkeypatch.setattr(server, "serve", lambda app, web: calls.append(("waitress", web.host, web.port, app)))
     monkeypatch.setattr(Flask, "run", lambda app, host, port, debug: calls.append(("flask", host, port, app)))
     index = tmp_path / "elsewhere"
     assert web_cli.main([*argv, "--index", str(index)]) == 0

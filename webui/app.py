@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
-from indexer.search import MAX_PAGE, InvalidRequest
+from indexer.errors import IndexBusy, IndexCorrupt, IndexMissing
+from indexer.search import (
+    MAX_FILTER_VALUE_LENGTH,
+    MAX_FILTER_VALUES,
+    MAX_PARAMETERS,
+    MAX_RESULT_DEPTH,
+    InvalidRequest,
+)
 from indexer.settings import Settings
-from indexer.store import IndexBusy, IndexMissing
 from webui.context import get_settings
 
 READ_METHODS = ("GET", "HEAD")
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+# On every answer: the app's own (after_request) and waitress's error answers (webui/server.py).
 SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
@@ -24,14 +32,17 @@ SECURITY_HEADERS = {
 # What a reader sees for a parameter the core refused; the JSON API keeps the core's message.
 PARAM_HINTS = {
     "q": "搜索词太长了，请缩短到 {max_query_length} 个字以内。",
-    "county": "没有这个县（市、区）。",
+    "county": "没有这个县（市、区），或一次选了超过 {max_filter_values} 个。",
+    "department": "部门一次最多选 {max_filter_values} 个，每个不超过 {max_filter_value_length} 个字。",
+    "keyword": "关键词一次最多选 {max_filter_values} 个，每个不超过 {max_filter_value_length} 个字。",
     "kind": "类型只能是“要闻”（feature）或“简讯”（brief）。",
     "sort": "排序只能是相关度（relevance）、最新（newest）或最早（oldest）。",
     "date_from": "起始日期应写成 2022-05-10、2022-05 或 2022 这样的形式，且不能晚于截止日期。",
     "date_to": "截止日期应写成 2022-05-25、2022-05 或 2022 这样的形式。",
-    "page": "页码应是 1 到 {max_page} 之间的整数。",
+    "page": "页码应是正整数，且最多翻到第 {max_result_depth} 条结果。",
     "per_page": "每页条数应是 1 到 {max_per_page} 之间的整数。",
 }
+TOO_MANY_PARAMETERS_HINT = "这个链接的参数太多了（最多 {max_parameters} 个）。"
 STATUS_TITLES = {
     400: "请求有误",
     404: "找不到这个页面",
@@ -60,10 +71,12 @@ def create_app(settings: Settings) -> Flask:
     app.context_processor(_template_globals)
     app.before_request(_only_reads)
     app.after_request(_security_headers)
+    app.after_request(_relative_location)
     app.after_request(_cors)
     app.register_error_handler(InvalidRequest, _invalid_request)
     app.register_error_handler(IndexMissing, _index_unavailable)
     app.register_error_handler(IndexBusy, _index_unavailable)
+    app.register_error_handler(IndexCorrupt, _index_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     return app
 
@@ -90,7 +103,18 @@ def _only_reads():
 def _security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+    return response
+
+
+def _relative_location(response):
+    """werkzeug writes a redirect's Location (such as //search → /search) with the request's Host
+    header, which the client chose; the path alone keeps the reader on this site."""
+    location = response.headers.get("Location")
+    if location:
+        parts = urlsplit(location)
+        # One leading slash: "//host/x" would name another host.
+        path = "/" + parts.path.lstrip("/")
+        response.headers["Location"] = urlunsplit(("", "", path, parts.query, parts.fragment))
     return response
 
 
@@ -131,14 +155,31 @@ def _error(status: int, code: str, message: str, page_message: str, param: str |
 
 def _invalid_request(error: InvalidRequest):
     limits = get_settings().search
-    hint = PARAM_HINTS.get(error.param, "请检查这个参数。").format(
-        max_query_length=limits.max_query_length, max_per_page=limits.max_per_page, max_page=MAX_PAGE
+    if error.param is None:
+        hint = TOO_MANY_PARAMETERS_HINT
+    else:
+        hint = PARAM_HINTS.get(error.param, "请检查这个参数。")
+    hint = hint.format(
+        max_query_length=limits.max_query_length,
+        max_per_page=limits.max_per_page,
+        max_result_depth=MAX_RESULT_DEPTH,
+        max_filter_values=MAX_FILTER_VALUES,
+        max_filter_value_length=MAX_FILTER_VALUE_LENGTH,
+        max_parameters=MAX_PARAMETERS,
     )
     return _error(400, "invalid_parameter", error.message, hint, param=error.param)
 
 
-def _index_unavailable(error):
-    return _error(503, "index_unavailable", str(error), "索引尚未建立或正在重建，请稍后再试。")
+def _index_unavailable(error: IndexMissing | IndexBusy | IndexCorrupt):
+    current_app.logger.error("%s", error)
+    # The body is public, so it names no folder; the operator finds the folder on stderr.
+    if isinstance(error, IndexBusy):
+        message = "the index is being written; try again shortly"
+    elif isinstance(error, IndexCorrupt):
+        message = "the index is damaged; run bulletin index --rebuild"
+    else:
+        message = "the index is not built yet; run bulletin index"
+    return _error(503, "index_unavailable", message, "索引尚未建立或正在重建，请稍后再试。")
 
 
 def _http_error(error: HTTPException):

@@ -72,10 +72,11 @@ def issue_list(engine: store.SearchEngine) -> list[dict]:
 
 def issue_record(engine: store.SearchEngine, issue_id: str) -> dict | None:
     """An issue's metadata and its table of contents: features, then briefs, each in printed order."""
-    entry = next((e for e in engine.issues() if e["id"] == issue_id), None)
-    if entry is None:
+    found = engine.issue(issue_id)
+    if found is None:
         return None
-    articles = [_summary(s) for s in engine.issue_articles(issue_id)]
+    entry, stored = found
+    articles = [_summary(s) for s in stored]
     record = _issue_entry(entry)
     record["articles"] = {
         "features": [a for a in articles if a["kind"] == "feature"],

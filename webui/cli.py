@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from collections.abc import Sequence
 
@@ -13,22 +14,21 @@ from indexer.settings import Settings
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     from webui.app import create_app
 
-    settings = settings.with_overrides(
-        web=settings.web.__class__(
-            host=args.host or settings.web.host,
-            port=args.port or settings.web.port,
-            cors_origins=settings.web.cors_origins,
-        )
+    web = dataclasses.replace(
+        settings.web,
+        host=args.host or settings.web.host,
+        port=args.port or settings.web.port,
+        threads=args.threads or settings.web.threads,
     )
+    settings = settings.with_overrides(web=web)
     app = create_app(settings)
-    host, port = settings.web.host, settings.web.port
-    print(f"serving {settings.index_dir} on http://{host}:{port}/", file=sys.stderr)
+    print(f"serving {settings.index_dir} on http://{web.host}:{web.port}/", file=sys.stderr)
     if args.debug:
-        app.run(host=host, port=port, debug=True)
+        app.run(host=web.host, port=web.port, debug=True)
     else:
-        import waitress
+        from webui import server
 
-        waitress.serve(app, host=host, port=port, threads=args.threads, ident="bulletin-search")
+        server.serve(app, web)
     return 0
 
 
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     indexer_cli.add_common(serve)
     serve.add_argument("--host", help="address to listen on (default from config.yaml: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from config.yaml)")
-    serve.add_argument("--threads", type=int, default=8, help="worker threads")
+    serve.add_argument("--threads", type=int, help="worker threads (default from config.yaml: 8)")
     serve.add_argument("--debug", action="store_true", help="Flask's debug server instead of waitress")
     serve.set_defaults(handler=run_serve)
     return parser

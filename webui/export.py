@@ -1,4 +1,4 @@
-"""Search results as CSV for journalists: every page of the result up to a cap, readable by Excel."""
+"""Search results as CSV for journalists: every page of the result up to a cap, streamed, readable by Excel."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from indexer.search import Hit, SearchRequest, search
 from indexer.settings import Settings
 from webui.facets import KIND_LABELS
 
-MAX_ROWS = 5000
 BATCH = 500
 # Excel only detects UTF-8 (and so reads Chinese) when the file starts with a byte order mark.
 BOM = "\ufeff"
@@ -29,7 +28,7 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _row(hit: Hit, base_url: str) -> list[str]:
+def _row(hit: Hit) -> list[str]:
     return [
         _cell(v)
         for v in (
@@ -43,31 +42,54 @@ def _row(hit: Hit, base_url: str) -> list[str]:
             hit.issue["number"],
             hit.issue["total_number"],
             html.unescape(TAG.sub("", hit.snippet)),
-            base_url + hit.url,
+            # The site's own path: a host taken from the request's Host header could be anyone's.
+            hit.url,
         )
     ]
 
 
 def result_hits(settings: Settings, request: SearchRequest, engine: store.SearchEngine) -> Iterator[Hit]:
-    """The hits of every page in the request's order, at most MAX_ROWS."""
-    produced = 0
-    page = 1
-    while produced < MAX_ROWS:
-        batch = dataclasses.replace(request, page=page, per_page=BATCH)
-        hits = search(settings, batch, engine).hits
-        for hit in hits[: MAX_ROWS - produced]:
-            yield hit
-            produced += 1
-        if len(hits) < BATCH:
-            return
-        page += 1
+    """The hits of every page in the request's order, at most settings.web.csv_max_rows.
+
+    The first batch is searched here and now, so a missing index is a 503 before the download
+    starts, not a file cut off after its 200; the later batches are searched as the file streams.
+    """
+    max_rows = settings.web.csv_max_rows
+    first = search(settings, _batch(request, 1), engine).hits
+
+    def every_hit() -> Iterator[Hit]:
+        hits, page, produced = first, 1, 0
+        while True:
+            for hit in hits[: max_rows - produced]:
+                yield hit
+                produced += 1
+            if len(hits) < BATCH or produced >= max_rows:
+                return
+            page += 1
+            hits = search(settings, _batch(request, page), engine).hits
+
+    return every_hit()
 
 
-def csv_text(hits: Iterator[Hit], base_url: str) -> str:
+def _batch(request: SearchRequest, page: int) -> SearchRequest:
+    return dataclasses.replace(request, page=page, per_page=BATCH)
+
+
+def csv_chunks(hits: Iterator[Hit]) -> Iterator[str]:
+    """The CSV text batch by batch, so an export of many rows never sits in memory whole."""
     buffer = io.StringIO()
-    buffer.write(BOM)
     writer = csv.writer(buffer)
+    buffer.write(BOM)
     writer.writerow(COLUMNS)
-    for hit in hits:
-        writer.writerow(_row(hit, base_url))
-    return buffer.getvalue()
+    for count, hit in enumerate(hits, 1):
+        writer.writerow(_row(hit))
+        if count % BATCH == 0:
+            yield _drain(buffer)
+    yield _drain(buffer)
+
+
+def _drain(buffer: io.StringIO) -> str:
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

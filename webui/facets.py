@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import url_for
 
-from indexer.search import SearchRequest, SearchResult
+from indexer.search import SearchRequest, SearchResult, last_page
 
 FACET_TITLES = {
     "county": "县（市、区）",
@@ -34,7 +35,13 @@ def search_url(request: SearchRequest, endpoint: str = "pages.search", **changes
         changes["page"] = None
     pairs = request.params(**changes)
     base = url_for(endpoint)
-    return f"{base}?{urlencode(pairs)}" if pairs else base
+    return f"{base}?{'&'.join(_encoded(name, value) for name, value in pairs)}" if pairs else base
+
+
+# A page's links share most of their parameters: each is percent-encoded once, not once per link.
+@lru_cache(maxsize=4096)
+def _encoded(name: str, value: str) -> str:
+    return urlencode([(name, value)])
 
 
 def _year_range(year: str) -> tuple[dt.date, dt.date]:
@@ -208,7 +215,8 @@ def pagination(result: SearchResult) -> dict | None:
     request = result.request
     if result.pages <= 1 and request.page == 1:
         return None
-    last = result.pages
+    # Past the deepest page a request may ask for, a link would only lead to a 400.
+    last = min(result.pages, last_page(request.per_page))
     shown = sorted(
         {1, last, *range(max(1, request.page - PAGE_WINDOW), min(last, request.page + PAGE_WINDOW) + 1)}
     )

@@ -6,7 +6,15 @@ examples to the live responses and every /api route to this document.
 
 from __future__ import annotations
 
-from indexer.search import KINDS, MAX_PAGE, SORTS
+from indexer.search import (
+    KINDS,
+    MAX_FILTER_VALUE_LENGTH,
+    MAX_FILTER_VALUES,
+    MAX_PARAMETERS,
+    MAX_RESULT_DEPTH,
+    SORTS,
+    last_page,
+)
 from indexer.settings import Settings
 
 # Fields that hold null when the archive has nothing for them.
@@ -117,7 +125,11 @@ def schema_of(example, name: str = "") -> dict:
 def _parameters(settings: Settings) -> list[dict]:
     limits = settings.search
     date = {"type": "string", "pattern": r"^\d{4}(-\d{2}(-\d{2})?)?$"}
-    many = {"type": "array", "items": {"type": "string"}}
+    many = {
+        "type": "array",
+        "items": {"type": "string", "maxLength": MAX_FILTER_VALUE_LENGTH},
+        "maxItems": MAX_FILTER_VALUES,
+    }
 
     def param(name, schema, description, example):
         return {
@@ -162,7 +174,10 @@ def _parameters(settings: Settings) -> list[dict]:
             "newest",
         ),
         param(
-            "page", {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 1}, "Page number.", 1
+            "page",
+            {"type": "integer", "minimum": 1, "maximum": last_page(limits.default_per_page), "default": 1},
+            f"Page number; page × per_page is at most {MAX_RESULT_DEPTH} (the maximum is for the default per_page).",
+            1,
         ),
         param(
             "per_page",
@@ -211,6 +226,7 @@ def openapi_document(settings: Settings) -> dict:
                 f"Full-text search over the archive of {publication}. Read-only: GET (and HEAD) only. "
                 "The HTML pages take the same parameters; each links its JSON twin. "
                 'Errors: {"error": {"code", "message"}} with HTTP 400 for a bad parameter (plus "param"), '
+                f"or for more than {MAX_PARAMETERS} parameters in all (no param), "
                 "404 for an unknown id, 503 while the index is missing."
             ),
         },

@@ -6,7 +6,16 @@ import dataclasses
 from itertools import groupby
 from pathlib import Path
 
-from flask import Blueprint, Response, abort, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
 
 from indexer.search import SearchRequest, SearchResult, search
 from webui import archive, export, facets
@@ -26,6 +35,10 @@ def _suggestions(result: SearchResult, chips: list[dict]) -> list[dict]:
     settings, engine = get_settings(), get_engine()
     found = []
     for chip in chips:
+        # A filter's values are alternatives: dropping one of several only narrows an empty result,
+        # so such chips cost no search. That leaves one search per filter at most, however many values.
+        if any(remaining for remaining in chip["changes"].values() if isinstance(remaining, tuple)):
+            continue
         relaxed = dataclasses.replace(result.request, page=1, per_page=1, **chip["changes"])
         total = search(settings, relaxed, engine).total
         if total:
@@ -65,9 +78,9 @@ def _hidden_fields(search_params: SearchRequest) -> list[tuple[str, str]]:
 def search_csv():
     settings, engine = get_settings(), get_engine()
     search_params = search_request(request.args)
-    text = export.csv_text(export.result_hits(settings, search_params, engine), request.host_url.rstrip("/"))
+    hits = export.result_hits(settings, search_params, engine)
     return Response(
-        text,
+        stream_with_context(export.csv_chunks(hits)),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="bulletin-search.csv"'},
     )

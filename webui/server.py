@@ -1,0 +1,58 @@
+"""waitress for the web app: its limits from config.yaml, and its own error answers with our headers."""
+
+from __future__ import annotations
+
+from flask import Flask
+from waitress.channel import HTTPChannel
+from waitress.server import BaseWSGIServer, create_server
+from waitress.task import ErrorTask
+
+from indexer.settings import WebSettings
+from webui.app import SECURITY_HEADERS
+
+IDENT = "bulletin-search"
+# The longest URL that passes every cap of parse_request (20 values of 40 characters for each of three
+# filters, percent-encoded) is about 25 KB; waitress's own default lets each connection hold 256 KB.
+MAX_REQUEST_HEADER_SIZE = 64 * 1024
+
+
+class SecureErrorTask(ErrorTask):
+    """waitress answers a malformed request (400), an oversized header (431) or a crash (500) itself,
+    without calling the app, so the app's after_request never adds its security headers to them."""
+
+    def execute(self):
+        self.response_headers.extend(SECURITY_HEADERS.items())
+        super().execute()
+
+
+class SecureChannel(HTTPChannel):
+    error_task_class = SecureErrorTask
+
+
+def make_server(app: Flask, web: WebSettings):
+    """A waitress server for app on web.host:web.port (0: any free port), not yet running."""
+    socket_map: dict = {}
+    server = create_server(
+        app,
+        map=socket_map,
+        host=web.host,
+        port=web.port,
+        threads=web.threads,
+        connection_limit=web.connection_limit,
+        channel_timeout=web.channel_timeout,
+        # Idle connections are closed at the first cleanup after channel_timeout; checking three times
+        # as often keeps their lifetime close to it (waitress checks every 30 s by default).
+        cleanup_interval=max(1, web.channel_timeout // 3),
+        max_request_header_size=MAX_REQUEST_HEADER_SIZE,
+        ident=IDENT,
+    )
+    # One listening server per address (127.0.0.1 and ::1 for "localhost"); each makes the channels
+    # of its connections from its channel_class.
+    for listener in list(socket_map.values()):
+        if isinstance(listener, BaseWSGIServer):
+            listener.channel_class = SecureChannel
+    return server
+
+
+def serve(app: Flask, web: WebSettings) -> None:
+    make_server(app, web).run()
