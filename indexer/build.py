@@ -31,7 +31,8 @@ from pathlib import Path
 from indexer import index_folder, store
 from indexer.analysis import ArticleAnalysis, analyze_article
 from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt, WorkerDied
-from indexer.extract import extract_document, write_atomically
+from indexer.files import write_atomically
+from indexer.formats import extract_document, format_named
 from indexer.index_folder import MANIFEST_NAME, fault_point
 from indexer.models import Issue
 from indexer.parse import parse_issue
@@ -44,9 +45,8 @@ PARSER_VERSION = "1"
 # Bump when what analysis stores for an article changes, so every issue is written again.
 ANALYSIS_VERSION = "1"
 KEYWORD_COUNT = 5
-# Which copy of an issue to index when several files hold it: the one with the most articles, then
-# the format that carries the least layout noise.
-FORMAT_PREFERENCE = {"text": 0, "html": 1, "pdf": 2}
+# The preference of a format no longer in formats.FORMATS, named by a manifest of an earlier run.
+UNKNOWN_FORMAT = 9
 PARALLEL_THRESHOLD = 4
 IN_FLIGHT_PER_WORKER = 3
 # A worker holds one segment's postings in memory; fewer, larger segments make faster searches.
@@ -210,7 +210,7 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
     except BulletinError as error:
         entry = {"error": getattr(error, "reason", str(error))}
     else:
-        if document.format != "pdf":
+        if not format_named(document.format).has_pages:
             issue = dataclasses.replace(
                 issue, articles=tuple(dataclasses.replace(a, page=None) for a in issue.articles)
             )
@@ -337,9 +337,13 @@ class Manifest:
 
 
 def choose_primary(names: list[str], manifest: Manifest) -> str:
+    """Which copy of an issue to index when several files hold it: the one with the most articles,
+    then the format preferred (see formats.Format.preference), then the first by name."""
+
     def preference(name: str):
         state = manifest.files[name]
-        return (-state.articles, FORMAT_PREFERENCE.get(state.format or "", 9), name)
+        file_format = format_named(state.format)
+        return (-state.articles, file_format.preference if file_format else UNKNOWN_FORMAT, name)
 
     return min(names, key=preference)
 

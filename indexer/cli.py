@@ -15,7 +15,7 @@ from pathlib import Path
 from indexer import store
 from indexer.build import build_index, terminal_progress
 from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
-from indexer.extract import extract_document
+from indexer.formats import extract_document, format_named
 from indexer.parse import parse_issue
 from indexer.search import InvalidRequest, SearchResult, engine_for, parse_request, search
 from indexer.segment import use_cache_dir
@@ -175,7 +175,7 @@ def run_parse(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(issue.features)} features, {len(issue.briefs)} briefs")
     for article in issue.articles:
         counties = "、".join(article.counties) or "-"
-        page = f" p.{article.page}" if article.page and document.format == "pdf" else ""
+        page = f" p.{article.page}" if article.page and format_named(document.format).has_pages else ""
         print(
             f"  {article.id:<9} {article.date}  {article.department or '?':<10} {counties:<16}{page}  {article.title}"
         )

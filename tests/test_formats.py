@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from indexer.extract import extract_document
+from indexer.formats import extract_document
 from indexer.parse import parse_issue, squeeze
 from tests.conftest import DATA, SEED
 from tests.expected import BRIEFS, FEATURES
