@@ -36,8 +36,8 @@ from indexer.formats import extract_document, format_named
 from indexer.index_folder import MANIFEST_NAME, fault_point
 from indexer.models import Issue
 from indexer.parse import parse_issue
-from indexer.segment import domain_words, idf_table, tokenizer_for
 from indexer.settings import Domain, Settings
+from indexer.wordseg import domain_words, idf_table, tokenizer_for
 
 MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.

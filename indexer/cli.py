@@ -18,7 +18,6 @@ from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
 from indexer.formats import extract_document, format_named
 from indexer.parse import parse_issue
 from indexer.search import InvalidRequest, SearchResult, engine_for, parse_request, search
-from indexer.segment import use_cache_dir
 from indexer.settings import (
     CONFIG_NAME,
     PACKAGED_CONFIG,
@@ -27,6 +26,7 @@ from indexer.settings import (
     SettingsError,
     load_settings,
 )
+from indexer.wordseg import use_cache_dir
 
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2

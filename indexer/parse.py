@@ -15,8 +15,8 @@ from itertools import accumulate
 from indexer.errors import NotABulletin
 from indexer.models import PAGE_BREAK, Article, Issue
 from indexer.normalize import join_lines
-from indexer.segment import tokenizer_for
 from indexer.settings import Domain
+from indexer.wordseg import tokenizer_for
 
 ISSUE_NUMBER = re.compile(r"(?<!总)(?<!总\s)第\s*(\d{1,4})\s*期")
 TOTAL_NUMBER = re.compile(r"总\s*第\s*(\d{1,5})\s*期")

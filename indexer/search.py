@@ -13,8 +13,8 @@ from pathlib import Path
 
 from indexer import store
 from indexer.errors import BulletinError
-from indexer.segment import domain_words
 from indexer.settings import Domain, Settings
+from indexer.wordseg import domain_words
 
 SORTS = ("relevance", "newest", "oldest")
 KINDS = ("feature", "brief")
