@@ -12,12 +12,13 @@ from dataclasses import dataclass
 
 import jieba
 
+from indexer.normalize import squeeze
+
 Token = tuple[str, int, int, int]
 
 CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 # A CJK run may contain spaces: PDFs and web pages break titles with stray spaces, and a user who types
 # "科技惠企创新赋能" still means "科技惠企 创新赋能".
-WHITESPACE = re.compile(r"\s+")
 NGRAM_UNIT = re.compile(rf"(?P<cjk>[{CJK_CHAR}](?:\s*[{CJK_CHAR}])*)|(?P<latin>[A-Za-z0-9]+)")
 
 
@@ -160,7 +161,7 @@ def _match_runs(text: str) -> list[str]:
         if match.group("latin"):
             runs.append(match.group(0).lower())
             continue
-        run = WHITESPACE.sub("", match.group(0))
+        run = squeeze(match.group(0))
         if len(run) > 1 and runs and len(runs[-1]) > 1 and runs[-1][-1] == run[0]:
             # The bigrams of 科技 then 技术 are the bigrams of 科技术: one run, so one string.
             runs[-1] += run[1:]

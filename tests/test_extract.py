@@ -18,7 +18,7 @@ from indexer.formats import detect_format, extract_document, pdf
 from indexer.formats.html import html_text
 from indexer.formats.text import decode_text
 from indexer.models import PAGE_BREAK, Document
-from indexer.normalize import normalize_text
+from indexer.normalize import normalize_text, squeeze
 from indexer.search import parse_request, search
 from tests.conftest import DATA, SEED
 
@@ -37,10 +37,6 @@ FEATURE_PAGES = {
 }
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 SEED_LINES = [line.strip() for line in SEED_TEXT.splitlines() if line.strip()]
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def cjk(text: str) -> str:

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from indexer.formats import extract_document
-from indexer.parse import parse_issue, squeeze
+from indexer.normalize import squeeze
+from indexer.parse import parse_issue
 from tests.conftest import DATA, SEED
 from tests.expected import BRIEFS, FEATURES
 
