@@ -20,16 +20,15 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from indexer import index_folder, store
-from indexer.analysis import ArticleAnalysis, analyze_article
+from indexer.analysis import KEYWORD_COUNT, ArticleAnalysis, analyze_article, keyword_scorer
 from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt, WorkerDied
 from indexer.files import write_atomically
 from indexer.formats import extract_document, format_named
@@ -37,14 +36,13 @@ from indexer.index_folder import MANIFEST_NAME, fault_point
 from indexer.models import Issue
 from indexer.parse import parse_issue
 from indexer.settings import Domain, Settings
-from indexer.wordseg import domain_words, idf_table, tokenizer_for
+from indexer.wordseg import domain_words, tokenizer_for
 
 MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.
 PARSER_VERSION = "1"
 # Bump when what analysis stores for an article changes, so every issue is written again.
 ANALYSIS_VERSION = "1"
-KEYWORD_COUNT = 5
 # The preference of a format no longer in formats.FORMATS, named by a manifest of an earlier run.
 UNKNOWN_FORMAT = 9
 PARALLEL_THRESHOLD = 4
@@ -217,38 +215,6 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
         entry = {"format": document.format, "issue": issue.to_dict()}
     cache.put(content_hash, entry)
     return entry
-
-
-# The English words jieba's TF-IDF extractor never ranks, so keywords stay what it would choose.
-ENGLISH_STOP_WORDS = frozenset(
-    "the of is and to in that we for an are by be as on with can if from which you it this then at "
-    "have all not one has or".split()
-)
-
-
-class KeywordScorer:
-    """jieba's TF-IDF ranking (its IDF table, its rules) over words already segmented.
-
-    The IDF values come from segment.idf_table rather than jieba.analyse, whose import also loads
-    jieba's part-of-speech tagger. The bulletin's own stock phrases (config.yaml keyword_stopwords)
-    never count.
-    """
-
-    def __init__(self, domain: Domain):
-        self.idf = idf_table()
-        self.stopwords = ENGLISH_STOP_WORDS | set(domain.keyword_stopwords)
-
-    def __call__(self, words: list[str]) -> list[str]:
-        counts = Counter(w for w in words if len(w) > 1 and not w.isdigit() and w not in self.stopwords)
-        self.idf.prepare(counts)
-        values, median = self.idf.values, self.idf.median
-        weight = {w: counts[w] * values.get(w, median) for w in counts}
-        return sorted(counts, key=lambda w: (-weight[w], w))[:KEYWORD_COUNT]
-
-
-@lru_cache(maxsize=4)
-def keyword_scorer(domain: Domain) -> KeywordScorer:
-    return KeywordScorer(domain)
 
 
 def parse_summary(path: Path, source: str, content_hash: str, domain: Domain, cache_dir: Path | None) -> dict:

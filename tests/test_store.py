@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from indexer import store
-from indexer.analysis import analyze_article, searchable_text
-from indexer.build import build_index, keyword_scorer
+from indexer.analysis import analyze_article, keyword_scorer, searchable_text
+from indexer.build import build_index
 from indexer.errors import IndexCorrupt
 from indexer.parse import parse_issue
 from indexer.wordseg import domain_words, tokenizer_for
