@@ -16,7 +16,6 @@ import json
 import logging
 import os
 import signal
-import sys
 import tempfile
 import threading
 import time
@@ -315,15 +314,6 @@ def choose_primary(names: list[str], manifest: Manifest) -> str:
 
 
 Progress = Callable[[int, int, str], None]
-
-
-def terminal_progress(done: int, total: int, name: str) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[-40:]:<40}")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 def die_with_parent(parent_pid: int) -> None:
