@@ -102,7 +102,7 @@ def cli_answers(settings) -> dict[str, tuple[int, list[str]]]:
     """Totals and first 100 ids from a freshly opened engine, as `bulletin search` answers."""
     from indexer import store
     from indexer.search import parse_request, search
-    from indexer.segment import domain_words
+    from indexer.wordseg import domain_words
 
     engine = store.SearchEngine(settings.index_dir, domain_words(settings.domain))
     try:
@@ -220,7 +220,7 @@ def threads_against_sequential(settings) -> dict:
     """RACE_SEARCHES distinct searches (real words of the index, caches cleared) run one after another,
     then again split over RACE_THREADS threads of one engine: errors, and answers that differ."""
     from indexer import store
-    from indexer.segment import domain_words
+    from indexer.wordseg import domain_words
 
     engine = store.SearchEngine(settings.index_dir, domain_words(settings.domain))
     with engine._use() as generation:

@@ -7,17 +7,23 @@ queries work; character offsets are kept for highlighting.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import jieba
 
+from indexer.normalize import squeeze
+from indexer.settings import Domain
+from indexer.wordseg import idf_table
+
 Token = tuple[str, int, int, int]
+KEYWORD_COUNT = 5
 
 CJK_CHAR = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
 # A CJK run may contain spaces: PDFs and web pages break titles with stray spaces, and a user who types
 # "科技惠企创新赋能" still means "科技惠企 创新赋能".
-WHITESPACE = re.compile(r"\s+")
 NGRAM_UNIT = re.compile(rf"(?P<cjk>[{CJK_CHAR}](?:\s*[{CJK_CHAR}])*)|(?P<latin>[A-Za-z0-9]+)")
 
 
@@ -97,12 +103,8 @@ def ngram_tokens(text: str) -> Iterator[Token]:
             position += 1
 
 
-def ngram_terms(text: str) -> list[str]:
-    """The texts of ngram_tokens(text), built a run at a time."""
-    return _run_ngrams(_match_runs(text))
-
-
 def _run_ngrams(runs: list[str]) -> list[str]:
+    """The texts of ngram_tokens over these runs, built a run at a time."""
     # A Latin run is one term; a CJK run is its bigrams, or itself if one character. Runs that
     # _match_runs joined (科技 + 技术) give the same bigrams joined as apart.
     terms: list[str] = []
@@ -125,7 +127,7 @@ class ArticleAnalysis:
     body_words: tuple[str, ...]
     ngrams: tuple[str, ...]
     keywords: tuple[str, ...]
-    match_text: str  # see match_text()
+    match_text: str  # see _match_text()
 
 
 def searchable_text(title: str, body: str) -> str:
@@ -160,7 +162,7 @@ def _match_runs(text: str) -> list[str]:
         if match.group("latin"):
             runs.append(match.group(0).lower())
             continue
-        run = WHITESPACE.sub("", match.group(0))
+        run = squeeze(match.group(0))
         if len(run) > 1 and runs and len(runs[-1]) > 1 and runs[-1][-1] == run[0]:
             # The bigrams of 科技 then 技术 are the bigrams of 科技术: one run, so one string.
             runs[-1] += run[1:]
@@ -173,12 +175,8 @@ def _joined_runs(runs: list[str]) -> str:
     return MATCH_UNIT_SEPARATOR + MATCH_UNIT_SEPARATOR.join(runs) + MATCH_UNIT_SEPARATOR
 
 
-def match_text(title: str, body: str) -> str:
-    """An article as its title's runs, then the whole text's runs (see match_pattern)."""
-    return _match_text(title, _match_runs(searchable_text(title, body)))
-
-
 def _match_text(title: str, text_runs: list[str]) -> str:
+    """An article as its title's runs, then the whole text's runs (see match_pattern)."""
     return _joined_runs(_match_runs(title)) + MATCH_PART_SEPARATOR + _joined_runs(text_runs)
 
 
@@ -195,3 +193,35 @@ def match_pattern(text: str) -> str:
         + MATCH_UNIT_SEPARATOR.join(runs)
         + (MATCH_UNIT_SEPARATOR if whole[1] else "")
     )
+
+
+# The English words jieba's TF-IDF extractor never ranks, so keywords stay what it would choose.
+ENGLISH_STOP_WORDS = frozenset(
+    "the of is and to in that we for an are by be as on with can if from which you it this then at "
+    "have all not one has or".split()
+)
+
+
+class KeywordScorer:
+    """jieba's TF-IDF ranking (its IDF table, its rules) over words already segmented.
+
+    The IDF values come from wordseg.idf_table rather than jieba.analyse, whose import also loads
+    jieba's part-of-speech tagger. The bulletin's own stock phrases (config.yaml keyword_stopwords)
+    never count.
+    """
+
+    def __init__(self, domain: Domain):
+        self.idf = idf_table()
+        self.stopwords = ENGLISH_STOP_WORDS | set(domain.keyword_stopwords)
+
+    def __call__(self, words: list[str]) -> list[str]:
+        counts = Counter(w for w in words if len(w) > 1 and not w.isdigit() and w not in self.stopwords)
+        self.idf.prepare(counts)
+        values, median = self.idf.values, self.idf.median
+        weight = {w: counts[w] * values.get(w, median) for w in counts}
+        return sorted(counts, key=lambda w: (-weight[w], w))[:KEYWORD_COUNT]
+
+
+@lru_cache(maxsize=4)
+def keyword_scorer(domain: Domain) -> KeywordScorer:
+    return KeywordScorer(domain)

@@ -9,51 +9,40 @@ stored, so an edit of config.yaml re-parses or re-analyses every issue on the ne
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import dataclasses
 import hashlib
 import json
 import logging
 import os
-import signal
-import sys
 import tempfile
-import threading
 import time
-from collections import Counter, deque
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from indexer import index_folder, store
-from indexer.analysis import ArticleAnalysis, analyze_article
-from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt, WorkerDied
-from indexer.extract import extract_document, write_atomically
+from indexer.analysis import KEYWORD_COUNT, ArticleAnalysis, analyze_article, keyword_scorer
+from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt
+from indexer.files import write_atomically
+from indexer.formats import extract_document, format_named
 from indexer.index_folder import MANIFEST_NAME, fault_point
 from indexer.models import Issue
 from indexer.parse import parse_issue
-from indexer.segment import domain_words, idf_table, tokenizer_for
 from indexer.settings import Domain, Settings
+from indexer.wordseg import domain_words, tokenizer_for
+from indexer.workers import run_in_workers
 
 MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.
 PARSER_VERSION = "1"
 # Bump when what analysis stores for an article changes, so every issue is written again.
 ANALYSIS_VERSION = "1"
-KEYWORD_COUNT = 5
-# Which copy of an issue to index when several files hold it: the one with the most articles, then
-# the format that carries the least layout noise.
-FORMAT_PREFERENCE = {"text": 0, "html": 1, "pdf": 2}
+# The preference of a format no longer in formats.FORMATS, named by a manifest of an earlier run.
+UNKNOWN_FORMAT = 9
+# Fewer tasks than this run in this process: starting worker processes would cost more than they save.
 PARALLEL_THRESHOLD = 4
-IN_FLIGHT_PER_WORKER = 3
 # A worker holds one segment's postings in memory; fewer, larger segments make faster searches.
 ISSUES_PER_SEGMENT = 400
-# How often a worker looks for its parent where the kernel cannot be asked to kill it with the parent.
-PARENT_POLL_SECONDS = 1.0
-PR_SET_PDEATHSIG = 1
 
 log = logging.getLogger(__name__)
 
@@ -210,45 +199,13 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
     except BulletinError as error:
         entry = {"error": getattr(error, "reason", str(error))}
     else:
-        if document.format != "pdf":
+        if not format_named(document.format).has_pages:
             issue = dataclasses.replace(
                 issue, articles=tuple(dataclasses.replace(a, page=None) for a in issue.articles)
             )
         entry = {"format": document.format, "issue": issue.to_dict()}
     cache.put(content_hash, entry)
     return entry
-
-
-# The English words jieba's TF-IDF extractor never ranks, so keywords stay what it would choose.
-ENGLISH_STOP_WORDS = frozenset(
-    "the of is and to in that we for an are by be as on with can if from which you it this then at "
-    "have all not one has or".split()
-)
-
-
-class KeywordScorer:
-    """jieba's TF-IDF ranking (its IDF table, its rules) over words already segmented.
-
-    The IDF values come from segment.idf_table rather than jieba.analyse, whose import also loads
-    jieba's part-of-speech tagger. The bulletin's own stock phrases (config.yaml keyword_stopwords)
-    never count.
-    """
-
-    def __init__(self, domain: Domain):
-        self.idf = idf_table()
-        self.stopwords = ENGLISH_STOP_WORDS | set(domain.keyword_stopwords)
-
-    def __call__(self, words: list[str]) -> list[str]:
-        counts = Counter(w for w in words if len(w) > 1 and not w.isdigit() and w not in self.stopwords)
-        self.idf.prepare(counts)
-        values, median = self.idf.values, self.idf.median
-        weight = {w: counts[w] * values.get(w, median) for w in counts}
-        return sorted(counts, key=lambda w: (-weight[w], w))[:KEYWORD_COUNT]
-
-
-@lru_cache(maxsize=4)
-def keyword_scorer(domain: Domain) -> KeywordScorer:
-    return KeywordScorer(domain)
 
 
 def parse_summary(path: Path, source: str, content_hash: str, domain: Domain, cache_dir: Path | None) -> dict:
@@ -337,94 +294,18 @@ class Manifest:
 
 
 def choose_primary(names: list[str], manifest: Manifest) -> str:
+    """Which copy of an issue to index when several files hold it: the one with the most articles,
+    then the format preferred (see formats.Format.preference), then the first by name."""
+
     def preference(name: str):
         state = manifest.files[name]
-        return (-state.articles, FORMAT_PREFERENCE.get(state.format or "", 9), name)
+        file_format = format_named(state.format)
+        return (-state.articles, file_format.preference if file_format else UNKNOWN_FORMAT, name)
 
     return min(names, key=preference)
 
 
 Progress = Callable[[int, int, str], None]
-
-
-def terminal_progress(done: int, total: int, name: str) -> None:
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[-40:]:<40}")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
-def die_with_parent(parent_pid: int) -> None:
-    """Pool initializer: a worker must not outlive a parent killed with SIGKILL, which runs no cleanup.
-
-    On Linux the kernel sends the worker SIGKILL when its parent dies (prctl PR_SET_PDEATHSIG);
-    elsewhere a thread looks for a new parent every second. Ctrl-C is left to the parent, which
-    stops the pool, so the workers print no tracebacks of their own.
-    """
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        asked_kernel = libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0
-    except (OSError, AttributeError):
-        asked_kernel = False
-    # The parent may have died before prctl took effect (then this worker already has a new parent).
-    if parent != parent_pid and not process_alive(parent_pid):
-        os._exit(1)
-    if not asked_kernel:
-        threading.Thread(target=watch_parent, args=(parent,), daemon=True).start()
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def watch_parent(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(PARENT_POLL_SECONDS)
-    os._exit(1)
-
-
-def run_in_workers(function, argument_lists: list[tuple], workers: int, minimum: int = PARALLEL_THRESHOLD):
-    """function(*arguments) for each, in order, on all cores when there are at least `minimum` tasks.
-
-    Only a few tasks are in flight at once, so results do not pile up unread in memory.
-    """
-    if len(argument_lists) < minimum or workers <= 1:
-        yield from (function(*arguments) for arguments in argument_lists)
-        return
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=die_with_parent, initargs=(os.getpid(),))
-    try:
-        pending = deque()
-        for arguments in argument_lists:
-            pending.append(pool.submit(function, *arguments))
-            if len(pending) >= workers * IN_FLIGHT_PER_WORKER:
-                yield pending.popleft().result()
-                fault_point("workers-running")
-        while pending:
-            yield pending.popleft().result()
-            fault_point("workers-running")
-    except BrokenProcessPool as error:
-        raise WorkerDied(
-            "a worker process of `bulletin index` died (killed, or out of memory); the index is as it "
-            "was: run `bulletin index` again"
-        ) from error
-    except BaseException:
-        # Ctrl-C or a failed task: the running tasks are abandoned, not awaited (writing a segment
-        # takes a while). The executor has no public way to stop its workers.
-        for process in list((pool._processes or {}).values()):
-            process.kill()
-        raise
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 def build_index(
@@ -566,7 +447,9 @@ def update_index(
     # Phase 1: extract and parse the changed files (cached by content hash).
     arguments = [(path, name, digest, settings.domain, cache_dir) for name, path, digest in changed]
     parsed = 0
-    for (name, _, _), summary in zip(changed, run_in_workers(parse_summary, arguments, workers), strict=True):
+    for (name, _, _), summary in zip(
+        changed, run_in_workers(parse_summary, arguments, workers, PARALLEL_THRESHOLD), strict=True
+    ):
         parsed += 1
         state = current[name]
         if "error" in summary:

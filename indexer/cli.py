@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from indexer import store
-from indexer.build import build_index, terminal_progress
+from indexer.build import build_index
 from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
-from indexer.extract import extract_document
+from indexer.formats import extract_document, format_named
 from indexer.parse import parse_issue
-from indexer.search import InvalidRequest, SearchResult, engine_for, parse_request, search
-from indexer.segment import use_cache_dir
+from indexer.search import InvalidRequest, SearchResult, parse_request, search
+from indexer.search import stats as search_stats
 from indexer.settings import (
     CONFIG_NAME,
     PACKAGED_CONFIG,
@@ -27,6 +27,7 @@ from indexer.settings import (
     SettingsError,
     load_settings,
 )
+from indexer.wordseg import use_cache_dir
 
 EXIT_FAILED_FILES = 1
 EXIT_USAGE = 2
@@ -175,7 +176,7 @@ def run_parse(args: argparse.Namespace, settings: Settings) -> int:
     print(f"{len(issue.features)} features, {len(issue.briefs)} briefs")
     for article in issue.articles:
         counties = "、".join(article.counties) or "-"
-        page = f" p.{article.page}" if article.page and document.format == "pdf" else ""
+        page = f" p.{article.page}" if article.page and format_named(document.format).has_pages else ""
         print(
             f"  {article.id:<9} {article.date}  {article.department or '?':<10} {counties:<16}{page}  {article.title}"
         )
@@ -186,6 +187,16 @@ def run_parse(args: argparse.Namespace, settings: Settings) -> int:
 
 def say(line: str) -> None:
     print(f"bulletin: {line}", file=sys.stderr)
+
+
+def terminal_progress(done: int, total: int, name: str) -> None:
+    """The progress bar of `bulletin index` on a terminal: one line, redrawn in place."""
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done}/{total} {name[-40:]:<40}")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
 
 
 def run_index(args: argparse.Namespace, settings: Settings) -> int:
@@ -236,28 +247,10 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def archive_stats(settings: Settings) -> dict:
-    engine = engine_for(settings)
-    issues = engine.issues()
-    everything = search(settings, parse_request({"per_page": ["1"]}, settings))
-    kinds = {f.value: f.count for f in everything.facets["kind"]}
-    dates = sorted(issue["date"] for issue in issues)
-    return {
-        "issues": len(issues),
-        "articles": everything.total,
-        "features": kinds.get("feature", 0),
-        "briefs": kinds.get("brief", 0),
-        "first_issue": dates[0] if dates else None,
-        "last_issue": dates[-1] if dates else None,
-        "counties": {f.value: f.count for f in everything.facets["county"]},
-        "departments": {f.value: f.count for f in everything.facets["department"]},
-    }
-
-
 def run_stats(args: argparse.Namespace, settings: Settings) -> int:
-    stats = archive_stats(settings)
+    stats = search_stats(settings)
     if args.json:
-        # Here, not in archive_stats: the web API serves those, and must not show the server's paths.
+        # Here, not in search.stats: the web API serves those, and must not show the server's paths.
         stats["config"] = str(settings.config_path)
         print(json.dumps(stats, ensure_ascii=False, indent=2))
         return 0

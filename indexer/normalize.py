@@ -92,6 +92,19 @@ def normalize_characters(text: str) -> str:
     return FULL_WIDTH_ALPHANUMERIC.sub(lambda m: chr(ord(m.group(0)) - 0xFEE0), text)
 
 
+WHITESPACE = re.compile(r"\s+")
+
+
+def squeeze(text: str) -> str:
+    """The text without whitespace: layout spaces Chinese out at random, so strings compare squeezed."""
+    return WHITESPACE.sub("", text)
+
+
+def single_spaced(text: str) -> str:
+    """Each run of whitespace as one space, none at either end."""
+    return WHITESPACE.sub(" ", text).strip()
+
+
 def tidy_line(line: str) -> str:
     return SPACES.sub(" ", line).strip()
 
@@ -114,14 +127,10 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def _squeezed(text: str) -> str:
-    return SPACES.sub("", text)
-
-
 def _is_running_header(line: str, masthead: str | None) -> bool:
     if not masthead:
         return False
-    squeezed = _squeezed(line)
+    squeezed = squeeze(line)
     return squeezed.startswith(masthead) and ISSUE_DETAILS.fullmatch(squeezed[len(masthead) :]) is not None
 
 
@@ -194,7 +203,7 @@ def normalize_text(text: str) -> str:
         lines = _page_lines(page, masthead if number else None)
         if number == 0:
             first = next((line for _, line in lines if line), "")
-            masthead = ISSUE_DETAILS_TAIL.sub("", _squeezed(first)) or None
+            masthead = ISSUE_DETAILS_TAIL.sub("", squeeze(first)) or None
         else:
             parts.append(PAGE_BREAK)
         parts += _paragraphs(lines, joins)

@@ -14,9 +14,9 @@ from itertools import accumulate
 
 from indexer.errors import NotABulletin
 from indexer.models import PAGE_BREAK, Article, Issue
-from indexer.normalize import join_lines
-from indexer.segment import tokenizer_for
+from indexer.normalize import join_lines, single_spaced, squeeze
 from indexer.settings import Domain
+from indexer.wordseg import tokenizer_for
 
 ISSUE_NUMBER = re.compile(r"(?<!总)(?<!总\s)第\s*(\d{1,4})\s*期")
 TOTAL_NUMBER = re.compile(r"总\s*第\s*(\d{1,5})\s*期")
@@ -32,7 +32,6 @@ CLOSING_ATTRIBUTION = re.compile(r"[（(]\s*([^（）()]{2,20}?)\s*[）)]\s*$")
 TOC_HEADING = re.compile(r"^本\s*期\s*要\s*目\s*[:：]?$")
 BRIEFS_HEADING = re.compile(r"^[【\[]?\s*简\s*讯\s*[】\]]?$")
 TOC_BULLET = re.compile(r"^\s*(?:[-–—·•●◆■▪*]|\d{1,2}\s*[.、)）]|[一二三四五六七八九十]{1,3}\s*、)\s*")
-WHITESPACE = re.compile(r"\s+")
 # Sentence-final punctuation, optionally closed by a quote or bracket. A paragraph that does not end
 # like this and is longer than a heading was cut by a page or column break and continues below.
 SENTENCE_END = re.compile(r"[。！？!?；;…]\s*[”’」』）)]*\s*$")
@@ -49,21 +48,13 @@ class Paragraph:
     page: int
 
 
-def squeeze(text: str) -> str:
-    return WHITESPACE.sub("", text)
-
-
-def tidy(text: str) -> str:
-    return WHITESPACE.sub(" ", text).strip()
-
-
 def split_paragraphs(text: str) -> list[Paragraph]:
     """Every non-empty line is a paragraph; form feeds advance the page number."""
     paragraphs = []
     page = 1
     for chunk in text.split(PAGE_BREAK):
         for line in chunk.splitlines():
-            line = tidy(line)
+            line = single_spaced(line)
             if line:
                 paragraphs.append(Paragraph(line, page))
         page += 1
@@ -139,7 +130,7 @@ class SqueezedText:
         index = bisect.bisect_right(self.starts, position) - 1
         wanted, seen = position - self.starts[index], -1
         for offset, char in enumerate(self.paragraphs[index]):
-            seen += not WHITESPACE.match(char)
+            seen += not char.isspace()
             if seen == wanted:
                 return index, offset
         raise IndexError(position)
@@ -214,7 +205,7 @@ def parse_brief(
     opening = BRIEF_OPENING.match(text)
     date = event_date(opening.group(0), issue_date)
     rest, department = split_attribution(text[opening.end() :], domain)
-    title = tidy(rest)
+    title = single_spaced(rest)
     return Article(
         id=f"{issue_id}-b{ordinal:02d}",
         kind="brief",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
@@ -13,15 +12,13 @@ from pathlib import Path
 
 from indexer import store
 from indexer.errors import BulletinError
-from indexer.segment import domain_words
 from indexer.settings import Domain, Settings
+from indexer.snippets import highlight_pattern, make_snippet
+from indexer.wordseg import domain_words
 
 SORTS = ("relevance", "newest", "oldest")
 KINDS = ("feature", "brief")
-FILTER_PARAMS = ("county", "department", "keyword")
 FACET_LIMITS = {"county": 50, "department": 40, "kind": 2, "year": 100, "month": 1200, "keyword": 25}
-SNIPPET_CHARS = 140
-SNIPPET_LEAD = 30
 # How deep into a result a page may reach (page × per_page): the engine ranks or walks every result up
 # to the last one asked for, so depth is work; no reader pages past this, and the CSV export is for bulk.
 MAX_RESULT_DEPTH = 10_000
@@ -105,7 +102,6 @@ class Hit:
     issue: dict
     snippet: str
     source: dict
-    score: float | None = None
 
     @property
     def url(self) -> str:
@@ -283,49 +279,6 @@ def engine_for(settings: Settings) -> store.SearchEngine:
     return _engine(settings.index_dir, settings.domain)
 
 
-def highlight_pattern(strings: Sequence[str]) -> re.Pattern | None:
-    # Whitespace may sit between any two characters in PDF-derived text, so let it.
-    alternatives = [r"\s*".join(re.escape(char) for char in s if not char.isspace()) for s in strings]
-    alternatives = sorted((a for a in alternatives if a), key=len, reverse=True)
-    return re.compile("|".join(alternatives), re.IGNORECASE) if alternatives else None
-
-
-def highlight(text: str, pattern: re.Pattern | None) -> str:
-    """HTML-escaped text with every match wrapped in <mark>; escaping happens piece by piece."""
-    if pattern is None:
-        return html.escape(text)
-    pieces, last = [], 0
-    for match in pattern.finditer(text):
-        if match.end() == match.start():
-            continue
-        pieces.append(html.escape(text[last : match.start()]))
-        pieces.append(f"<mark>{html.escape(match.group(0))}</mark>")
-        last = match.end()
-    pieces.append(html.escape(text[last:]))
-    return "".join(pieces)
-
-
-def _first_longest_match(text: str, pattern: re.Pattern | None) -> re.Match | None:
-    """Where the snippet window goes: the first occurrence of the longest highlighted string."""
-    if pattern is None:
-        return None
-    matches = list(pattern.finditer(text))
-    longest = max((len(m.group(0)) for m in matches), default=0)
-    return next((m for m in matches if len(m.group(0)) == longest), None)
-
-
-def make_snippet(text: str, pattern: re.Pattern | None, width: int = SNIPPET_CHARS) -> str:
-    text = " ".join(text.split())
-    start = 0
-    match = _first_longest_match(text, pattern)
-    if match:
-        start = max(0, match.start() - SNIPPET_LEAD)
-    window = text[start : start + width]
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if start + width < len(text) else ""
-    return html.escape(prefix) + highlight(window, pattern) + html.escape(suffix)
-
-
 def _split(value: str) -> tuple[str, ...]:
     return tuple(v for v in value.split(",") if v) if value else ()
 
@@ -347,7 +300,6 @@ def hit_from_stored(stored: dict, pattern: re.Pattern | None) -> Hit:
         },
         snippet=make_snippet(stored["body"], pattern),
         source={"file": stored["sources"][0] if stored["sources"] else None, "page": stored.get("page")},
-        score=stored.get("score"),
     )
 
 
@@ -396,3 +348,23 @@ def search(
         hits=tuple(hit_from_stored(stored, pattern) for stored in raw.hits),
         facets=facets,
     )
+
+
+def stats(settings: Settings) -> dict:
+    """What the index holds, for `bulletin stats` and the web overview: counts, first and last issue,
+    articles by county and department."""
+    engine = engine_for(settings)
+    issues = engine.issues()
+    everything = search(settings, parse_request({"per_page": ["1"]}, settings))
+    kinds = {f.value: f.count for f in everything.facets["kind"]}
+    dates = sorted(issue["date"] for issue in issues)
+    return {
+        "issues": len(issues),
+        "articles": everything.total,
+        "features": kinds.get("feature", 0),
+        "briefs": kinds.get("brief", 0),
+        "first_issue": dates[0] if dates else None,
+        "last_issue": dates[-1] if dates else None,
+        "counties": {f.value: f.count for f in everything.facets["county"]},
+        "departments": {f.value: f.count for f in everything.facets["department"]},
+    }

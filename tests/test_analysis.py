@@ -6,17 +6,27 @@ import random
 
 import pytest
 
+from indexer import analysis
 from indexer.analysis import (
     MATCH_PART_SEPARATOR,
+    KeywordScorer,
     index_words,
     match_pattern,
-    match_text,
-    ngram_terms,
     ngram_tokens,
     word_tokens,
 )
-from indexer.segment import tokenizer_for
 from indexer.store import BigramAnalyzer, ChineseWordAnalyzer
+from indexer.wordseg import tokenizer_for
+
+
+def ngram_terms(text: str) -> list[str]:
+    """The bigrams analyze_article stores for a text."""
+    return analysis._run_ngrams(analysis._match_runs(text))
+
+
+def match_text(title: str, body: str) -> str:
+    """The match text analyze_article stores for an article."""
+    return analysis._match_text(title, analysis._match_runs(analysis.searchable_text(title, body)))
 
 
 @pytest.fixture(scope="module")
@@ -159,3 +169,13 @@ def test_match_text_agrees_with_bigram_phrases_on_random_texts():
         compared += 1
         assert matches(query, "", text) == bigram_phrase_matches(query, "\n" + text), (query, text)
     assert compared > 5000
+
+
+def test_keyword_scorer_reads_jiebas_idf_table(domain):
+    import jieba.analyse
+
+    scorer, jiebas = KeywordScorer(domain), jieba.analyse.default_tfidf
+    assert scorer.idf.median == jiebas.median_idf
+    scorer.idf.prepare(jiebas.idf_freq)
+    assert scorer.idf.values == jiebas.idf_freq
+    assert set(jiebas.stop_words) <= scorer.stopwords

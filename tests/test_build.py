@@ -254,15 +254,3 @@ def test_an_index_of_another_schema_is_rebuilt(archive):
     report = build_index(archive)
     assert report.added == ["270"] and find(archive).total == 37
     assert build_index(archive).added == []
-
-
-def test_keyword_scorer_reads_jiebas_idf_table(domain):
-    import jieba.analyse
-
-    from indexer.build import KeywordScorer
-
-    scorer, jiebas = KeywordScorer(domain), jieba.analyse.default_tfidf
-    assert scorer.idf.median == jiebas.median_idf
-    scorer.idf.prepare(jiebas.idf_freq)
-    assert scorer.idf.values == jiebas.idf_freq
-    assert set(jiebas.stop_words) <= scorer.stopwords

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import errno
+import json
 import os
 import re
+import types
 from pathlib import Path
 
 import pytest
 
-from indexer import extract
+from indexer import formats
+from indexer.build import MANIFEST_NAME, build_index
 from indexer.errors import UnreadableFile
-from indexer.extract import decode_text, detect_format, extract_document, html_text
+from indexer.formats import detect_format, extract_document, pdf
+from indexer.formats.html import html_text
+from indexer.formats.text import decode_text
 from indexer.models import PAGE_BREAK, Document
-from indexer.normalize import normalize_text
+from indexer.normalize import normalize_text, squeeze
+from indexer.search import parse_request, search
 from tests.conftest import DATA, SEED
 
 # name: (format, pages, whether the 本期要目 entries keep their "- " marker)
@@ -31,10 +37,6 @@ FEATURE_PAGES = {
 }
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 SEED_LINES = [line.strip() for line in SEED_TEXT.splitlines() if line.strip()]
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
 
 
 def cjk(text: str) -> str:
@@ -121,7 +123,7 @@ def test_pdf_paragraphs_joined_from_wrapped_lines(documents):
 
 
 def test_chromium_pdf_carries_radicals_that_normalization_removes():
-    raw, pages = extract.pdf_text((DATA / "issue270-chromium.pdf").read_bytes(), "chromium.pdf")
+    raw, pages = pdf.pdf_text((DATA / "issue270-chromium.pdf").read_bytes(), "chromium.pdf")
     assert pages == 9
     radicals = re.findall(r"[\u2e80-\u2fdf]", raw)
     assert len(radicals) == 727
@@ -195,7 +197,7 @@ def test_html_blocks_breaks_and_article_header():
     ],
 )
 def test_detect_format_from_bytes_not_names(data, kind):
-    assert detect_format(data) == kind
+    assert detect_format(data).name == kind
 
 
 @pytest.mark.parametrize(
@@ -275,7 +277,7 @@ def test_pdf_text_is_cached_by_content_hash(tmp_path, monkeypatch):
     again = extract_document(renamed, tmp_path)
     assert again == Document(first.text, str(renamed), "pdf", 9)
     assert [p.name for p in (tmp_path / "text").iterdir()] == [
-        f"{extract.hashlib.sha256(source.read_bytes()).hexdigest()}.v{extract.TEXT_CACHE_VERSION}.json"
+        f"{pdf.hashlib.sha256(source.read_bytes()).hexdigest()}.v{pdf.TEXT_CACHE_VERSION}.json"
     ]
 
 
@@ -307,3 +309,33 @@ def test_pdfminer_glyph_warnings_silenced():
 
     extract_document(Path(DATA / "issue270-reportlab.pdf"))
     assert logging.getLogger("pdfminer").level == logging.ERROR
+
+
+def test_a_new_format_is_one_module_and_one_line_in_formats(tmp_path, settings, monkeypatch):
+    # A throwaway RTF-like format, known by its magic prefix: registered through FORMATS alone, it is
+    # sniffed, read and indexed, and its own attributes decide which copy wins and whether pages count.
+    rtf = types.ModuleType("rtf")
+    rtf.name, rtf.has_pages, rtf.preference = "rtf", True, -1
+    rtf.sniff = lambda head: head.startswith(b"{\\rtf1")
+    rtf.read = lambda data, source, cache_dir: (data.removeprefix(b"{\\rtf1").decode("utf-8"), 1)
+    monkeypatch.setattr(formats, "FORMATS", [rtf, *formats.FORMATS])
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / "issue-270.txt").write_text(SEED_TEXT, encoding="utf-8")
+    (archive / "z-issue-270.rtf").write_bytes(b"{\\rtf1" + SEED_TEXT.encode("utf-8"))
+    site = settings.with_overrides(
+        archive_dir=archive, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+
+    report = build_index(site, workers=1)
+
+    assert (report.added, report.failed) == (["270"], [])
+    files = json.loads((site.index_dir / MANIFEST_NAME).read_text(encoding="utf-8"))["files"]
+    assert {name: (state["format"], state["articles"]) for name, state in files.items()} == {
+        "z-issue-270.rtf": ("rtf", 37),
+        "issue-270.txt": ("text", 37),
+    }
+    result = search(site, parse_request({"q": ["魔方"]}, site))
+    assert [(hit.id, hit.source) for hit in result.hits] == [
+        ("270-b25", {"file": "z-issue-270.rtf", "page": 1})
+    ]

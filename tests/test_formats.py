@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from indexer.extract import extract_document
-from indexer.parse import parse_issue, squeeze
+from indexer.formats import extract_document
+from indexer.normalize import squeeze
+from indexer.parse import parse_issue
 from tests.conftest import DATA, SEED
 from tests.expected import BRIEFS, FEATURES
 

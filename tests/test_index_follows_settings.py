@@ -9,8 +9,9 @@ import shutil
 
 import pytest
 
-from indexer import build, extract
+from indexer import build
 from indexer.build import MANIFEST_NAME, build_index, settings_fingerprints
+from indexer.formats import pdf
 from indexer.settings import Domain, load_settings
 from tests.conftest import DATA, ROOT, SEED
 from webui.cli import main
@@ -119,7 +120,7 @@ def test_reparsing_reads_pdf_text_from_the_cache(site, monkeypatch):
     settings = load_settings()
     assert build_index(settings, workers=1).added == ["270"]
     pdfminer_runs = []
-    monkeypatch.setattr(extract, "pdf_text", lambda data, source: pdfminer_runs.append(source))
+    monkeypatch.setattr(pdf, "pdf_text", lambda data, source: pdfminer_runs.append(source))
     edit_config(site, "科协.{0,6}|.{2,12}", "科协.{0,8}|.{2,12}")
     report = build_index(load_settings(), workers=1)
     assert (report.updated, report.parsed_files, report.settings_changed) == (

@@ -143,6 +143,15 @@ def test_running_header_dropped_after_the_first_page():
     )
 
 
+def test_running_header_found_whatever_spaces_a_pdf_put_in_the_masthead():
+    # Letter-spaced with en spaces (U+2002) on the first page, the masthead once kept them, and so
+    # never matched a later page's header; it is squeezed as the parser squeezes the publication.
+    text = "温\u2002州\u2002科\u2002协\u2002信\u2002息\n正文第一段\n\f温州科协信息 第 5 期\n正文第二段\n"
+    assert normalize_text(text) == (
+        "温\u2002州\u2002科\u2002协\u2002信\u2002息\n\n正文第一段\n\n\f\n\n正文第二段\n"
+    )
+
+
 def test_page_breaks_are_lines_of_their_own_and_never_joined():
     text = "温州科协信息\n\n城市建设，发\f挥着重要作用\f\f末页\n"
     assert normalize_text(text) == (

@@ -16,7 +16,7 @@ import waitress
 from indexer import store
 from indexer.build import build_index
 from indexer.search import parse_request, search
-from indexer.segment import domain_words
+from indexer.wordseg import domain_words
 from tests import test_store
 from tests.test_build import next_issue
 from webui.app import create_app

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 
 from indexer import store
-from indexer.analysis import analyze_article, searchable_text
-from indexer.build import build_index, keyword_scorer
+from indexer.analysis import analyze_article, keyword_scorer, searchable_text
+from indexer.build import build_index
 from indexer.errors import IndexCorrupt
 from indexer.parse import parse_issue
-from indexer.segment import domain_words, tokenizer_for
+from indexer.wordseg import domain_words, tokenizer_for
 from tests.conftest import SEED
 from tests.test_build import next_issue
 from webui.app import create_app

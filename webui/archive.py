@@ -7,8 +7,8 @@ from pathlib import PurePosixPath
 from flask import url_for
 
 from indexer import store
-from indexer.cli import archive_stats
 from indexer.search import hit_from_stored
+from indexer.search import stats as archive_stats
 from indexer.settings import Settings
 
 SUMMARY_FIELDS = ("id", "title", "kind", "date", "department", "counties", "url")

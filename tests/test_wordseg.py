@@ -13,9 +13,9 @@ from pathlib import Path
 import jieba
 import pytest
 
-from indexer import segment
+from indexer import wordseg
 from indexer.analysis import index_words, word_tokens
-from indexer.segment import (
+from indexer.wordseg import (
     USER_WORD_FREQUENCY,
     DictionaryStore,
     IdfTable,
@@ -34,7 +34,7 @@ def words(domain):
 
 @pytest.fixture(scope="module")
 def whole(words):
-    """What segment.py did before the store: jieba's own dictionary, loaded whole."""
+    """What wordseg.py did before the store: jieba's own dictionary, loaded whole."""
     tokenizer = jieba.Tokenizer()
     tokenizer.initialize()
     for word in words:
@@ -76,7 +76,7 @@ def test_every_entry_fetched_is_jiebas_and_user_words_win(words, whole):
 def test_past_a_limit_the_whole_dictionary_is_loaded_into_the_same_dict(
     limit, value, monkeypatch, seed_text, words, whole
 ):
-    monkeypatch.setattr(segment, limit, value)
+    monkeypatch.setattr(wordseg, limit, value)
     tokenizer = partial(words)
     frequencies = tokenizer.FREQ
     first = list(tokenizer.cut(seed_text[:2000]))
@@ -95,7 +95,7 @@ def test_idf_table_gives_jiebas_values_in_part_and_whole(monkeypatch):
     assert table.median == jiebas.median_idf
     table.prepare(["科协", "科普", "不是一个词"])
     assert table.values == {"科协": jiebas.idf_freq["科协"], "科普": jiebas.idf_freq["科普"]}
-    monkeypatch.setattr(segment, "PARTIAL_WORD_LIMIT", 10)
+    monkeypatch.setattr(wordseg, "PARTIAL_WORD_LIMIT", 10)
     table.prepare([f"词{n}" for n in range(20)])
     assert table.complete and table.values == jiebas.idf_freq
 
@@ -114,13 +114,13 @@ def test_without_a_store_the_tokenizer_loads_jieba_whole(monkeypatch, tmp_path, 
     blocked.write_text("")
     monkeypatch.setattr(DictionaryStore, "default_path", staticmethod(lambda: blocked / "store.sqlite"))
     with caplog.at_level(logging.WARNING):
-        assert segment.dictionary_store.__wrapped__() is None
+        assert wordseg.dictionary_store.__wrapped__() is None
     assert "jieba dictionary store unavailable" in caplog.text
-    monkeypatch.setattr(segment, "dictionary_store", lambda: None)
-    tokenizer = segment.tokenizer_for_words.__wrapped__(words)
+    monkeypatch.setattr(wordseg, "dictionary_store", lambda: None)
+    tokenizer = wordseg.tokenizer_for_words.__wrapped__(words)
     assert type(tokenizer) is jieba.Tokenizer and tokenizer.FREQ == whole.FREQ
     assert list(tokenizer.cut(MIXED)) == list(whole.cut(MIXED))
-    assert isinstance(segment.idf_table.__wrapped__(), segment.FullIdfTable)
+    assert isinstance(wordseg.idf_table.__wrapped__(), wordseg.FullIdfTable)
 
 
 def test_a_store_deleted_under_a_running_process_still_answers(tmp_path, seed_text, words, whole):
@@ -155,10 +155,10 @@ def test_a_failing_store_falls_back_to_jiebas_own_dictionary(monkeypatch, caplog
 @pytest.fixture
 def restore_store_folder():
     """use_cache_dir is process-wide: put the folder back, and forget stores and tokenizers made here."""
-    before = segment._configured_folder
+    before = wordseg._configured_folder
     yield
-    segment._configured_folder = before
-    for cached in (segment.dictionary_store, segment.tokenizer_for_words, segment.idf_table):
+    wordseg._configured_folder = before
+    for cached in (wordseg.dictionary_store, wordseg.tokenizer_for_words, wordseg.idf_table):
         cached.cache_clear()
 
 
@@ -170,7 +170,7 @@ def test_bulletin_keeps_the_store_in_the_configured_cache_folder(
 
     # The session's store in the temp folder is copied, not built again.
     session_folder = dictionary_store().path.parent
-    monkeypatch.setattr(segment, "_temp_folder", lambda: session_folder)
+    monkeypatch.setattr(wordseg, "_temp_folder", lambda: session_folder)
     monkeypatch.setattr(DictionaryStore, "write", staticmethod(lambda path: pytest.fail("built again")))
     config = tmp_path / "config.yaml"
     text = (ROOT / "config.yaml").read_text(encoding="utf-8")
@@ -182,11 +182,11 @@ def test_bulletin_keeps_the_store_in_the_configured_cache_folder(
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     [store_file] = folder.iterdir()
     assert dictionary_store().path == store_file and store_file.stat().st_uid == os.getuid()
-    assert list(segment.tokenizer_for_words(words).cut(MIXED)) == list(whole.cut(MIXED))
+    assert list(wordseg.tokenizer_for_words(words).cut(MIXED)) == list(whole.cut(MIXED))
 
 
 def test_without_a_cache_folder_the_store_sits_in_a_private_temp_folder(restore_store_folder):
-    segment._configured_folder = None
+    wordseg._configured_folder = None
     folder = Path(tempfile.gettempdir()) / f"bulletin-jieba-{os.getuid()}"
     assert DictionaryStore.default_path().parent == folder
     assert DictionaryStore.open().path.parent == folder
@@ -196,7 +196,7 @@ def test_without_a_cache_folder_the_store_sits_in_a_private_temp_folder(restore_
 def _refused(path, caplog, monkeypatch) -> str:
     monkeypatch.setattr(DictionaryStore, "default_path", staticmethod(lambda: path))
     with caplog.at_level(logging.WARNING):
-        assert segment.dictionary_store.__wrapped__() is None
+        assert wordseg.dictionary_store.__wrapped__() is None
     return caplog.text
 
 
@@ -234,7 +234,7 @@ def test_a_store_in_the_temp_folder_is_copied_only_if_ours(tmp_path, monkeypatch
     source = dictionary_store().path
     target = tmp_path / "cache" / source.name
     target.parent.mkdir(mode=0o700)
-    monkeypatch.setattr(segment, "_temp_folder", lambda: source.parent)
+    monkeypatch.setattr(wordseg, "_temp_folder", lambda: source.parent)
     with monkeypatch.context() as someone_else:
         someone_else.setattr(os, "getuid", lambda: source.stat().st_uid + 1)
         assert not DictionaryStore.copy_from_temp_folder(target) and not target.exists()

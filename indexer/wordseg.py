@@ -1,0 +1,374 @@
+"""jieba word segmentation: one tokenizer per domain, with the gazetteer and the bulletin's recurring
+terms in its dictionary, reading only the part of jieba's dictionary that the texts it segments need."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import sqlite3
+import stat
+import tempfile
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+
+from indexer.files import replacing
+from indexer.settings import Domain
+
+# jieba prints "Building prefix dict..." through its own logger at INFO on every process start.
+jieba.setLogLevel(logging.WARNING)
+
+# High enough that a place name beats the dictionary's words that contain it (瑞安市 over 安市).
+USER_WORD_FREQUENCY = 200_000
+JIEBA_FOLDER = Path(jieba.__file__).parent
+JIEBA_DICTIONARY = JIEBA_FOLDER / "dict.txt"
+JIEBA_IDF = JIEBA_FOLDER / "analyse" / "idf.txt"
+STORE_FORMAT = "1"
+# SQLite's default cap on bound parameters is far above this; batches keep each statement small.
+LOOKUP_BATCH = 500
+# Past this much text (or this many lookups in the store) a process is doing a bulk job, and loading
+# the whole dictionary once costs less than fetching entries text by text.
+PARTIAL_TEXT_LIMIT = 400_000
+PARTIAL_FETCH_LIMIT = 3_000
+# The same for the IDF table, counted in distinct words looked up.
+PARTIAL_WORD_LIMIT = 30_000
+# The store's folder: settings.cache_dir/jieba once use_cache_dir has been called (`bulletin index`
+# and `bulletin serve` do), else a folder of this user's own in the temp folder.
+STORE_FOLDER = "jieba"
+_configured_folder: Path | None = None
+
+
+def domain_words(domain: Domain) -> tuple[str, ...]:
+    words = [spelling for place in domain.places for spelling in place.spellings]
+    words.extend(domain.departments)
+    words.extend(domain.user_words)
+    return tuple(dict.fromkeys(words))
+
+
+def read_jieba_idf() -> dict[str, float]:
+    # "word value" lines, split at C speed; a word listed twice keeps its last value, as in jieba.
+    fields = JIEBA_IDF.read_text(encoding="utf-8").split()
+    return {word: float(value) for word, value in zip(fields[0::2], fields[1::2], strict=True)}
+
+
+def use_cache_dir(cache_dir: Path) -> None:
+    """Keep the dictionary store in cache_dir/jieba: for this process and the workers it forks."""
+    global _configured_folder
+    folder = Path(cache_dir) / STORE_FOLDER
+    if folder != _configured_folder:
+        _configured_folder = folder
+        dictionary_store.cache_clear()
+        tokenizer_for_words.cache_clear()
+        idf_table.cache_clear()
+
+
+def store_folder() -> Path:
+    return _configured_folder if _configured_folder is not None else _temp_folder()
+
+
+def _temp_folder() -> Path:
+    # Per user: a name shared by every user of the machine could be made first by any of them.
+    return Path(tempfile.gettempdir()) / f"bulletin-jieba-{os.getuid()}"
+
+
+def _private_folder(folder: Path) -> Path:
+    """The folder, made if missing with only our own permissions; OSError unless it is a real folder
+    of ours that no one else may write to (else anyone could put a dictionary of theirs in it)."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _check_ours(folder, "folder")
+    return folder
+
+
+def _check_ours(path: Path, what: str) -> None:
+    status = path.lstat()
+    is_kind = stat.S_ISDIR(status.st_mode) if what == "folder" else stat.S_ISREG(status.st_mode)
+    if not is_kind or status.st_uid != os.getuid() or status.st_mode & 0o022:
+        raise PermissionError(
+            f"{path}: not a {what} of this user's that only this user may write; "
+            "the jieba dictionary store is not read from there (remove it, or set cache_dir in config.yaml)"
+        )
+
+
+class DictionaryStore:
+    """jieba's prefix dictionary (FREQ and its total) and its IDF table, in a SQLite file in a folder
+    of ours, keyed by the jieba version and the dictionary files it was made from."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._connection_pid: int | None = None
+        self._open_connection: sqlite3.Connection | None = None
+        self.total, self.median_idf = self._read_meta()
+
+    @staticmethod
+    def default_path() -> Path:
+        stats = [(p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in (JIEBA_DICTIONARY, JIEBA_IDF)]
+        key = repr((STORE_FORMAT, jieba.__version__, stats)).encode("utf-8")
+        return store_folder() / f"bulletin-jieba-{hashlib.sha256(key).hexdigest()[:16]}.sqlite"
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> DictionaryStore:
+        """The store at path (by default the one for the installed jieba), written first if missing
+        or unreadable. Raises OSError or sqlite3.Error when it can be neither read nor written."""
+        path = path or cls.default_path()
+        _private_folder(path.parent)
+        if path.exists():
+            _check_ours(path, "file")
+        try:
+            return cls(path)
+        except sqlite3.Error:
+            pass
+        if cls.copy_from_temp_folder(path):
+            try:
+                return cls(path)
+            except sqlite3.Error:
+                pass
+        cls.write(path)
+        return cls(path)
+
+    @staticmethod
+    def copy_from_temp_folder(path: Path) -> bool:
+        """Copy the store of the same name from this user's temp folder, if one is there and ours.
+
+        A process without a cache_dir (build_index called directly, as the benchmark does) leaves its
+        store there; the same name means the same tables, copied in milliseconds, not built in seconds.
+        """
+        source = _temp_folder() / path.name
+        if source == path or not source.is_file():
+            return False
+        try:
+            _check_ours(source.parent, "folder")
+            _check_ours(source, "file")
+        except OSError:
+            return False
+        with replacing(path) as temporary:
+            shutil.copyfile(source, temporary)
+        return True
+
+    @staticmethod
+    def write(path: Path) -> None:
+        """Copy jieba's tables into a new file."""
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        idf = read_jieba_idf()
+        values = sorted(idf.values())
+        with replacing(path) as temporary:
+            with sqlite3.connect(temporary) as connection:
+                connection.executescript(
+                    "CREATE TABLE meta (total INTEGER, median_idf REAL);"
+                    "CREATE TABLE freq (word TEXT PRIMARY KEY, count INTEGER) WITHOUT ROWID;"
+                    "CREATE TABLE idf (word TEXT PRIMARY KEY, value REAL) WITHOUT ROWID;"
+                )
+                connection.execute(
+                    "INSERT INTO meta VALUES (?, ?)", (tokenizer.total, values[len(values) // 2])
+                )
+                connection.executemany("INSERT INTO freq VALUES (?, ?)", tokenizer.FREQ.items())
+                connection.executemany("INSERT INTO idf VALUES (?, ?)", idf.items())
+            connection.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        # Opened once per process and kept: a forked worker must not use its parent's connection,
+        # and an open connection keeps reading even if a temp-folder cleaner deletes the file.
+        # Callers serialize their lookups (PartialTokenizer holds a lock), so threads may share it.
+        if self._connection_pid != os.getpid():
+            self._open_connection = sqlite3.connect(
+                f"{self.path.as_uri()}?mode=ro&immutable=1", uri=True, check_same_thread=False
+            )
+            self._connection_pid = os.getpid()
+        return self._open_connection
+
+    def _read_meta(self) -> tuple[int, float]:
+        if not self.path.is_file():
+            raise sqlite3.OperationalError(f"{self.path}: no such file")
+        row = self._connection().execute("SELECT total, median_idf FROM meta").fetchone()
+        if row is None:
+            raise sqlite3.DatabaseError(f"{self.path}: empty")
+        return row
+
+    def lookup(self, table: str, keys: Iterable[str]) -> list[tuple[str, float]]:
+        """The (key, value) rows of these keys that the table has."""
+        keys, rows = list(keys), []
+        connection = self._connection()
+        for start in range(0, len(keys), LOOKUP_BATCH):
+            batch = keys[start : start + LOOKUP_BATCH]
+            marks = ",".join("?" * len(batch))
+            rows += connection.execute(f"SELECT * FROM {table} WHERE word IN ({marks})", batch)
+        return rows
+
+    def everything(self, table: str) -> list[tuple[str, float]]:
+        return self._connection().execute(f"SELECT * FROM {table}").fetchall()
+
+
+class PartialTokenizer(jieba.Tokenizer):
+    """A jieba.Tokenizer whose FREQ holds the dictionary entries of the texts it has been given
+    (and the user words), fetched from a DictionaryStore before each text is segmented.
+
+    jieba's dictionary is about 500,000 entries (its words and every prefix of them), and
+    unmarshalling them takes about a second: most of the time of indexing one new issue or of
+    starting the server. Segmenting a text only ever looks up substrings of it, so jieba sees the
+    same entries for the text in hand as with its whole dictionary, and segments it the same way.
+    Once a process has segmented enough text, the whole dictionary is loaded after all.
+
+    FREQ stays one dict object throughout, filled in place, because callers keep a reference to it
+    for sub-word lookups.
+    """
+
+    def __init__(self, store: DictionaryStore):
+        super().__init__()
+        self.store = store
+        self.total = store.total
+        self.initialized = True
+        self.complete = False
+        self._resolved: set[str] = set()
+        self._text_seen = self._fetches = 0
+        self._fetch_lock = threading.Lock()
+
+    def add_words(self, words: Iterable[str], frequency: int) -> None:
+        words = list(words)
+        # add_word gives a prefix frequency 0 unless FREQ has it, so the prefixes must be there first.
+        self._fetch({word[:end] for word in words for end in range(1, len(word) + 1)})
+        for word in words:
+            self.add_word(word, freq=frequency)
+
+    def cut(self, sentence, *args, **kwargs):
+        self.prepare(sentence)
+        return super().cut(sentence, *args, **kwargs)
+
+    def prepare(self, text: str) -> None:
+        """Make FREQ hold every dictionary entry that is a substring of text: all that jieba's
+        get_DAG walk (and the HMM and search-mode checks) can look up while segmenting it."""
+        if self.complete:
+            return
+        with self._fetch_lock:
+            if self.complete:
+                return
+            self._text_seen += len(text)
+            if self._text_seen > PARTIAL_TEXT_LIMIT or self._fetches > PARTIAL_FETCH_LIMIT:
+                self._load_everything()
+                return
+            frequencies, length = self.FREQ, len(text)
+            starts = range(length)
+            size = 1
+            while starts:
+                self._fetch({text[start : start + size] for start in starts} - self._resolved)
+                # Like get_DAG, a start is extended while what it has so far is a dictionary prefix.
+                starts = [s for s in starts if s + size < length and text[s : s + size] in frequencies]
+                size += 1
+
+    def _fetch(self, keys: set[str]) -> None:
+        if not keys or self.complete:
+            return
+        try:
+            rows = self.store.lookup("freq", keys)
+        except sqlite3.Error as error:
+            self._load_from_jieba(error)
+            return
+        frequencies = self.FREQ
+        for word, count in rows:
+            frequencies.setdefault(word, count)
+        self._resolved |= keys
+        self._fetches += 1
+
+    def _load_everything(self) -> None:
+        try:
+            rows = self.store.everything("freq")
+        except sqlite3.Error as error:
+            self._load_from_jieba(error)
+            return
+        self._merge(rows)
+
+    def _load_from_jieba(self, error: sqlite3.Error) -> None:
+        """The store failed mid-way (deleted or damaged under a running process): the whole
+        dictionary from jieba itself, the same entries."""
+        logging.getLogger(__name__).warning("jieba dictionary store failed (%s); loading it whole", error)
+        whole = jieba.Tokenizer()
+        whole.initialize()
+        self._merge(whole.FREQ.items())
+
+    def _merge(self, rows: Iterable[tuple[str, int]]) -> None:
+        frequencies = self.FREQ
+        for word, count in rows:
+            frequencies.setdefault(word, count)
+        self.complete = True
+        self._resolved = set()
+
+
+class IdfTable:
+    """jieba's IDF values for the words asked about, from the store; the whole table once a process
+    has asked about many words."""
+
+    def __init__(self, store: DictionaryStore):
+        self.store = store
+        self.median = store.median_idf
+        self.values: dict[str, float] = {}
+        self.complete = False
+        self._resolved: set[str] = set()
+
+    def prepare(self, words: Iterable[str]) -> None:
+        if self.complete:
+            return
+        unknown = set(words) - self._resolved
+        try:
+            if len(self._resolved) + len(unknown) <= PARTIAL_WORD_LIMIT:
+                self.values.update(self.store.lookup("idf", unknown))
+                self._resolved |= unknown
+                return
+            whole = self.store.everything("idf")
+        except sqlite3.Error as error:
+            logging.getLogger(__name__).warning("jieba IDF store failed (%s); reading it whole", error)
+            whole = read_jieba_idf()
+        self.values.update(whole)
+        self.complete = True
+        self._resolved = set()
+
+
+class FullIdfTable:
+    """jieba's IDF table read whole from its package data, for when the store is unavailable."""
+
+    def __init__(self):
+        self.values = read_jieba_idf()
+        ordered = sorted(self.values.values())
+        self.median = ordered[len(ordered) // 2]
+
+    def prepare(self, words: Iterable[str]) -> None:
+        pass
+
+
+@lru_cache(maxsize=1)
+def dictionary_store() -> DictionaryStore | None:
+    try:
+        return DictionaryStore.open()
+    except (OSError, sqlite3.Error) as error:
+        logging.getLogger(__name__).warning(
+            "jieba dictionary store unavailable (%s); loading it whole", error
+        )
+        return None
+
+
+@lru_cache(maxsize=8)
+def tokenizer_for_words(words: tuple[str, ...]) -> jieba.Tokenizer:
+    """A private jieba.Tokenizer, so the global one (and other users of jieba) stay untouched."""
+    store = dictionary_store()
+    if store is None:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word in words:
+            tokenizer.add_word(word, freq=USER_WORD_FREQUENCY)
+        return tokenizer
+    tokenizer = PartialTokenizer(store)
+    tokenizer.add_words(words, USER_WORD_FREQUENCY)
+    return tokenizer
+
+
+def tokenizer_for(domain: Domain) -> jieba.Tokenizer:
+    return tokenizer_for_words(domain_words(domain))
+
+
+@lru_cache(maxsize=1)
+def idf_table() -> IdfTable | FullIdfTable:
+    store = dictionary_store()
+    return FullIdfTable() if store is None else IdfTable(store)
