@@ -114,11 +114,11 @@ def test_pagination_stops_at_the_deepest_page_allowed(client, monkeypatch):
 
 
 def test_an_empty_result_searches_once_per_filter_not_once_per_value(client, monkeypatch):
-    from webui import pages
+    from webui import views
 
     searches = []
-    real_search = pages.search
-    monkeypatch.setattr(pages, "search", lambda *a: searches.append(a[1]) or real_search(*a))
+    real_search = views.search
+    monkeypatch.setattr(views, "search", lambda *a: searches.append(a[1]) or real_search(*a))
     query = urlencode([("q", "科创中国"), *[("keyword", f"词{i}") for i in range(20)], ("county", "文成")])
     soup = BeautifulSoup(client.get("/search?" + query).get_data(as_text=True), "html.parser")
     assert [a.get_text() for a in soup.select(".suggestions a")] == []

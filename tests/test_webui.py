@@ -90,6 +90,27 @@ def test_html_and_json_twins_agree(client, query):
         assert shown == expected
 
 
+def test_every_json_route_is_the_view_of_an_html_page(app):
+    """A page is written once: each /api GET route and its page are served by one view function."""
+    rules = [rule for rule in app.url_map.iter_rules() if "GET" in rule.methods]
+    pages_by_view = {}
+    for rule in rules:
+        if not rule.rule.startswith("/api"):
+            pages_by_view.setdefault(app.view_functions[rule.endpoint], []).append(rule.rule)
+    twins = {
+        rule.rule: pages_by_view.get(app.view_functions[rule.endpoint])
+        for rule in rules
+        if rule.rule.startswith("/api") and rule.rule != "/api/openapi.json"
+    }
+    assert twins == {
+        "/api/stats": ["/"],
+        "/api/search": ["/search"],
+        "/api/articles/<article_id>": ["/articles/<article_id>"],
+        "/api/issues": ["/issues"],
+        "/api/issues/<issue_id>": ["/issues/<issue_id>"],
+    }
+
+
 def test_county_filter_gives_exactly_the_articles_of_that_county(client):
     soup = get(client, "/search?county=瑞安市&per_page=100")
     assert set(hit_ids(soup)) == RUIAN_IDS and total(soup) == len(RUIAN_IDS) == 4
@@ -512,7 +533,7 @@ def test_article_and_issue_pages_agree_with_their_json(client):
 
 
 def test_pdf_sources_open_at_the_article_page(app):
-    from webui.archive import source_links
+    from webui.records import source_links
 
     with app.test_request_context("/"):
         links = source_links(["第5期.pdf", "第5期.txt"], 3)

@@ -17,6 +17,7 @@ from indexer.search import (
 )
 from indexer.settings import Settings
 from webui.context import get_settings
+from webui.search_page import KIND_LABELS
 
 READ_METHODS = ("GET", "HEAD")
 CONTENT_SECURITY_POLICY = (
@@ -63,10 +64,10 @@ def create_app(settings: Settings) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
-    from webui import api, pages
+    from webui import views
 
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(api.bp)
+    app.register_blueprint(views.pages)
+    app.register_blueprint(views.api)
 
     app.context_processor(_template_globals)
     app.before_request(_only_reads)
@@ -92,6 +93,7 @@ def _template_globals() -> dict:
         "max_query_length": settings.search.max_query_length,
         "query": request.args.get("q", "")[: settings.search.max_query_length],
         "json_url": None,
+        "kind_labels": KIND_LABELS,
     }
 
 

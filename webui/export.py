@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from indexer import store
 from indexer.search import Hit, SearchRequest, search
 from indexer.settings import Settings
-from webui.facets import KIND_LABELS
+from webui.search_page import KIND_LABELS
 
 BATCH = 500
 # Excel only detects UTF-8 (and so reads Chinese) when the file starts with a byte order mark.
