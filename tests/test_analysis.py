@@ -16,7 +16,7 @@ from indexer.analysis import (
     word_tokens,
 )
 from indexer.segment import tokenizer_for
-from indexer.store import BigramAnalyzer, ChineseWordAnalyzer
+from indexer.engine.schema import BigramAnalyzer, ChineseWordAnalyzer
 
 
 @pytest.fixture(scope="module")
