@@ -15,8 +15,8 @@ from indexer.analysis import (
     ngram_tokens,
     word_tokens,
 )
-from indexer.segment import tokenizer_for
 from indexer.engine.schema import BigramAnalyzer, ChineseWordAnalyzer
+from indexer.segment import tokenizer_for
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ from indexer.engine import (
     ranking,
     w3,
 )
-from indexer.errors import IndexCorrupt
+from indexer.errors import IndexCorrupt, IndexMissing
 from indexer.parse import parse_issue
 from indexer.segment import domain_words, tokenizer_for
 from tests.conftest import SEED
@@ -452,3 +452,16 @@ def test_ranking_reads_a_segment_with_deleted_articles(archive, seed_text):
     result = engine.search(EngineRequest(text="魔方"))
     assert (result.total, [hit["id"] for hit in result.hits]) == (1, ["270-b25"])
     assert result.hits[0]["score"] > 0
+
+
+def test_an_index_whose_schema_names_the_old_module_is_rebuilt_once(archive):
+    # Before indexer/engine/, the analyzers pickled into the schema lived in indexer.store.
+    (toc,) = archive.index_dir.glob("_MAIN_*.toc")
+    written = toc.read_bytes()
+    assert written.count(b"indexer.engine.schema\n") == 2
+    toc.write_bytes(written.replace(b"indexer.engine.schema\n", b"indexer.store\n"))
+    with pytest.raises(IndexMissing, match="built by an older version; run `bulletin index`"):
+        SearchEngine(archive.index_dir, ()).search(EngineRequest())
+    assert build_index(archive).added == ["270"]
+    assert build_index(archive).unchanged == 1
+    assert summary(SearchEngine(archive.index_dir, ()))[0] == 37

@@ -150,12 +150,14 @@ def create_index(index_dir: Path, words: Iterable[str]):
     return whoosh_index.create_in(str(index_dir), make_schema(words))
 
 
-def _open_dir(index_dir: Path):
+def _open_dir(index_dir: Path, *, missing_is_error: bool = False):
     """whoosh's open_dir, or None for an index whose pickled schema names a module of ours that is
     gone: its analyzers lived in indexer.store before indexer/engine/, so it was built by an older
     version (and the same holds for any later move)."""
     install_mapped_reader()
     try:
+        if missing_is_error and not whoosh_index.exists_in(str(index_dir)):  # this unpickles too
+            raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
         return whoosh_index.open_dir(str(index_dir))
     except ModuleNotFoundError as error:
         if (error.name or "").startswith("indexer."):
@@ -171,9 +173,7 @@ def index_exists(index_dir: Path) -> bool:
 
 
 def open_index(index_dir: Path):
-    if not whoosh_index.exists_in(str(index_dir)):
-        raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
-    index = _open_dir(index_dir)
+    index = _open_dir(index_dir, missing_is_error=True)
     if index is None or MATCH_TEXT_COLUMN not in index.schema:
         raise IndexMissing(f"{index_dir}: the index was built by an older version; run `bulletin index`")
     return index
