@@ -31,7 +31,6 @@ from pathlib import Path
 from indexer import index_folder
 from indexer.analysis import ArticleAnalysis, analyze_article
 from indexer.engine import IssueWriter, SegmentBuilder, article_document, create_index, open_current_index
-from indexer.engine.schema import TITLE_BOOST
 from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt, WorkerDied
 from indexer.extract import extract_document, write_atomically
 from indexer.index_folder import MANIFEST_NAME, fault_point
@@ -145,7 +144,7 @@ def settings_fingerprints(domain: Domain) -> dict[str, str]:
         "departments": domain.departments,
         "user_words": domain.user_words,
         "keyword_stopwords": domain.keyword_stopwords,
-        "analysis_version": [ANALYSIS_VERSION, TITLE_BOOST, KEYWORD_COUNT],
+        "analysis_version": [ANALYSIS_VERSION, KEYWORD_COUNT],
     }
     return {name: short_hash(value) for name, value in values.items()}
 

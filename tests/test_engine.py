@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
 from indexer.analysis import analyze_article, searchable_text
 from indexer.build import build_index, keyword_scorer
@@ -29,6 +30,7 @@ from indexer.engine import (
     ranking,
     w3,
 )
+from indexer.engine.schema import make_schema
 from indexer.errors import IndexCorrupt, IndexMissing
 from indexer.parse import parse_issue
 from indexer.segment import domain_words, tokenizer_for
@@ -136,27 +138,64 @@ def test_same_stored_fields_lengths_and_columns(two_indexes):
     assert list(built.column_reader("match_text")) == list(stock.column_reader("match_text"))
 
 
+def stock_index(index_dir, seed_documents, words, title_boost: float):
+    """The real issue written by whoosh's own writer, the title weighted by whoosh's field_boost."""
+    schema = make_schema(words)
+    schema["title"].format.field_boost = title_boost
+    index = whoosh_index.create_in(str(index_dir), schema)
+    writer = index.writer()
+    for article, (document, _) in seed_documents:
+        writer.add_document(**document, ngram=searchable_text(article.title, article.body))
+    writer.commit()
+    return index
+
+
+@pytest.fixture(scope="module")
+def built_generation(tmp_path_factory, seed_documents, domain):
+    index_dir = tmp_path_factory.mktemp("built-for-scores")
+    write_in_two_segments(index_dir, seed_documents, domain_words(domain))
+    return Generation.open(index_dir)
+
+
+@pytest.mark.parametrize("title_weight", [1.0, ranking.TITLE_WEIGHT, 5.5])
 @pytest.mark.parametrize(
     "words", [("科技",), ("科技", "创新"), ("青科会", "温州", "人才"), ("科创中国", "平阳", "乡村", "活动")]
 )
-def test_bm25_scores_are_whooshs_scores(indexed_settings, words):
+def test_bm25_scores_are_whooshs_scores(
+    tmp_path, built_generation, seed_documents, domain, monkeypatch, words, title_weight
+):
+    """Our scores, the title weight applied at query time to unweighted postings, are whoosh's BM25F
+    scores on an index whoosh wrote with that weight as the title's field_boost: changing the weight
+    needs no rebuild of ours."""
     from whoosh import query as wq
 
-    generation = Generation.open(indexed_settings.index_dir)
-    searcher, table, texts, segments = (
-        generation.searcher,
-        generation.table,
-        generation.texts,
-        generation.segments,
-    )
+    monkeypatch.setattr(ranking, "TITLE_WEIGHT", title_weight)
+    generation = built_generation
+    searcher, table = generation.searcher, generation.table
     terms = [wq.Term(field, word) for field in ("title", "body") for word in words]
-    assert len(segments.lengths["body"]) == searcher.doc_count_all()
-    plan = QueryPlan(searcher, table, texts, segments, {})
-    ours = ranking.bm25_scores(plan, terms, table.live)
-    whooshs = {hit.docnum: hit.score for hit in searcher.search(wq.Or(terms), limit=None)}
+    assert len(generation.segments.lengths["body"]) == searcher.doc_count_all()
+    plan = QueryPlan(searcher, table, generation.texts, generation.segments, {})
+    ours = {
+        searcher.stored_fields(docnum)["id"]: score
+        for docnum, score in ranking.bm25_scores(plan, terms, table.live).items()
+    }
+    stock = stock_index(tmp_path, seed_documents, domain_words(domain), title_weight)
+    with stock.searcher() as whoosh_searcher:
+        whooshs = {hit["id"]: hit.score for hit in whoosh_searcher.search(wq.Or(terms), limit=None)}
     assert len(whooshs) > 3
     assert ours.keys() == whooshs.keys()
-    assert all(abs(ours[d] - whooshs[d]) < 1e-9 for d in ours)
+    assert all(abs(ours[i] - whooshs[i]) < 1e-9 for i in ours)
+
+
+@pytest.mark.parametrize(
+    ("title_weight", "first"),
+    [(0.0, ["270-f01", "270-b05", "270-b11"]), (ranking.TITLE_WEIGHT, ["270-b20", "270-f01", "270-b14"])],
+)
+def test_the_title_weight_applies_at_query_time(indexed_settings, monkeypatch, title_weight, first):
+    # The same index ranked with another weight: 270-b20 holds 科技 in its short title.
+    monkeypatch.setattr(ranking, "TITLE_WEIGHT", title_weight)
+    result = SearchEngine(indexed_settings.index_dir, ()).search(EngineRequest(text="科技", limit=3))
+    assert [hit["id"] for hit in result.hits] == first
 
 
 def test_segment_parts_are_read_in_place_like_whooshs_copies(two_indexes):

@@ -18,7 +18,6 @@ from indexer.segment import tokenizer_for_words
 FACETS = ("county", "department", "kind", "year", "month", "keyword")
 FACET_SEPARATOR = "\x1f"
 VALUE_SEPARATOR = "\x1e"
-TITLE_BOOST = 3.0
 # The bigrams that give a substring leaf its candidates; the title's are in it too.
 NGRAM_FIELD = "ngram"
 SCORED_FIELDS = ("title", "body")
@@ -104,7 +103,7 @@ def make_schema(words: Iterable[str]) -> Schema:
         issue_id=ID(stored=True),
         kind=STORED(),
         ordinal=STORED(),
-        title=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, field_boost=TITLE_BOOST, phrase=False),
+        title=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, phrase=False),
         body=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, phrase=False),
         # Bigrams only find candidates for a substring; the match itself is checked on the text.
         ngram=TEXT(analyzer=BigramAnalyzer(), phrase=False),
@@ -170,6 +169,8 @@ def schema_signature(schema: Schema) -> list[tuple]:
             getattr(field, "analyzer", None),
             type(field.column_type),
             field.stored,
+            # A boost multiplies the weights written into the postings.
+            getattr(field.format, "field_boost", 1.0),
         )
         for name, field in schema.items()
     ]
