@@ -11,6 +11,8 @@ from whoosh import query as wq
 
 from indexer.analysis import ngram_tokens, query_words
 from indexer.engine.schema import NGRAM_FIELD
+from indexer.expand import expand
+from indexer.normalize import normalize_query
 from indexer.segment import tokenizer_for_words
 
 
@@ -91,7 +93,11 @@ def _stash_quotes(text: str) -> tuple[str, list[str]]:
 
 
 class QueryBuilder:
-    """User query syntax (AND, OR, NOT, "phrase", title:) into whoosh queries with substring recall."""
+    """User query syntax (AND, OR, NOT, "phrase", title:) into whoosh queries with substring recall.
+
+    The text is normalized as document text is (normalize_query), and each unit expanded once
+    (indexer.expand): its forms become an Or of leaves.
+    """
 
     def __init__(self, words: Iterable[str]):
         self.words = tuple(words)
@@ -100,7 +106,7 @@ class QueryBuilder:
 
     def parse(self, text: str) -> tuple[wq.Query, list[str]]:
         """The query and the strings to highlight. Empty text means every article."""
-        text = text.strip()
+        text = normalize_query(text)
         if not text:
             return wq.Every(), []
         # The server's threads share this builder: each parse expands with its own copy, so one
@@ -169,11 +175,17 @@ class QueryBuilder:
         for unit, words in units:
             if not any(True for _ in ngram_tokens(unit)):
                 continue
+            forms = expand(unit)
             if not negated:
-                highlights.append(unit)
+                highlights.extend(forms)
                 if not quoted and len(units) > 1:
                     highlights.append(text)
-            parts.append(SubstringLeaf(part, unit, tuple(words), tuple(word_fields)))
+            leaves = [SubstringLeaf(part, unit, tuple(words), tuple(word_fields))]
+            for form in forms[1:]:
+                form_words = query_words(form, tokenizer) if quoted else [form]
+                leaves.append(SubstringLeaf(part, form, tuple(form_words), tuple(word_fields)))
+            # An article holding any form of the unit matches it.
+            parts.append(leaves[0] if len(leaves) == 1 else wq.Or(leaves))
         if not parts:
             return wq.NullQuery
         if quoted or (len(parts) == 1 and all_units == 1):
