@@ -504,3 +504,31 @@ def test_an_index_whose_schema_names_the_old_module_is_rebuilt_once(archive):
     assert build_index(archive).added == ["270"]
     assert build_index(archive).unchanged == 1
     assert summary(SearchEngine(archive.index_dir, ()))[0] == 37
+
+
+def test_another_whoosh_version_is_refused_in_one_line():
+    w3.check_whoosh_version((2, 7, 5))
+    with pytest.raises(ImportError) as raised:
+        w3.check_whoosh_version((2, 7, 4))
+    assert str(raised.value) == (
+        "bulletin-search needs whoosh-reloaded 2.7.5 (it writes and reads that version's codec directly); "
+        "whoosh 2.7.4 is installed: run `pip install whoosh-reloaded==2.7.5`"
+    )
+
+
+def test_the_in_place_reader_is_installed_by_opening_an_index_not_by_importing(indexed_settings):
+    import subprocess
+
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from whoosh.filedb.compound import CompoundStorage\n"
+        "stock = CompoundStorage.open_file\n"
+        "from indexer import engine, search, build\n"
+        "print(CompoundStorage.open_file is stock)\n"
+        "engine.open_index(Path(sys.argv[1])).reader().close()\n"
+        "print(CompoundStorage.open_file is engine.w3._open_part_in_place)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(indexed_settings.index_dir)], capture_output=True, text=True
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "True\nTrue\n", "")

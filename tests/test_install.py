@@ -78,8 +78,9 @@ def test_installed_bulletin_indexes_searches_and_serves_from_an_empty_folder(
     shutil.copytree(ROOT / "archive", folder / "A")
     summary = run([bin_dir / "bulletin", "index", "--archive", "A", "--index", "I"], folder, env)
     assert summary.startswith("added 1, updated 0, removed 0, unchanged 0, failed 0 issue files (1 parsed)")
-    # The packaged defaults put the cache in ./var/cache of the folder the command ran in.
-    assert sorted(path.name for path in folder.iterdir()) == ["A", "I", "var"]
+    # The packaged defaults put the cache in ./var/cache of the folder the command ran in; the lock
+    # file beside the index is index_folder.IndexLock's.
+    assert sorted(path.name for path in folder.iterdir()) == [".I.lock", "A", "I", "var"]
 
     answer = json.loads(
         run([bin_dir / "bulletin", "search", "青科会", "--index", "I", "--json"], folder, env)

@@ -23,7 +23,7 @@ CANDIDATE_GRAMS = 2
 
 
 class QueryPlan:
-    """Evaluates a parsed query to a set of documents, then orders them; one per search.
+    """Evaluates a parsed query to a set of documents, one plan per search; ranking.ranked orders them.
 
     Boolean structure is bitmap algebra here rather than whoosh matchers, so a substring leaf can take
     its shortcut: an article holding the leaf as an indexed word contains it for sure, and only the

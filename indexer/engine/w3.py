@@ -34,11 +34,18 @@ from indexer.engine.schema import MATCH_TEXT_COLUMN, SCORED_FIELDS, make_schema,
 from indexer.errors import INDEX_DAMAGE, IndexBusy, IndexCorrupt, IndexMissing
 
 WHOOSH_VERSION = (2, 7, 5)
-if whoosh.__version__ != WHOOSH_VERSION:
-    raise ImportError(
-        f"bulletin-search needs whoosh-reloaded 2.7.5 (it writes and reads that version's codec directly); "
-        f"whoosh {whoosh.versionstring()} is installed: run `pip install whoosh-reloaded==2.7.5`"
-    )
+
+
+def check_whoosh_version(installed: tuple = whoosh.__version__) -> None:
+    if tuple(installed) != WHOOSH_VERSION:
+        raise ImportError(
+            "bulletin-search needs whoosh-reloaded 2.7.5 (it writes and reads that version's codec "
+            f"directly); whoosh {'.'.join(map(str, installed))} is installed: "
+            "run `pip install whoosh-reloaded==2.7.5`"
+        )
+
+
+check_whoosh_version()
 
 # A term in at least this share of a segment's articles also gets its docset stored as a bitmap.
 FREQUENT_SHARE = 1 / 32
