@@ -100,11 +100,11 @@ def fetch(url: str) -> dict | None:
 
 def cli_answers(settings) -> dict[str, tuple[int, list[str]]]:
     """Totals and first 100 ids from a freshly opened engine, as `bulletin search` answers."""
-    from indexer import store
+    from indexer.engine import SearchEngine
     from indexer.search import parse_request, search
     from indexer.wordseg import domain_words
 
-    engine = store.SearchEngine(settings.index_dir, domain_words(settings.domain))
+    engine = SearchEngine(settings.index_dir, domain_words(settings.domain))
     try:
         found = {}
         for query in COMPARED_QUERIES:
@@ -219,17 +219,17 @@ def serving_through_updates(size: int, seed: int, seed_text: str, work: Path) ->
 def threads_against_sequential(settings) -> dict:
     """RACE_SEARCHES distinct searches (real words of the index, caches cleared) run one after another,
     then again split over RACE_THREADS threads of one engine: errors, and answers that differ."""
-    from indexer import store
+    from indexer.engine import EngineRequest, SearchEngine
     from indexer.wordseg import domain_words
 
-    engine = store.SearchEngine(settings.index_dir, domain_words(settings.domain))
+    engine = SearchEngine(settings.index_dir, domain_words(settings.domain))
     with engine._use() as generation:
         reader = generation.searcher.reader()
         words = sorted({t.decode("utf-8") for f, t in reader.all_terms() if f == "body" and len(t) > 3})
     queries = words[:: max(1, len(words) // RACE_SEARCHES)][:RACE_SEARCHES]
 
     def answer(text: str) -> tuple:
-        result = engine.search(store.EngineRequest(text=text, limit=10))
+        result = engine.search(EngineRequest(text=text, limit=10))
         return result.total, [(hit["id"], hit["score"]) for hit in result.hits]
 
     started = time.perf_counter()

@@ -20,8 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from indexer import index_folder, store
+from indexer import index_folder
 from indexer.analysis import KEYWORD_COUNT, ArticleAnalysis, analyze_article, keyword_scorer
+from indexer.engine import IssueWriter, SegmentBuilder, article_document, create_index, open_current_index
 from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt
 from indexer.files import write_atomically
 from indexer.formats import extract_document, format_named
@@ -132,7 +133,7 @@ def settings_fingerprints(domain: Domain) -> dict[str, str]:
         "departments": domain.departments,
         "user_words": domain.user_words,
         "keyword_stopwords": domain.keyword_stopwords,
-        "analysis_version": [ANALYSIS_VERSION, store.TITLE_BOOST, KEYWORD_COUNT],
+        "analysis_version": [ANALYSIS_VERSION, KEYWORD_COUNT],
     }
     return {name: short_hash(value) for name, value in values.items()}
 
@@ -233,12 +234,12 @@ def segment_chunks(tasks: list[tuple], workers: int) -> list[list[tuple]]:
 
 def write_segment(index_dir: Path, tasks: list[tuple]):
     """A new whoosh segment holding the articles of these issues. Runs in worker processes."""
-    builder = store.SegmentBuilder(index_dir)
+    builder = SegmentBuilder(index_dir)
     for task in tasks:
         issue, analyses = analyze_issue(*task)
         content_hash = task[3]
         for article, analysis in zip(issue.articles, analyses, strict=True):
-            builder.add(*store.article_document(issue, article, analysis, content_hash))
+            builder.add(*article_document(issue, article, analysis, content_hash))
     return builder.finish()
 
 
@@ -352,7 +353,7 @@ def build_holding_lock(
     """Updates the index in place, or builds a new one beside it and swaps it in."""
     words = domain_words(settings.domain)
     fingerprints = settings_fingerprints(settings.domain)
-    index = None if rebuild else store.open_current_index(index_dir, words)
+    index = None if rebuild else open_current_index(index_dir, words)
     previous = None if rebuild else Manifest.load(index_dir / MANIFEST_NAME)
     changed_settings = previous.changed_settings(fingerprints) if previous is not None else ()
     if index is not None and previous is not None:
@@ -371,7 +372,7 @@ def build_holding_lock(
     target_dir = index_folder.new_sibling(index_dir, "new")
     try:
         index_folder.mark(target_dir)
-        index = store.create_index(target_dir, words)
+        index = create_index(target_dir, words)
         # A new user word changes the schema, so the index starts over; the old manifest still says
         # which issues it held, so they are reported as updated, and why.
         manifest = (
@@ -494,7 +495,7 @@ def update_index(
 
     if not (affected or starting_over):
         return report
-    with store.IssueWriter(index) as writer:
+    with IssueWriter(index) as writer:
         if not starting_over:
             for issue_id in sorted(affected):
                 writer.delete_issue(issue_id)

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from indexer import store
 from indexer.build import build_index
+from indexer.engine import index_exists
 from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
 from indexer.formats import extract_document, format_named
 from indexer.parse import parse_issue
@@ -125,7 +125,7 @@ def require_folders(command: str, settings: Settings) -> None:
             f"{settings.archive_dir}: no archive folder here; choose one with "
             + where_to_set(settings, "archive_dir", "--archive")
         )
-    if command in INDEX_READERS and not store.index_exists(settings.index_dir):
+    if command in INDEX_READERS and not index_exists(settings.index_dir):
         raise MissingFolder(
             f"{settings.index_dir}: no index here; build it with `bulletin index`, or choose another with "
             + where_to_set(settings, "index_dir", "--index")

@@ -17,7 +17,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
-from indexer import store
+from indexer.engine import index_exists
 from indexer.errors import FolderNotAnIndex, IndexBusy
 
 MARKER_NAME = "bulletin-index.json"
@@ -55,7 +55,7 @@ def is_complete(folder: Path) -> bool:
 
 def built_by_earlier_version(folder: Path) -> bool:
     """Before the marker existed, an index folder held a whoosh index and our manifest."""
-    return (folder / MANIFEST_NAME).is_file() and store.index_exists(folder)
+    return (folder / MANIFEST_NAME).is_file() and index_exists(folder)
 
 
 def check_ours(index_dir: Path) -> None:
@@ -144,7 +144,7 @@ def leftover_siblings(index_dir: Path) -> list[Path]:
     for path in sorted(index_dir.parent.iterdir()):
         if not pattern.fullmatch(path.name) or path.is_symlink() or not path.is_dir():
             continue
-        if is_marked(path) or store.index_exists(path) or not any(path.iterdir()):
+        if is_marked(path) or index_exists(path) or not any(path.iterdir()):
             found.append(path)
     return found
 

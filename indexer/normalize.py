@@ -105,6 +105,12 @@ def single_spaced(text: str) -> str:
     return WHITESPACE.sub(" ", text).strip()
 
 
+def normalize_query(text: str) -> str:
+    """Query text as document text is normalized (normalize_characters), on one line: a query typed
+    with full-width letters or pasted from a PDF with radicals finds the text as indexed."""
+    return SPACES.sub(" ", normalize_characters(text).replace("\n", " ")).strip()
+
+
 def tidy_line(line: str) -> str:
     return SPACES.sub(" ", line).strip()
 

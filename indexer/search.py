@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from indexer import store
+from indexer.engine import EngineRequest, SearchEngine
 from indexer.errors import BulletinError
 from indexer.settings import Domain, Settings
 from indexer.snippets import highlight_pattern, make_snippet
@@ -270,11 +270,11 @@ def last_page(per_page: int) -> int:
 
 
 @lru_cache(maxsize=4)
-def _engine(index_dir: Path, domain: Domain) -> store.SearchEngine:
-    return store.SearchEngine(index_dir, domain_words(domain))
+def _engine(index_dir: Path, domain: Domain) -> SearchEngine:
+    return SearchEngine(index_dir, domain_words(domain))
 
 
-def engine_for(settings: Settings) -> store.SearchEngine:
+def engine_for(settings: Settings) -> SearchEngine:
     """The search engine of the settings' index, shared by every caller in this process."""
     return _engine(settings.index_dir, settings.domain)
 
@@ -318,16 +318,14 @@ def _facet_values(name: str, counts, selected: tuple[str, ...], domain: Domain) 
     return tuple(values)
 
 
-def search(
-    settings: Settings, request: SearchRequest, engine: store.SearchEngine | None = None
-) -> SearchResult:
+def search(settings: Settings, request: SearchRequest, engine: SearchEngine | None = None) -> SearchResult:
     engine = engine or engine_for(settings)
     filters = {"county": request.county, "department": request.department, "keyword": request.keyword}
     if request.kind:
         filters["kind"] = (request.kind,)
     sort = request.sort if request.q.strip() else ("oldest" if request.sort == "oldest" else "newest")
     raw = engine.search(
-        store.EngineRequest(
+        EngineRequest(
             text=request.q,
             filters=filters,
             date_from=request.date_from.isoformat() if request.date_from else None,

@@ -15,7 +15,7 @@ from indexer.analysis import (
     ngram_tokens,
     word_tokens,
 )
-from indexer.store import BigramAnalyzer, ChineseWordAnalyzer
+from indexer.engine.schema import BigramAnalyzer, ChineseWordAnalyzer
 from indexer.wordseg import tokenizer_for
 
 

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from indexer import store
 from indexer.build import MANIFEST_NAME, build_index
+from indexer.engine import EngineRequest, SearchEngine, SegmentBuilder, create_index, open_index
 from indexer.search import parse_request, search
 from tests.conftest import ROOT, SEED
 
@@ -36,7 +36,7 @@ def archive(tmp_path, settings):
 
 def find(settings, q="", **params):
     request = parse_request({"q": [q], "per_page": ["100"], **{k: [v] for k, v in params.items()}}, settings)
-    return search(settings, request, engine=store.SearchEngine(settings.index_dir, ()))
+    return search(settings, request, engine=SearchEngine(settings.index_dir, ()))
 
 
 def test_first_build_then_nothing_to_do(archive):
@@ -97,7 +97,7 @@ def test_the_parsed_copy_is_named_first(archive, tmp_path):
     hit = find(archive, "魔方").hits[0]
     # The text copy wins (same articles, less layout noise), so no PDF page is claimed for it.
     assert hit.source == {"file": "issue-270.txt", "page": None}
-    issue = store.SearchEngine(archive.index_dir, ()).issues()[0]
+    issue = SearchEngine(archive.index_dir, ()).issues()[0]
     assert issue["sources"] == ["issue-270.txt", "a-first-by-name.pdf"]
     (archive.archive_dir / "issue-270.txt").unlink()
     build_index(archive)
@@ -110,14 +110,14 @@ def test_same_issue_in_two_files_is_indexed_once(archive):
     assert report.added == ["270"] and report.parsed_files == 2
     result = find(archive, "魔方")
     assert result.total == 1
-    issues = store.SearchEngine(archive.index_dir, ()).issues()
+    issues = SearchEngine(archive.index_dir, ()).issues()
     assert [(i["id"], i["sources"], i["features"], i["briefs"]) for i in issues] == [
         ("270", ["copy-of-270.txt", "issue-270.txt"], 8, 29)
     ]
     (archive.archive_dir / "copy-of-270.txt").unlink()
     after = build_index(archive)
     assert (after.updated, after.parsed_files) == (["270"], 0)
-    assert store.SearchEngine(archive.index_dir, ()).issues()[0]["sources"] == ["issue-270.txt"]
+    assert SearchEngine(archive.index_dir, ()).issues()[0]["sources"] == ["issue-270.txt"]
 
 
 def test_a_bad_file_fails_alone(archive):
@@ -161,7 +161,7 @@ def test_interrupted_write_leaves_previous_index(archive, seed_text, monkeypatch
     manifest = (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
 
-    real_add = store.SegmentBuilder.add
+    real_add = SegmentBuilder.add
     added = []
 
     def interrupted(self, document, terms):
@@ -170,14 +170,14 @@ def test_interrupted_write_leaves_previous_index(archive, seed_text, monkeypatch
         added.append(document["id"])
         real_add(self, document, terms)
 
-    monkeypatch.setattr(store.SegmentBuilder, "add", interrupted)
+    monkeypatch.setattr(SegmentBuilder, "add", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_index(archive)
     assert find(archive).total == 37
     assert (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8") == manifest
 
     assert added == ["271-f01"]
-    monkeypatch.setattr(store.SegmentBuilder, "add", real_add)
+    monkeypatch.setattr(SegmentBuilder, "add", real_add)
     assert build_index(archive).added == ["271"]
     assert find(archive).total == 74
 
@@ -188,7 +188,7 @@ def test_interrupted_rebuild_keeps_old_index(archive, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(store.SegmentBuilder, "add", interrupted)
+    monkeypatch.setattr(SegmentBuilder, "add", interrupted)
     with pytest.raises(KeyboardInterrupt):
         build_index(archive, rebuild=True)
     assert find(archive).total == 37
@@ -209,8 +209,8 @@ def test_manifest_records_each_file(archive):
 
 def test_a_running_engine_sees_the_next_index_generation(archive, seed_text):
     build_index(archive)
-    engine = store.SearchEngine(archive.index_dir, ())
-    request = store.EngineRequest(text="魔方")
+    engine = SearchEngine(archive.index_dir, ())
+    request = EngineRequest(text="魔方")
     assert engine.search(request).total == 1
     assert engine.search(request) is engine.search(request)  # repeated requests come from the cache
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
@@ -236,7 +236,7 @@ def test_parallel_writers_build_the_same_index(archive, seed_text, monkeypatch):
     monkeypatch.setattr(build, "PARALLEL_THRESHOLD", 2)
     parallel = build_index(archive, rebuild=True, workers=2)
     assert sorted(parallel.added) == sorted(serial.added) == ["270", "271", "272", "273", "274"]
-    assert len(store.open_index(archive.index_dir).reader().leaf_readers()) == 5
+    assert len(open_index(archive.index_dir).reader().leaf_readers()) == 5
     assert [(hit.id, hit.date) for hit in find(archive, "青科会", sort="oldest").hits] == expected
     assert find(archive).total == 5 * 37
     assert find(archive).facets == expected_facets
@@ -248,7 +248,7 @@ def test_an_index_of_another_schema_is_rebuilt(archive):
     # an earlier version would: whoosh's files and the manifest, no marker).
     manifest = (archive.index_dir / MANIFEST_NAME).read_text(encoding="utf-8")
     shutil.rmtree(archive.index_dir)
-    store.create_index(archive.index_dir, ("旧词",))
+    create_index(archive.index_dir, ("旧词",))
     (archive.index_dir / MANIFEST_NAME).write_text(manifest, encoding="utf-8")
     assert find(archive).total == 0
     report = build_index(archive)

@@ -15,8 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer import index_folder, store
+from indexer import index_folder
 from indexer.build import build_index
+from indexer.engine import SegmentBuilder, open_index
 from indexer.index_folder import MARKER_NAME
 from tests.conftest import ROOT
 from webui.cli import main
@@ -40,7 +41,7 @@ def expected_ids(numbers) -> list[str]:
 
 
 def indexed_ids(index_dir: Path) -> list[str]:
-    return sorted(fields["id"] for fields in store.open_index(index_dir).reader().all_stored_fields())
+    return sorted(fields["id"] for fields in open_index(index_dir).reader().all_stored_fields())
 
 
 class Project:
@@ -397,7 +398,7 @@ def test_a_full_disk_is_one_line(project, settings, capsys, monkeypatch):
     def disk_full(self):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.storage.folder) + "/MAIN_x.seg")
 
-    monkeypatch.setattr(store.SegmentBuilder, "finish", disk_full)
+    monkeypatch.setattr(SegmentBuilder, "finish", disk_full)
     for args in (["index"], ["index", "--rebuild"]):
         assert main(["--config", str(project.config), *args]) == 2
         line = one_line(capsys.readouterr().err)

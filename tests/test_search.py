@@ -311,10 +311,10 @@ def test_invalid_requests(settings, params, param):
 
 
 def test_huge_results_rank_title_matches_then_newest(indexed_settings, issue, monkeypatch):
-    from indexer import store
+    from indexer.engine import SearchEngine, ranking
 
-    monkeypatch.setattr(store, "SCORE_LIMIT", 2)
-    engine = store.SearchEngine(indexed_settings.index_dir, ())
+    monkeypatch.setattr(ranking, "SCORE_LIMIT", 2)
+    engine = SearchEngine(indexed_settings.index_dir, ())
     result = search(
         indexed_settings, parse_request({"q": ["青科会"], "per_page": ["100"]}, indexed_settings), engine
     )

@@ -13,16 +13,16 @@ from urllib.parse import urlencode
 import pytest
 import waitress
 
-from indexer import store
 from indexer.build import build_index
+from indexer.engine import SearchEngine, open_index
 from indexer.search import parse_request, search
 from indexer.wordseg import domain_words
-from tests import test_store
+from tests import test_engine
 from tests.test_build import next_issue
 from webui.app import create_app
 
 # The index of the real issue in tmp_path.
-archive = test_store.archive
+archive = test_engine.archive
 CATCH_UP_SECONDS = 10.0
 QUERIES = ("", "科技", "魔方", "围棋", "青科会")
 
@@ -77,7 +77,7 @@ class Hammer:
 
 def cli_answers(settings) -> dict:
     """What a fresh process (the CLI) answers: totals and first 100 ids, and each issue's articles."""
-    engine = store.SearchEngine(settings.index_dir, domain_words(settings.domain))
+    engine = SearchEngine(settings.index_dir, domain_words(settings.domain))
     try:
         found = {}
         for query in QUERIES:
@@ -152,8 +152,8 @@ def test_serving_through_additions_an_update_a_deletion_a_rebuild_and_a_merge(se
         (folder / "issue-273.txt").unlink()
         build_index(settings)
         # whoosh's own merge of every segment into one, as its merge policy does after many additions.
-        store.open_index(settings.index_dir).optimize()
-        assert len(store.open_index(settings.index_dir).reader().leaf_readers()) == 1
+        open_index(settings.index_dir).optimize()
+        assert len(open_index(settings.index_dir).reader().leaf_readers()) == 1
         step("merged")
     finally:
         hammer.stop()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g
 from werkzeug.datastructures import MultiDict
 
-from indexer import store
+from indexer.engine import SearchEngine
 from indexer.search import SearchRequest, engine_for, parse_request
 from indexer.settings import Settings
 
@@ -14,7 +14,7 @@ def get_settings() -> Settings:
     return current_app.extensions["bulletin"]
 
 
-def get_engine() -> store.SearchEngine:
+def get_engine() -> SearchEngine:
     """The index of the app's settings; opened on first use and shared by the worker's threads."""
     if "engine" not in g:
         g.engine = engine_for(get_settings())

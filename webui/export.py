@@ -9,7 +9,7 @@ import io
 import re
 from collections.abc import Iterator
 
-from indexer import store
+from indexer.engine import SearchEngine
 from indexer.search import Hit, SearchRequest, search
 from indexer.settings import Settings
 from webui.search_page import KIND_LABELS
@@ -48,7 +48,7 @@ def _row(hit: Hit) -> list[str]:
     ]
 
 
-def result_hits(settings: Settings, request: SearchRequest, engine: store.SearchEngine) -> Iterator[Hit]:
+def result_hits(settings: Settings, request: SearchRequest, engine: SearchEngine) -> Iterator[Hit]:
     """The hits of every page in the request's order, at most settings.web.csv_max_rows.
 
     The first batch is searched here and now, so a missing index is a 503 before the download

@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 
 from flask import url_for
 
-from indexer import store
+from indexer.engine import SearchEngine
 from indexer.search import hit_from_stored
 from indexer.search import stats as archive_stats
 from indexer.settings import Settings
@@ -32,7 +32,7 @@ def _summary(stored: dict) -> dict:
     return {name: hit[name] for name in SUMMARY_FIELDS}
 
 
-def article_record(engine: store.SearchEngine, article_id: str) -> dict | None:
+def article_record(engine: SearchEngine, article_id: str) -> dict | None:
     """The whole article, where it came from, and the other articles of its issue in issue order."""
     stored = engine.article(article_id)
     if stored is None:
@@ -65,12 +65,12 @@ def _issue_entry(entry: dict) -> dict:
     }
 
 
-def issue_list(engine: store.SearchEngine) -> list[dict]:
+def issue_list(engine: SearchEngine) -> list[dict]:
     """Every issue, newest first."""
     return [_issue_entry(entry) for entry in engine.issues()]
 
 
-def issue_record(engine: store.SearchEngine, issue_id: str) -> dict | None:
+def issue_record(engine: SearchEngine, issue_id: str) -> dict | None:
     """An issue's metadata and its table of contents: features, then briefs, each in printed order."""
     found = engine.issue(issue_id)
     if found is None:
@@ -85,7 +85,7 @@ def issue_record(engine: store.SearchEngine, issue_id: str) -> dict | None:
     return record
 
 
-def archive_overview(settings: Settings, engine: store.SearchEngine) -> dict:
+def archive_overview(settings: Settings, engine: SearchEngine) -> dict:
     """The archive at a glance (the CLI's `bulletin stats`) and the latest issues."""
     issues = issue_list(engine)
     return {

@@ -1,4 +1,5 @@
-"""SegmentBuilder against whoosh's own writer: the same documents must give the same index."""
+"""The engine against stock whoosh (SegmentBuilder against its writer, BM25 against its scores, in-place
+reads against its copies), and generations, caches and damage."""
 
 from __future__ import annotations
 
@@ -11,11 +12,26 @@ import time
 from pathlib import Path
 
 import pytest
+from whoosh import index as whoosh_index
 
-from indexer import store
 from indexer.analysis import analyze_article, keyword_scorer, searchable_text
 from indexer.build import build_index
-from indexer.errors import IndexCorrupt
+from indexer.engine import (
+    CHECK_SECONDS,
+    EngineRequest,
+    Generation,
+    IssueWriter,
+    QueryPlan,
+    SearchEngine,
+    SegmentBuilder,
+    article_document,
+    create_index,
+    open_index,
+    ranking,
+    w3,
+)
+from indexer.engine.schema import make_schema
+from indexer.errors import IndexCorrupt, IndexMissing
 from indexer.parse import parse_issue
 from indexer.wordseg import domain_words, tokenizer_for
 from tests.conftest import SEED
@@ -30,7 +46,7 @@ def seed_documents(seed_text, domain):
     return [
         (
             article,
-            store.article_document(
+            article_document(
                 issue, article, analyze_article(article.title, article.body, tokenizer, keywords), "c0ffee"
             ),
         )
@@ -40,14 +56,14 @@ def seed_documents(seed_text, domain):
 
 def write_in_two_segments(index_dir, documents, words):
     """Two segments, so document numbers restart and the reader has to offset them."""
-    index = store.create_index(index_dir, words)
-    with store.IssueWriter(index) as writer:
+    index = create_index(index_dir, words)
+    with IssueWriter(index) as writer:
         for part in (documents[:10], documents[10:]):
-            builder = store.SegmentBuilder(index_dir)
+            builder = SegmentBuilder(index_dir)
             for _, (document, terms) in part:
                 builder.add(document, terms)
             writer.add_segment(builder.finish())
-    return store.open_index(index_dir).reader()
+    return open_index(index_dir).reader()
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +72,7 @@ def two_indexes(tmp_path_factory, seed_documents, domain):
     analyzers compute the same terms from the text."""
     words = domain_words(domain)
     built = write_in_two_segments(tmp_path_factory.mktemp("built"), seed_documents, words)
-    stock = store.create_index(tmp_path_factory.mktemp("stock"), words)
+    stock = create_index(tmp_path_factory.mktemp("stock"), words)
     writer = stock.writer()
     for article, (document, _) in seed_documents:
         writer.add_document(**document, ngram=searchable_text(article.title, article.body))
@@ -66,17 +82,15 @@ def two_indexes(tmp_path_factory, seed_documents, domain):
 
 def test_frequent_term_bitmaps_are_the_postings(tmp_path, seed_documents, domain, monkeypatch):
     # Every term of a 27- or 10-article segment in at least one article counts as frequent here.
-    monkeypatch.setattr(store, "FREQUENT_MINIMUM", 1)
-    monkeypatch.setattr(store, "FREQUENT_SHARE", 1 / 30)
+    monkeypatch.setattr(w3, "FREQUENT_MINIMUM", 1)
+    monkeypatch.setattr(w3, "FREQUENT_SHARE", 1 / 30)
     reader = write_in_two_segments(tmp_path, seed_documents, domain_words(domain))
-    frequent = store.SegmentTables.read(reader).frequent
+    frequent = w3.SegmentTables.read(reader).frequent
     assert [len(tables["ngram"]) > 300 for tables in frequent] == [True, True]
     for field, term in reader.all_terms():
         if field in ("title", "body", "ngram"):
             text = term.decode("utf-8")
-            assert store.posting_bits(reader, field, text, frequent) == store.posting_bits(
-                reader, field, text
-            )
+            assert w3.posting_bits(reader, field, text, frequent) == w3.posting_bits(reader, field, text)
 
 
 def postings(reader) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
@@ -124,27 +138,64 @@ def test_same_stored_fields_lengths_and_columns(two_indexes):
     assert list(built.column_reader("match_text")) == list(stock.column_reader("match_text"))
 
 
+def stock_index(index_dir, seed_documents, words, title_boost: float):
+    """The real issue written by whoosh's own writer, the title weighted by whoosh's field_boost."""
+    schema = make_schema(words)
+    schema["title"].format.field_boost = title_boost
+    index = whoosh_index.create_in(str(index_dir), schema)
+    writer = index.writer()
+    for article, (document, _) in seed_documents:
+        writer.add_document(**document, ngram=searchable_text(article.title, article.body))
+    writer.commit()
+    return index
+
+
+@pytest.fixture(scope="module")
+def built_generation(tmp_path_factory, seed_documents, domain):
+    index_dir = tmp_path_factory.mktemp("built-for-scores")
+    write_in_two_segments(index_dir, seed_documents, domain_words(domain))
+    return Generation.open(index_dir)
+
+
+@pytest.mark.parametrize("title_weight", [1.0, ranking.TITLE_WEIGHT, 5.5])
 @pytest.mark.parametrize(
     "words", [("科技",), ("科技", "创新"), ("青科会", "温州", "人才"), ("科创中国", "平阳", "乡村", "活动")]
 )
-def test_bm25_scores_are_whooshs_scores(indexed_settings, words):
+def test_bm25_scores_are_whooshs_scores(
+    tmp_path, built_generation, seed_documents, domain, monkeypatch, words, title_weight
+):
+    """Our scores, the title weight applied at query time to unweighted postings, are whoosh's BM25F
+    scores on an index whoosh wrote with that weight as the title's field_boost: changing the weight
+    needs no rebuild of ours."""
     from whoosh import query as wq
 
-    generation = store.Generation.open(indexed_settings.index_dir)
-    searcher, table, texts, segments = (
-        generation.searcher,
-        generation.table,
-        generation.texts,
-        generation.segments,
-    )
+    monkeypatch.setattr(ranking, "TITLE_WEIGHT", title_weight)
+    generation = built_generation
+    searcher, table = generation.searcher, generation.table
     terms = [wq.Term(field, word) for field in ("title", "body") for word in words]
-    assert len(segments.lengths["body"]) == searcher.doc_count_all()
-    plan = store.QueryPlan(searcher, table, texts, segments, {})
-    ours = plan.bm25_scores(terms, table.live)
-    whooshs = {hit.docnum: hit.score for hit in searcher.search(wq.Or(terms), limit=None)}
+    assert len(generation.segments.lengths["body"]) == searcher.doc_count_all()
+    plan = QueryPlan(searcher, table, generation.texts, generation.segments, {})
+    ours = {
+        searcher.stored_fields(docnum)["id"]: score
+        for docnum, score in ranking.bm25_scores(plan, terms, table.live).items()
+    }
+    stock = stock_index(tmp_path, seed_documents, domain_words(domain), title_weight)
+    with stock.searcher() as whoosh_searcher:
+        whooshs = {hit["id"]: hit.score for hit in whoosh_searcher.search(wq.Or(terms), limit=None)}
     assert len(whooshs) > 3
     assert ours.keys() == whooshs.keys()
-    assert all(abs(ours[d] - whooshs[d]) < 1e-9 for d in ours)
+    assert all(abs(ours[i] - whooshs[i]) < 1e-9 for i in ours)
+
+
+@pytest.mark.parametrize(
+    ("title_weight", "first"),
+    [(0.0, ["270-f01", "270-b05", "270-b11"]), (ranking.TITLE_WEIGHT, ["270-b20", "270-f01", "270-b14"])],
+)
+def test_the_title_weight_applies_at_query_time(indexed_settings, monkeypatch, title_weight, first):
+    # The same index ranked with another weight: 270-b20 holds 科技 in its short title.
+    monkeypatch.setattr(ranking, "TITLE_WEIGHT", title_weight)
+    result = SearchEngine(indexed_settings.index_dir, ()).search(EngineRequest(text="科技", limit=3))
+    assert [hit["id"] for hit in result.hits] == first
 
 
 def test_segment_parts_are_read_in_place_like_whooshs_copies(two_indexes):
@@ -153,13 +204,13 @@ def test_segment_parts_are_read_in_place_like_whooshs_copies(two_indexes):
 
     # Every part of a segment file reads the same through the memory map as through whoosh's copy.
     storage = two_indexes[0].leaf_readers()[0][0]._storage.a
-    assert isinstance(storage, store.CompoundStorage)
+    assert isinstance(storage, w3.CompoundStorage)
     for name in storage.list():
         part = storage.open_file(name)
-        assert isinstance(part, store._MappedSubfile)
-        assert part.read() == store._stock_open_part(storage, name).read()
+        assert isinstance(part, w3._MappedSubfile)
+        assert part.read() == w3._stock_open_part(storage, name).read()
     data = pickle.dumps({"blocks": list(range(300)), "name": "段"}, 2) + b"one\ntwo\n" + bytes(range(40))
-    mapped, copied = store._MappedReader(b"head" + data + b"tail", 4, len(data)), io.BytesIO(data)
+    mapped, copied = w3._MappedReader(b"head" + data + b"tail", 4, len(data)), io.BytesIO(data)
     for reader in (mapped, copied):
         assert pickle.load(reader) == {"blocks": list(range(300)), "name": "段"}
     for call, arguments in [
@@ -182,7 +233,7 @@ def test_segment_parts_are_read_in_place_like_whooshs_copies(two_indexes):
 
 def test_each_thread_reads_a_mapped_part_at_its_own_position():
     data = bytes(range(256))
-    reader = store._MappedReader(b"head" + data, 4, len(data))
+    reader = w3._MappedReader(b"head" + data, 4, len(data))
     other_seeked = threading.Event()
     found = []
 
@@ -214,7 +265,7 @@ def distinct_queries(reader, count: int) -> list[str]:
 def answers(engine, queries: list[str]) -> dict[str, tuple]:
     found = {}
     for text in queries:
-        result = engine.search(store.EngineRequest(text=text, limit=10))
+        result = engine.search(EngineRequest(text=text, limit=10))
         found[text] = (result.total, [(hit["id"], hit["score"]) for hit in result.hits])
     return found
 
@@ -244,8 +295,8 @@ def in_threads(work, shares: list) -> list[str]:
 
 
 def test_threads_searching_at_once_get_the_sequential_answers(indexed_settings):
-    engine = store.SearchEngine(indexed_settings.index_dir, ())
-    queries = distinct_queries(store.open_index(indexed_settings.index_dir).reader(), 400)
+    engine = SearchEngine(indexed_settings.index_dir, ())
+    queries = distinct_queries(open_index(indexed_settings.index_dir).reader(), 400)
     assert len(queries) == 400
     sequential = answers(engine, queries)
     engine.clear_caches()
@@ -281,7 +332,7 @@ def eventually(probe, expected, seconds: float = 10.0):
 
 
 def summary(engine, text: str = "") -> tuple[int, list[str]]:
-    result = engine.search(store.EngineRequest(text=text, sort="newest", limit=100))
+    result = engine.search(EngineRequest(text=text, sort="newest", limit=100))
     return result.total, [hit["id"] for hit in result.hits]
 
 
@@ -293,14 +344,14 @@ def mapped_files(folder) -> list[str]:
 def test_an_update_is_served_as_a_fresh_engine_answers(archive, seed_text):
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
     build_index(archive)
-    engine = store.SearchEngine(archive.index_dir, ())
+    engine = SearchEngine(archive.index_dir, ())
     assert summary(engine)[0] == 74
     changed = next_issue(seed_text).replace("魔方还原竞速比赛", "围棋比赛")
     (archive.archive_dir / "issue-271.txt").write_text(changed, encoding="utf-8")
     assert build_index(archive).updated == ["271"]
     # whoosh's refresh() kept the replaced articles beside the new ones (111 articles, 魔方 twice).
     assert eventually(lambda: summary(engine, "魔方"), (1, ["270-b25"])) == (1, ["270-b25"])
-    assert summary(engine) == summary(store.SearchEngine(archive.index_dir, ()))
+    assert summary(engine) == summary(SearchEngine(archive.index_dir, ()))
     assert summary(engine)[0] == 74 and summary(engine, "围棋") == (1, ["271-b25"])
     assert [len(engine.issue_articles(issue)) for issue in ("270", "271")] == [37, 37]
     entry, articles = engine.issue("271")
@@ -310,7 +361,7 @@ def test_an_update_is_served_as_a_fresh_engine_answers(archive, seed_text):
 
 
 def test_a_rebuild_is_served_and_the_old_files_are_let_go(archive, seed_text):
-    engine = store.SearchEngine(archive.index_dir, ())
+    engine = SearchEngine(archive.index_dir, ())
     assert summary(engine)[0] == 37
     old_files = mapped_files(archive.index_dir)
     assert len(old_files) == 1 and old_files[0].endswith(".seg")
@@ -319,7 +370,7 @@ def test_a_rebuild_is_served_and_the_old_files_are_let_go(archive, seed_text):
     assert build_index(archive, rebuild=True).added == ["271"]
     # Same TOC generation number as before: only the folder's inode tells the new index apart.
     assert eventually(lambda: summary(engine)[1][0][:4], "271-") == "271-"
-    assert summary(engine) == summary(store.SearchEngine(archive.index_dir, ()))
+    assert summary(engine) == summary(SearchEngine(archive.index_dir, ()))
     assert engine.issue_articles("270") == []
     # The old generation's memory map of its (deleted) segment file is closed once no search uses it.
     assert eventually(lambda: old_files[0] in mapped_files(archive.index_dir), False) is False
@@ -343,7 +394,7 @@ def test_a_flipped_byte_in_a_segment_file_is_named(archive, capsys):
     assert json.loads(damaged.with_name(damaged.name + ".sum").read_text())["size"] == damaged.stat().st_size
     flip_byte(damaged, 0.5)
     with pytest.raises(IndexCorrupt) as raised:
-        store.Generation.open(archive.index_dir)
+        Generation.open(archive.index_dir)
     assert str(raised.value) == (
         f"{damaged}: checksum mismatch, the bytes on disk are not those written; "
         "the index is damaged, run `bulletin index --rebuild`"
@@ -361,21 +412,23 @@ def test_a_flipped_byte_in_a_segment_file_is_named(archive, capsys):
         }
     }
     assert build_index(archive, rebuild=True).added == ["270"]
-    assert summary(store.SearchEngine(archive.index_dir, ()))[0] == 37
+    assert summary(SearchEngine(archive.index_dir, ()))[0] == 37
 
 
 def test_a_damaged_next_generation_leaves_the_running_one_answering(archive, seed_text, caplog):
-    engine = store.SearchEngine(archive.index_dir, ())
+    engine = SearchEngine(archive.index_dir, ())
     before = summary(engine)
+    # Asked after the build, the engine would already open the new generation, intact, in the background.
+    running = segment_file_of(engine)
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
     build_index(archive)
-    (new,) = set(archive.index_dir.glob("MAIN_*.seg")) - {segment_file_of(engine)}
+    (new,) = set(archive.index_dir.glob("MAIN_*.seg")) - {running}
     flip_byte(new, 0.3)
-    time.sleep(store.CHECK_SECONDS)
+    time.sleep(CHECK_SECONDS)
     assert summary(engine) == before  # notices the new generation and tries it in the background
     assert eventually(lambda: len(caplog.records), 1) == 1
     assert str(new) in caplog.records[0].getMessage() and "--rebuild" in caplog.records[0].getMessage()
-    time.sleep(store.CHECK_SECONDS)
+    time.sleep(CHECK_SECONDS)
     assert summary(engine) == before and len(caplog.records) == 1  # not tried again
 
 
@@ -388,7 +441,7 @@ def segment_file_of(engine) -> Path:
 def test_an_index_without_checksums_opens_and_gets_them_at_the_next_commit(archive, seed_text):
     for record in archive.index_dir.glob("*.sum"):
         record.unlink()
-    assert summary(store.SearchEngine(archive.index_dir, ()))[0] == 37
+    assert summary(SearchEngine(archive.index_dir, ()))[0] == 37
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
     build_index(archive)
     segments = sorted(path.name for path in archive.index_dir.glob("MAIN_*.seg"))
@@ -402,32 +455,32 @@ def test_a_segment_whoosh_cannot_decode_is_reported_as_damaged(archive):
     damaged = segment_file(archive.index_dir)
     damaged.write_bytes(damaged.read_bytes()[:-40])  # cuts into the compound file's directory
     with pytest.raises(IndexCorrupt) as raised:
-        store.Generation.open(archive.index_dir)
+        Generation.open(archive.index_dir)
     assert str(raised.value).startswith(f"{archive.index_dir}: cannot be read (")
     assert str(raised.value).endswith("run `bulletin index --rebuild`")
 
 
 def test_a_damaged_segment_is_not_merged_into_a_new_one(tmp_path, seed_documents, domain):
     words = domain_words(domain)
-    index = store.create_index(tmp_path, words)
-    with store.IssueWriter(index) as writer:
+    index = create_index(tmp_path, words)
+    with IssueWriter(index) as writer:
         for start in range(0, 36, 6):  # six small segments: the next commit's merge policy folds them
-            builder = store.SegmentBuilder(tmp_path)
+            builder = SegmentBuilder(tmp_path)
             for _, (document, terms) in seed_documents[start : start + 6]:
                 builder.add(document, terms)
             writer.add_segment(builder.finish())
     segments = sorted(tmp_path.glob("MAIN_*.seg"))
     assert len(segments) == 6
     # The policy folds the first five (by size, then in order) and leaves the sixth.
-    damaged = tmp_path / store.open_index(tmp_path)._segments()[1].make_filename(".seg")
+    damaged = tmp_path / open_index(tmp_path)._segments()[1].make_filename(".seg")
     flip_byte(damaged, 0.5)
-    builder = store.SegmentBuilder(tmp_path)
+    builder = SegmentBuilder(tmp_path)
     builder.add(*seed_documents[36][1])
     with pytest.raises(IndexCorrupt, match=re.escape(str(damaged))):
-        with store.IssueWriter(store.open_index(tmp_path)) as writer:
+        with IssueWriter(open_index(tmp_path)) as writer:
             writer.add_segment(builder.finish())
     assert set(segments) <= set(tmp_path.glob("MAIN_*.seg"))  # the commit did not happen
-    assert store.open_index(tmp_path).doc_count() == 36
+    assert open_index(tmp_path).doc_count() == 36
 
 
 def test_ranking_reads_a_segment_with_deleted_articles(archive, seed_text):
@@ -435,8 +488,49 @@ def test_ranking_reads_a_segment_with_deleted_articles(archive, seed_text):
     build_index(archive, rebuild=True)  # both issues in one segment
     (archive.archive_dir / "issue-271.txt").unlink()
     assert build_index(archive).removed == ["271"]
-    engine = store.SearchEngine(archive.index_dir, ())
+    engine = SearchEngine(archive.index_dir, ())
     # whoosh hands a segment with deletions out as a FilterMatcher, which ranking could not read.
-    result = engine.search(store.EngineRequest(text="魔方"))
+    result = engine.search(EngineRequest(text="魔方"))
     assert (result.total, [hit["id"] for hit in result.hits]) == (1, ["270-b25"])
     assert result.hits[0]["score"] > 0
+
+
+def test_an_index_whose_schema_names_the_old_module_is_rebuilt_once(archive):
+    # Before indexer/engine/, the analyzers pickled into the schema lived in indexer.store.
+    (toc,) = archive.index_dir.glob("_MAIN_*.toc")
+    written = toc.read_bytes()
+    assert written.count(b"indexer.engine.schema\n") == 2
+    toc.write_bytes(written.replace(b"indexer.engine.schema\n", b"indexer.store\n"))
+    with pytest.raises(IndexMissing, match="built by an older version; run `bulletin index`"):
+        SearchEngine(archive.index_dir, ()).search(EngineRequest())
+    assert build_index(archive).added == ["270"]
+    assert build_index(archive).unchanged == 1
+    assert summary(SearchEngine(archive.index_dir, ()))[0] == 37
+
+
+def test_another_whoosh_version_is_refused_in_one_line():
+    w3.check_whoosh_version((2, 7, 5))
+    with pytest.raises(ImportError) as raised:
+        w3.check_whoosh_version((2, 7, 4))
+    assert str(raised.value) == (
+        "bulletin-search needs whoosh-reloaded 2.7.5 (it writes and reads that version's codec directly); "
+        "whoosh 2.7.4 is installed: run `pip install whoosh-reloaded==2.7.5`"
+    )
+
+
+def test_the_in_place_reader_is_installed_by_opening_an_index_not_by_importing(indexed_settings):
+    import subprocess
+
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from whoosh.filedb.compound import CompoundStorage\n"
+        "stock = CompoundStorage.open_file\n"
+        "from indexer import engine, search, build\n"
+        "print(CompoundStorage.open_file is stock)\n"
+        "engine.open_index(Path(sys.argv[1])).reader().close()\n"
+        "print(CompoundStorage.open_file is engine.w3._open_part_in_place)\n"
+    )
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(indexed_settings.index_dir)], capture_output=True, text=True
+    )
+    assert (ran.returncode, ran.stdout, ran.stderr) == (0, "True\nTrue\n", "")

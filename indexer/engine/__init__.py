@@ -1,0 +1,284 @@
+"""The search engine over a whoosh index: the one package that imports whoosh. SearchEngine answers
+from the newest index generation; the names other modules use are exported here."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.engine import ranking
+from indexer.engine.generation import CHECK_SECONDS, Generation, index_identity
+from indexer.engine.plan import QueryPlan
+from indexer.engine.query import QueryBuilder, SubstringLeaf
+from indexer.engine.schema import FACETS, article_document
+from indexer.engine.w3 import (
+    IssueWriter,
+    SegmentBuilder,
+    create_index,
+    index_exists,
+    open_current_index,
+    open_index,
+)
+
+__all__ = [
+    "CHECK_SECONDS",
+    "FACETS",
+    "EngineRequest",
+    "EngineResult",
+    "Generation",
+    "IssueWriter",
+    "QueryBuilder",
+    "QueryPlan",
+    "SearchEngine",
+    "SegmentBuilder",
+    "SubstringLeaf",
+    "article_document",
+    "create_index",
+    "index_exists",
+    "open_current_index",
+    "open_index",
+]
+
+logger = logging.getLogger(__name__)
+
+RESULT_CACHE_SIZE = 512
+
+
+@dataclass
+class EngineRequest:
+    """What the engine needs: text query, filters as official values, sort and the slice wanted."""
+
+    text: str = ""
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: str | None = None
+    date_to: str | None = None
+    sort: str = "relevance"
+    offset: int = 0
+    limit: int = 20
+
+    def cache_key(self) -> tuple:
+        filters = tuple(sorted((name, tuple(values)) for name, values in self.filters.items() if values))
+        return (self.text, filters, self.date_from, self.date_to, self.sort, self.offset, self.limit)
+
+
+@dataclass
+class EngineResult:
+    total: int
+    hits: list[dict]  # stored fields, plus "score"
+    facets: dict[str, Counter]
+    highlights: list[str]
+
+
+class SearchEngine:
+    """Answers from the newest complete index generation, shared by the threads of a server.
+
+    Each generation is opened fresh (whoosh's refresh() reuses readers and kept old segments in the
+    new reader) in a background thread, while the previous one keeps answering; only a request that
+    finds no generation at all waits for one.
+    """
+
+    def __init__(self, index_dir: Path, words: Iterable[str]):
+        self.index_dir = Path(index_dir)
+        self.queries = QueryBuilder(words)
+        self._lock = threading.Lock()
+        self._first_open = threading.Lock()
+        self._generation: Generation | None = None
+        self._opening: threading.Thread | None = None
+        self._checked = 0.0
+        self._failed: tuple | None = None
+
+    @contextmanager
+    def _use(self) -> Iterator[Generation]:
+        generation = self._acquire()
+        try:
+            yield generation
+        finally:
+            self._release(generation)
+
+    def _acquire(self) -> Generation:
+        now = time.monotonic()
+        with self._lock:
+            current = self._generation
+            due = current is not None and now - self._checked >= CHECK_SECONDS
+            if due:
+                self._checked = now
+            elif current is not None:
+                current.users += 1
+                return current
+        if current is not None:
+            identity = index_identity(self.index_dir)
+            if identity is not None and identity not in (current.identity, self._failed):
+                self._open_in_background()
+            with self._lock:
+                current = self._generation
+                if current is not None:
+                    current.users += 1
+                    return current
+        return self._open_first()
+
+    def _open_first(self) -> Generation:
+        with self._first_open:
+            with self._lock:
+                if self._generation is not None:
+                    self._generation.users += 1
+                    return self._generation
+            generation = Generation.open(self.index_dir)
+            self._install(generation, users=1)
+            return generation
+
+    def _open_in_background(self) -> None:
+        with self._lock:
+            if self._opening is not None:
+                return
+            self._opening = threading.Thread(target=self._open_next, name="index-generation", daemon=True)
+            self._opening.start()
+
+    def _open_next(self) -> None:
+        target = index_identity(self.index_dir)
+        try:
+            self._install(Generation.open(self.index_dir))
+        except OSError:
+            pass  # the folder changed while opening; the next check tries again
+        except Exception as error:  # noqa: BLE001 - this thread has no caller to raise to
+            # A damaged generation stays unused, the previous one answers; said once, not retried.
+            self._failed = target
+            logger.warning("%s; still serving the previous index generation", error)
+        finally:
+            with self._lock:
+                self._opening = None
+
+    def _install(self, generation: Generation, users: int = 0) -> None:
+        with self._lock:
+            generation.users = users
+            previous, self._generation = self._generation, generation
+            self._checked = time.monotonic()
+            if previous is not None:
+                previous.retired = True
+        if previous is not None:
+            self._release(previous, taken=0)
+
+    def _release(self, generation: Generation, taken: int = 1) -> None:
+        with self._lock:
+            generation.users -= taken
+            closing = generation.retired and not generation.users and not generation.closed
+            generation.closed |= closing
+        if closing:
+            generation.close()
+
+    def clear_caches(self) -> None:
+        """Forget recent results and substring matches (benchmarks measure searches from cold)."""
+        with self._lock:
+            if self._generation is not None:
+                self._generation.results.clear()
+                self._generation.substrings.clear()
+
+    def close(self) -> None:
+        opening = self._opening
+        if opening is not None:
+            opening.join()
+        with self._lock:
+            generation, self._generation = self._generation, None
+            if generation is not None:
+                generation.retired = True
+        if generation is not None:
+            self._release(generation, taken=0)
+
+    def search(self, request: EngineRequest) -> EngineResult:
+        key = request.cache_key()
+        with self._use() as generation:
+            with self._lock:
+                if key in generation.results:
+                    generation.results.move_to_end(key)
+                    return generation.results[key]
+            result = self._search(generation, request)
+            with self._lock:
+                generation.results[key] = result
+                if len(generation.results) > RESULT_CACHE_SIZE:
+                    generation.results.popitem(last=False)
+            return result
+
+    def _search(self, generation: Generation, request: EngineRequest) -> EngineResult:
+        searcher, table = generation.searcher, generation.table
+        query, highlights = self.queries.parse(request.text)
+        plan = QueryPlan(searcher, table, generation.texts, generation.segments, generation.substrings)
+        matched = plan.docs(query)
+
+        restrictions: dict[str, int] = {}
+        for facet, values in request.filters.items():
+            if values:
+                restrictions[facet] = table.union(facet, values)
+        if request.date_from or request.date_to:
+            restrictions["date"] = table.date_range(request.date_from, request.date_to)
+
+        def restricted(docs: int, skip: str | None = None) -> int:
+            for facet, allowed in restrictions.items():
+                if facet != skip:
+                    docs = docs & allowed
+            return docs
+
+        final = restricted(matched)
+        facets = {facet: table.count(facet, restricted(matched, skip=facet)) for facet in FACETS}
+        end = request.offset + request.limit
+        total = final.bit_count()
+        if request.offset >= total:
+            order: list[tuple[int, float | None]] = []
+        elif request.sort == "relevance" and plan.leaves:
+            order = ranking.ranked(plan, final, end)
+        else:
+            order = [(d, None) for d in table.newest(final, end, oldest=request.sort == "oldest")]
+        hits = []
+        for docnum, score in order[request.offset : end]:
+            stored = dict(searcher.stored_fields(docnum))
+            stored["score"] = score
+            hits.append(stored)
+        return EngineResult(total=total, hits=hits, facets=facets, highlights=highlights)
+
+    def article(self, article_id: str) -> dict | None:
+        with self._use() as generation:
+            return generation.searcher.document(id=article_id)
+
+    def issue_articles(self, issue_id: str) -> list[dict]:
+        with self._use() as generation:
+            return self._issue_articles(generation, issue_id)
+
+    def issue(self, issue_id: str) -> tuple[dict, list[dict]] | None:
+        """An issue's entry (as in issues()) and its articles, both from one generation, so a page
+        never mixes the index before and after an update."""
+        with self._use() as generation:
+            docs = generation.table.issues.get(issue_id)
+            if not docs:
+                return None
+            return self._issue_entry(generation, issue_id, docs), self._issue_articles(generation, issue_id)
+
+    def issues(self) -> list[dict]:
+        """One entry per issue: its metadata from its first article, and its article counts."""
+        with self._use() as generation:
+            entries = [self._issue_entry(generation, i, docs) for i, docs in generation.table.issues.items()]
+        return sorted(entries, key=lambda e: (e["date"], e["total_number"]), reverse=True)
+
+    @staticmethod
+    def _issue_articles(generation: Generation, issue_id: str) -> list[dict]:
+        searcher = generation.searcher
+        articles = [dict(searcher.stored_fields(d)) for d in generation.table.issues.get(issue_id, ())]
+        return sorted(articles, key=lambda a: (a["kind"] != "feature", a["ordinal"]))
+
+    @staticmethod
+    def _issue_entry(generation: Generation, issue_id: str, docs: list[int]) -> dict:
+        first = generation.searcher.stored_fields(docs[0])
+        kinds = generation.table.values["kind"]
+        features = sum(kinds[docnum] == ("feature",) for docnum in docs)
+        return {
+            "id": issue_id,
+            "number": first["issue_number"],
+            "total_number": first["issue_total"],
+            "date": first["issue_date"],
+            "sources": first["sources"],
+            "features": features,
+            "briefs": len(docs) - features,
+        }

@@ -1,0 +1,180 @@
+"""Per index generation, tables read from columns: every document's facet values (FacetTable) and
+its match text (MatchTexts)."""
+
+from __future__ import annotations
+
+import bisect
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from indexer.analysis import MATCH_PART_SEPARATOR
+from indexer.engine.bitmaps import BIT, bitmap, docnums
+from indexer.engine.schema import FACET_SEPARATOR, FACETS, MATCH_TEXT_COLUMN, VALUE_SEPARATOR
+
+# Counting a many-valued facet doc by doc is slow on a large result; past this size only the most
+# frequent values of the whole archive are counted, by set intersection.
+KEYWORD_SCAN_LIMIT = 3000
+# Counting one facet value by bitmap costs about as much as tallying this many values doc by doc, so a
+# facet with many values (months) is counted doc by doc even on a large result.
+BITMAP_COUNT_COST = 40
+KEYWORD_CANDIDATES = 300
+DATE_SCAN_FACTOR = 20
+
+
+def live_column_values(reader, name: str) -> Iterator[tuple[int, bytes]]:
+    """(docnum, value) of a column for every live document, read a segment at a time: whoosh's
+    multi-segment column reader looks up the segment of each docnum again, and all_doc_ids asks
+    every segment about deletions doc by doc."""
+    for leaf, base in reader.leaf_readers():
+        if not leaf.has_column(name):
+            continue
+        deleted = leaf.is_deleted if leaf.has_deletions() else None
+        for number, value in enumerate(leaf.column_reader(name)):
+            if deleted is None or not deleted(number):
+                yield base + number, value
+
+
+@dataclass
+class FacetTable:
+    """Facet values of every live document, built once per index generation from the facets column."""
+
+    size: int  # docnums run from 0 to size - 1
+    postings: dict[str, dict[str, int]]  # facet → value → bitmap
+    values: dict[str, list[tuple[str, ...]]]  # facet → docnum → the doc's values, for small results
+    issues: dict[str, tuple[int, ...]]  # issue id → its docnums, ascending
+    dates: list[str]  # by docnum; "" for deleted documents
+    date_order: list[int]  # live docnums by (date, docnum)
+    month_spans: list[tuple[int, int]]  # each month's slice of date_order, in date order
+    live: int
+    values_per_doc: dict[str, float] = field(default_factory=dict)
+    keyword_candidates: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, reader) -> FacetTable:
+        size = reader.doc_count_all()
+        docs: dict[str, defaultdict[str, list[int]]] = {name: defaultdict(list) for name in FACETS}
+        values: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACETS}
+        issues: defaultdict[str, list[int]] = defaultdict(list)
+        dates = [""] * size
+        # A field's text (one value, or several joined) → its values: docs share these tuples, and
+        # most texts recur, so each is split once.
+        shared: dict[str, tuple[str, ...]] = {}
+        for docnum, raw in live_column_values(reader, "facets"):
+            kind, department, date, counties, keywords, issue_id = raw.decode("utf-8").split(FACET_SEPARATOR)
+            dates[docnum] = date
+            issues[issue_id].append(docnum)
+            fields = (("county", counties), ("department", department), ("kind", kind))
+            for name, text in fields + (("year", date[:4]), ("month", date[:7]), ("keyword", keywords)):
+                tupled = shared.get(text)
+                if tupled is None:
+                    tupled = shared[text] = tuple(value for value in text.split(VALUE_SEPARATOR) if value)
+                values[name][docnum] = tupled
+                by_value = docs[name]
+                for value in tupled:
+                    by_value[value].append(docnum)
+        postings = {
+            name: {value: bitmap(numbers, size) for value, numbers in by_value.items()}
+            for name, by_value in docs.items()
+        }
+        live_count = max(1, sum(1 for date in dates if date))
+        occurrences = {name: sum(map(len, by_value.values())) for name, by_value in docs.items()}
+        keyword_sizes = sorted(docs["keyword"].items(), key=lambda item: (-len(item[1]), item[0]))
+        date_order = sorted((docnum for docnum in range(size) if dates[docnum]), key=lambda d: (dates[d], d))
+        month_spans, start = [], 0
+        for end in range(1, len(date_order) + 1):
+            if end == len(date_order) or dates[date_order[end]][:7] != dates[date_order[start]][:7]:
+                month_spans.append((start, end))
+                start = end
+        return cls(
+            size=size,
+            postings=postings,
+            values=values,
+            issues={issue_id: tuple(numbers) for issue_id, numbers in issues.items()},
+            dates=dates,
+            date_order=date_order,
+            month_spans=month_spans,
+            live=bitmap(date_order, size),
+            values_per_doc={name: occurrences[name] / live_count for name in FACETS},
+            keyword_candidates=[value for value, _ in keyword_sizes[:KEYWORD_CANDIDATES]],
+        )
+
+    def bitmap(self, docnums: Iterable[int]) -> int:
+        return bitmap(docnums, self.size)
+
+    def union(self, facet: str, values: Iterable[str]) -> int:
+        by_value = self.postings[facet]
+        docs = 0
+        for value in values:
+            docs |= by_value.get(value, 0)
+        return docs
+
+    def date_range(self, date_from: str | None, date_to: str | None) -> int:
+        """Whole months by their bitmaps, the days at either edge one by one."""
+        order = self.date_order
+        low = bisect.bisect_left(order, date_from or "", key=self.dates.__getitem__)
+        high = bisect.bisect_right(order, date_to or "9999-99-99", key=self.dates.__getitem__)
+        whole = [(start, end) for start, end in self.month_spans if low <= start and end <= high]
+        if not whole:
+            return self.bitmap(order[low:high])
+        docs = self.bitmap(order[low : whole[0][0]] + order[whole[-1][1] : high])
+        months = self.postings["month"]
+        for start, _ in whole:
+            docs |= months[self.dates[order[start]][:7]]
+        return docs
+
+    def count(self, facet: str, docs: int) -> Counter:
+        """Every value's count in docs; on a large result, only the keywords most frequent overall."""
+        size = docs.bit_count()
+        candidates = self.keyword_candidates if facet == "keyword" and size > KEYWORD_SCAN_LIMIT else None
+        bitmaps = len(candidates if candidates is not None else self.postings[facet])
+        if size * self.values_per_doc[facet] <= bitmaps * BITMAP_COUNT_COST:
+            # Docs share their value tuples, so tally the tuples at C speed, then their values.
+            counts = Counter()
+            for values, shared in Counter(map(self.values[facet].__getitem__, docnums(docs))).items():
+                for value in values:
+                    counts[value] += shared
+            return counts if candidates is None else Counter({value: counts[value] for value in candidates})
+        postings = self.postings[facet]
+        if candidates is not None:
+            return Counter({value: (docs & postings[value]).bit_count() for value in candidates})
+        counts = Counter()
+        for value, posting in postings.items():
+            shared = (posting & docs).bit_count()
+            if shared:
+                counts[value] = shared
+        return counts
+
+    def newest(self, docs: int, count: int, oldest: bool = False) -> list[int]:
+        """The first `count` of docs by date (newest first, or oldest first), ties by docnum."""
+        if docs.bit_count() <= count * DATE_SCAN_FACTOR:
+            ordered = sorted(docnums(docs), key=lambda d: (self.dates[d], -d), reverse=True)
+            return ordered[::-1][:count] if oldest else ordered[:count]
+        # A large set: walk the archive in date order, testing bits of a bytes copy, until enough.
+        raw = docs.to_bytes((self.size + 7) // 8, "little")
+        walk = self.date_order if oldest else reversed(self.date_order)
+        found = []
+        for docnum in walk:
+            if raw[docnum >> 3] & BIT[docnum & 7]:
+                found.append(docnum)
+                if len(found) == count:
+                    break
+        return found
+
+
+@dataclass
+class MatchTexts:
+    """Every document's analysis.match_text, split into the title's and the whole text's; "" if deleted."""
+
+    titles: list[str]
+    texts: list[str]
+
+    @classmethod
+    def read(cls, reader) -> MatchTexts:
+        titles, texts = [""] * reader.doc_count_all(), [""] * reader.doc_count_all()
+        for docnum, raw in live_column_values(reader, MATCH_TEXT_COLUMN):
+            titles[docnum], _, texts[docnum] = raw.decode("utf-8").partition(MATCH_PART_SEPARATOR)
+        return cls(titles=titles, texts=texts)
+
+    def part(self, name: str) -> list[str]:
+        return self.titles if name == "title" else self.texts

@@ -1,0 +1,502 @@
+"""Every use of whoosh 2.7.5's internals: opening an index with segments read in place, writing
+segments straight through the W3 codec, and reading its posting blocks.
+
+whoosh is pinned and frozen, so the internals used here do not move; the version is checked once.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import threading
+from array import array
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import accumulate
+from pathlib import Path
+
+import whoosh
+from whoosh import index as whoosh_index
+from whoosh.codec import default_codec
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.structfile import BufferFile
+from whoosh.matching.wrappers import FilterMatcher
+from whoosh.system import pack_uint
+from whoosh.util.numeric import byte_to_length
+from whoosh.writing import MERGE_SMALL, LockError
+
+from indexer.engine.bitmaps import bitmap
+from indexer.engine.checksums import verify_segments, write_checksums
+from indexer.engine.schema import MATCH_TEXT_COLUMN, SCORED_FIELDS, make_schema, schema_signature
+from indexer.errors import INDEX_DAMAGE, IndexBusy, IndexCorrupt, IndexMissing
+
+WHOOSH_VERSION = (2, 7, 5)
+
+
+def check_whoosh_version(installed: tuple = whoosh.__version__) -> None:
+    if tuple(installed) != WHOOSH_VERSION:
+        raise ImportError(
+            "bulletin-search needs whoosh-reloaded 2.7.5 (it writes and reads that version's codec "
+            f"directly); whoosh {'.'.join(map(str, installed))} is installed: "
+            "run `pip install whoosh-reloaded==2.7.5`"
+        )
+
+
+check_whoosh_version()
+
+# A term in at least this share of a segment's articles also gets its docset stored as a bitmap.
+FREQUENT_SHARE = 1 / 32
+FREQUENT_MINIMUM = 64
+FREQUENT_EXTENSION = ".frequent"
+
+
+class _Position(threading.local):
+    """A file position of one thread: the server's threads share each segment's readers, and whoosh
+    reads a posting block by seek() then read() (W3LeafMatcher._goto), so one shared position let a
+    thread read at another's offset (zlib.error, wrong postings)."""
+
+    def __init__(self, start: int):
+        self.value = start
+
+
+class _MappedReader:
+    """A read-only file over one part of the memory map of a compound segment file, reading only
+    the bytes asked for, with a position per thread. peek lets pickle read ahead within the part in
+    one call."""
+
+    __slots__ = ("_source", "_start", "_end", "_here")
+
+    def __init__(self, source, start: int, length: int):
+        self._source, self._start, self._end = source, start, start + length
+        self._here = _Position(start)
+
+    def read(self, size: int = -1) -> bytes:
+        here = self._here
+        start = here.value
+        end = self._end if size is None or size < 0 else min(start + size, self._end)
+        here.value = max(start, end)
+        return self._source[start:end]
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def peek(self, size: int = 0) -> bytes:
+        position = self._here.value
+        return self._source[position : min(position + max(size, 1), self._end)]
+
+    def readline(self, size: int = -1) -> bytes:
+        position = self._here.value
+        newline = self._source.find(b"\n", position, self._end)
+        end = self._end if newline < 0 else newline + 1
+        if size is not None and size >= 0:
+            end = min(end, position + size)
+        return self.read(end - position)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        here = self._here
+        base = (self._start, here.value, self._end)[whence]
+        here.value = min(max(self._start, base + offset), self._end)
+        return here.value - self._start
+
+    def tell(self) -> int:
+        return self._here.value - self._start
+
+    def close(self) -> None:
+        pass
+
+
+class _MappedSubfile(BufferFile):
+    # whoosh's BufferFile copies the whole part into a BytesIO on opening; at 2,700 issues that is
+    # ~290 MB and ~0.3 s every time a reader opens (the server, every `bulletin index`). This one
+    # reads the memory map in place.
+    def __init__(self, source, offset: int, length: int, name: str):
+        self._buf = memoryview(source)[offset : offset + length]
+        self._name = name
+        self.file = _MappedReader(source, offset, length)
+        self.onclose = None
+        self.is_real = False
+        self.is_closed = False
+
+    def close(self) -> None:
+        super().close()
+        # mmap.close() fails while a view of the map is alive, and whoosh then leaves the map (and a
+        # deleted segment file) to the garbage collector.
+        self._buf.release()
+
+
+_stock_open_part = CompoundStorage.open_file
+
+
+_stock_open_part = CompoundStorage.open_file
+
+
+def _open_part_in_place(self, name, *args, **kwargs):
+    if self._source is None or self.is_closed:
+        return _stock_open_part(self, name, *args, **kwargs)
+    offset, length = self.range(name)
+    return _MappedSubfile(self._source, offset, length, name)
+
+
+def install_mapped_reader() -> None:
+    """Makes compound segment files read their parts in place (see _MappedSubfile). Called by every
+    function here that opens an index; whoosh's storage classes are shared, so this is for the process."""
+    CompoundStorage.open_file = _open_part_in_place
+
+
+# ----------------------------------------------------------------------------------------- opening
+
+
+def create_index(index_dir: Path, words: Iterable[str]):
+    install_mapped_reader()
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return whoosh_index.create_in(str(index_dir), make_schema(words))
+
+
+def _open_dir(index_dir: Path, *, missing_is_error: bool = False):
+    """whoosh's open_dir, or None for an index whose pickled schema names a module of ours that is
+    gone: its analyzers lived in indexer.store before indexer/engine/, so it was built by an older
+    version (and the same holds for any later move)."""
+    install_mapped_reader()
+    try:
+        if missing_is_error and not whoosh_index.exists_in(str(index_dir)):  # this unpickles too
+            raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
+        return whoosh_index.open_dir(str(index_dir))
+    except ModuleNotFoundError as error:
+        if (error.name or "").startswith("indexer."):
+            return None
+        raise
+
+
+def index_exists(index_dir: Path) -> bool:
+    """Whether the folder holds a whoosh table of contents; only its name is looked at, so a damaged
+    one counts too."""
+    toc = whoosh_index.TOC._pattern(whoosh_index._DEF_INDEX_NAME)
+    return index_dir.is_dir() and any(toc.match(name) for name in os.listdir(index_dir))
+
+
+def open_index(index_dir: Path):
+    index = _open_dir(index_dir, missing_is_error=True)
+    if index is None or MATCH_TEXT_COLUMN not in index.schema:
+        raise IndexMissing(f"{index_dir}: the index was built by an older version; run `bulletin index`")
+    return index
+
+
+# Besides INDEX_DAMAGE, what whoosh raises opening a damaged table of contents or segment (an empty
+# file gives TypeError from ord(), a wrong byte gives IndexError or a failed assert).
+TOC_DAMAGE = (TypeError, ValueError, KeyError, IndexError, AssertionError, AttributeError, ImportError)
+
+
+@contextmanager
+def decoding(index_dir: Path) -> Iterator[None]:
+    """Turns what whoosh raises on bytes that are not those it wrote into IndexCorrupt."""
+    try:
+        yield
+    except (*INDEX_DAMAGE, *TOC_DAMAGE) as error:
+        raise IndexCorrupt.decoding(index_dir, error) from error
+
+
+def open_current_index(index_dir: Path, words: Iterable[str]):
+    """The index, if it exists and has the schema this version writes with these user words;
+    otherwise None (it has to be built anew)."""
+    if not index_exists(index_dir):
+        return None
+    try:
+        with decoding(index_dir):
+            index = _open_dir(index_dir)
+            if index is None or schema_signature(index.schema) != schema_signature(make_schema(words)):
+                return None
+            # A reader reads each segment's directory and headers: a missing or truncated segment
+            # file shows here, in milliseconds, even on a run with nothing to add.
+            index.reader().close()
+    except FileNotFoundError as error:
+        raise IndexCorrupt.decoding(index_dir, error) from error
+    return index
+
+
+def _merge_small_verified(writer, segments):
+    """whoosh's MERGE_SMALL policy, each segment checked before it is copied into the merged one
+    (a damaged segment would otherwise live on in a new one with a fresh checksum)."""
+    stock_add_reader = writer.add_reader
+
+    def add_reader(reader):
+        verify_segments(writer.storage, [reader.segment()])
+        stock_add_reader(reader)
+
+    writer.add_reader = add_reader
+    try:
+        return MERGE_SMALL(writer, segments)
+    finally:
+        del writer.add_reader
+
+
+class SegmentBuilder:
+    """Writes one whoosh segment of new articles straight through whoosh 2.7's W3 codec.
+
+    whoosh's own writer pushes every (field, term, document) posting through a pickling external
+    sort and looks up a field length per posting; most of a build went there. Here the terms
+    arrive counted per document, postings gather per term in memory in document order, and each
+    term's list goes to the codec a block at a time. The segment is written beside the live index
+    and becomes visible only when an IssueWriter commits it. whoosh is pinned and frozen, so the
+    codec internals used here do not move.
+    """
+
+    def __init__(self, index_dir: Path):
+        index = open_index(index_dir)
+        self.storage, self.schema = index.storage, index.schema
+        self.codec = default_codec()
+        self.segment = self.codec.new_segment(self.storage, index.indexname)
+        self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
+        # field → term → [docnum, frequency, docnum, frequency, ...]
+        self.counted: dict[str, dict[str, list[int]]] = {}
+        # field → term bytes → [(docnum, weight, value bytes), ...], for the short keyword-like fields
+        self.indexed: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
+        self.lengths: dict[str, list[int]] = {}
+        self.doc_count = 0
+
+    def add(self, document: dict, terms: dict[str, tuple[str, ...]]) -> None:
+        docnum = self.doc_count
+        self.perdoc.start_doc(docnum)
+        for name in sorted(document.keys() | terms.keys()):
+            field, value = self.schema[name], document.get(name)
+            length = 0
+            if name in terms:
+                length = self._count(name, docnum, terms[name])
+            elif value is None:
+                continue
+            elif field.indexed:
+                by_term = self.indexed.setdefault(name, {})
+                for term, frequency, weight, value_bytes in field.index(value):
+                    by_term.setdefault(term, []).append((docnum, weight, value_bytes))
+                    length += frequency
+            if not field.scorable:
+                length = 0
+            self.perdoc.add_field(name, field, value if field.stored else None, length)
+            if field.column_type and value is not None:
+                self.perdoc.add_column_value(name, field.column_type, field.to_column_value(value))
+        self.perdoc.finish_doc()
+        self.doc_count += 1
+
+    def _count(self, name: str, docnum: int, words: tuple[str, ...]) -> int:
+        by_term = self.counted.setdefault(name, {})
+        for term, frequency in Counter(words).items():
+            postings = by_term.get(term)
+            if postings is None:
+                by_term[term] = [docnum, frequency]
+            else:
+                postings += (docnum, frequency)
+        if name not in self.lengths:
+            self.lengths[name] = [0] * docnum
+        self.lengths[name].append(len(words))
+        return len(words)
+
+    def finish(self):
+        """Writes the postings and closes the segment; returns it for IssueWriter.add_segment."""
+        self.perdoc.close()
+        writer = self.codec.field_writer(self.storage, self.segment)
+        for name in sorted(set(self.counted) | set(self.indexed)):
+            field = self.schema[name]
+            writer.start_field(name, field)
+            if name in self.counted:
+                self._write_counted(writer, field, self.counted[name], self.lengths[name])
+            else:
+                for term in sorted(self.indexed[name]):
+                    docs, weights, values = zip(*self.indexed[name][term], strict=True)
+                    _write_term(writer, term, docs, weights, values, None)
+            writer.finish_field()
+        writer.close()
+        self._write_frequent_bitmaps()
+        self.segment.set_doc_count(self.doc_count)
+        if self.segment.should_assemble():
+            self.segment.create_compound_file(self.storage)
+            self.segment.compound = True
+        write_checksums(self.storage, [self.segment])
+        return self.segment
+
+    def _write_frequent_bitmaps(self) -> None:
+        """The docsets of the segment's frequent terms as bitmaps, beside the postings: decoding a
+        common term's postings is most of a search's time, unpickling its bitmap is nothing."""
+        threshold = max(FREQUENT_MINIMUM, self.doc_count * FREQUENT_SHARE)
+        frequent = {
+            name: {
+                term: bitmap(postings[0::2], self.doc_count)
+                for term, postings in by_term.items()
+                if len(postings) >= 2 * threshold
+            }
+            for name, by_term in self.counted.items()
+        }
+        with self.segment.create_file(self.storage, FREQUENT_EXTENSION) as handle:
+            handle.write(pickle.dumps(frequent, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def _write_counted(self, writer, field, by_term: dict[str, list[int]], lengths: list[int]) -> None:
+        boost = field.format.field_boost
+        lengths += [0] * (self.doc_count - len(lengths))
+        for term in sorted(by_term):
+            postings = by_term[term]
+            docs, frequencies = postings[0::2], postings[1::2]
+            weights = [frequency * boost for frequency in frequencies]
+            values = list(map(pack_uint, frequencies))
+            _write_term(writer, term.encode("utf-8"), docs, weights, values, [lengths[d] for d in docs])
+
+
+def _write_term(writer, term: bytes, docs, weights, values, lengths) -> None:
+    """One term's postings, in document order, through the W3 postings writer a block at a time:
+    the per-posting add_posting() with its type checks is the slow part of whoosh's own path."""
+    writer.start_term(term)
+    postings = writer._postwriter
+    limit = postings._blocklimit
+    for start in range(0, len(docs), limit):
+        if start:
+            postings._write_block()
+        stop = start + limit
+        postings._ids = array("I", docs[start:stop])
+        postings._weights = array("f", weights[start:stop])
+        postings._values = list(values[start:stop])
+        postings._maxweight = max(postings._weights)
+        if lengths:
+            block_lengths = lengths[start:stop]
+            postings._minlength, postings._maxlength = min(block_lengths), max(block_lengths)
+    writer.finish_term()
+
+
+class IssueWriter:
+    """Deletes articles by issue and adds segments built by SegmentBuilder, all in one commit.
+
+    whoosh writes the new table of contents last, so a crash or Ctrl-C before the commit leaves the
+    previous index readable (segments written meanwhile are unreferenced and cleaned up by the next
+    commit); the with-block cancels the writer on any exception.
+    """
+
+    def __init__(self, index):
+        try:
+            self._writer = index.writer(timeout=2.0)
+        except LockError as error:
+            raise IndexBusy(f"{index.storage.folder}: another indexer is writing to this index") from error
+        self._segments = []
+
+    def delete_issue(self, issue_id: str) -> None:
+        self._writer.delete_by_term("issue_id", issue_id)
+
+    def add_segment(self, segment) -> None:
+        self._segments.append(segment)
+
+    def __enter__(self) -> IssueWriter:
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if kind is not None:
+            self._writer.cancel()
+            return
+        # SegmentWriter.commit, with the built segments added to the table of contents: the merge
+        # policy folds small old segments together and leaves the large ones alone.
+        writer = self._writer
+        try:
+            with decoding(Path(writer.storage.folder)):
+                segments = writer._merge_segments(_merge_small_verified, None, True)
+                if writer._added:
+                    segments.append(writer._finalize_segment())
+                else:
+                    writer._close_segment()
+                segments += self._segments
+                write_checksums(writer.storage, segments)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer._commit_toc(segments)
+        writer._finish()
+
+
+# ------------------------------------------------------------------------------------ posting blocks
+
+
+@dataclass
+class SegmentTables:
+    """Per index generation: each segment's frequent-term bitmaps (see SegmentBuilder), and each
+    scored field's length bytes for all documents, as whoosh stores them for BM25."""
+
+    frequent: list[dict[str, dict[str, int]]]  # by leaf reader: field → term → bitmap
+    lengths: dict[str, bytes]  # field → length byte by docnum
+
+    @classmethod
+    def read(cls, reader) -> SegmentTables:
+        frequent, lengths = [], {name: [] for name in SCORED_FIELDS}
+        if not reader.doc_count_all():  # an index without segments
+            return cls(frequent=[], lengths={name: b"" for name in SCORED_FIELDS})
+        for leaf, _ in reader.leaf_readers():
+            storage, name = leaf._storage, leaf.segment().make_filename(FREQUENT_EXTENSION)
+            if storage.file_exists(name):
+                with storage.open_file(name) as handle:
+                    frequent.append(pickle.loads(handle.read()))
+            else:  # a segment whoosh merged: its postings are read instead
+                frequent.append({})
+            for field_name in SCORED_FIELDS:
+                column_name = f"_{field_name}_len"
+                if leaf._perdoc.has_column(column_name):
+                    column = bytes(leaf._perdoc.column_reader(column_name, LENGTHS_COLUMN))
+                else:
+                    column = bytes(leaf.doc_count_all())
+                lengths[field_name].append(column)
+        return cls(frequent=frequent, lengths={name: b"".join(parts) for name, parts in lengths.items()})
+
+
+# whoosh keeps a field length as one byte; a scorer asks for 1 when the byte is 0.
+LENGTH_OF_BYTE = (1, *(byte_to_length(byte) for byte in range(1, 256)))
+
+
+def posting_bits(reader, field: str, text: str, frequent: list[dict] | None = None) -> int:
+    """Every document number in a term's postings as a bitmap, a block at a time.
+
+    whoosh's own all_ids() steps through a Python generator per posting. Here the id blocks of
+    whoosh 2.7's W3 codec (pinned, frozen) are read directly, and each block of up to 128 sorted ids
+    becomes one small int summed at C speed, shifted into place once.
+    """
+    bits = 0
+    for index, (leaf, offset) in enumerate(reader.leaf_readers()):
+        stored = frequent[index].get(field, {}).get(text) if frequent else None
+        if stored is not None:
+            bits |= stored << offset
+            continue
+        if (field, text) not in leaf:
+            continue
+        matcher = stored_postings(leaf, field, text)
+        blocks = _w3_id_blocks(matcher) if isinstance(matcher, W3LeafMatcher) else [matcher.all_ids()]
+        for block in blocks:
+            ids = list(block)
+            if ids:
+                first = ids[0]
+                bits |= sum(map(ONE.__lshift__, map(first.__rsub__, ids))) << (offset + first)
+    return bits
+
+
+ONE = 1
+
+
+def stored_postings(leaf, field: str, text: str):
+    """The term's postings as stored, deleted documents included: whoosh wraps them in a FilterMatcher
+    when the segment has deletions, which has none of the W3 block attributes read here; every
+    caller intersects with the live documents anyway."""
+    matcher = leaf.postings(field, text)
+    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+
+
+def _w3_id_blocks(matcher: W3LeafMatcher) -> Iterator[Iterable[int]]:
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        ids = matcher._data[0]
+        yield ids if matcher._byteids else accumulate(ids)
+        matcher._next_block()
+
+
+def w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
+    """(docnums, weights) a block at a time, decoded as W3LeafMatcher decodes them: a block stores
+    no weights when all are 1.0, and one number when all are equal."""
+    for ids in _w3_id_blocks(matcher):
+        weights = matcher._data[1]
+        if weights is None or isinstance(weights, float):
+            weights = array("f", [1.0 if weights is None else weights]) * matcher._blocklength
+        yield ids, weights
