@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from indexer import fields
 from indexer.build import build_index
 from indexer.engine import index_exists
 from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
@@ -86,10 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     find = commands.add_parser("search", help="search the index")
     add_common(find)
     find.add_argument("query", nargs="*", help='words, "exact phrase", AND / OR / NOT, title:…')
-    find.add_argument("--county", action="append", default=[], help="county (repeatable; short forms work)")
-    find.add_argument("--department", action="append", default=[], help="department (repeatable)")
-    find.add_argument("--keyword", action="append", default=[], help="keyword (repeatable)")
-    find.add_argument("--kind", choices=("feature", "brief"))
+    for facet in fields.filters():
+        if facet.multi_valued:
+            find.add_argument(f"--{facet.name}", action="append", default=[], help=facet.description)
+        else:
+            find.add_argument(
+                f"--{facet.name}", choices=getattr(facet, "choices", None), help=facet.description
+            )
     find.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     find.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     find.add_argument("--sort", choices=("relevance", "newest", "oldest"))
@@ -209,13 +213,11 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def request_params(args: argparse.Namespace) -> dict[str, list[str]]:
-    params = {
-        "q": [" ".join(args.query)],
-        "county": args.county,
-        "department": args.department,
-        "keyword": args.keyword,
-    }
-    for name in ("kind", "date_from", "date_to", "sort", "page", "per_page"):
+    params = {"q": [" ".join(args.query)]}
+    for facet in fields.filters():
+        value = getattr(args, facet.name)
+        params[facet.name] = value if facet.multi_valued else [value] if value is not None else []
+    for name in ("date_from", "date_to", "sort", "page", "per_page"):
         value = getattr(args, name)
         if value is not None:
             params[name] = [value]
@@ -231,10 +233,10 @@ def print_table(result: SearchResult) -> None:
         print(
             f"      {hit.kind:<7} {hit.department or '-':<10} {counties:<20} 第{hit.issue['number']}期 {hit.id}"
         )
-    for name in ("county", "department", "year"):
-        values = result.facets.get(name, ())
+    for facet in fields.FACETS:
+        values = result.facets.get(facet.name, ()) if facet.in_summary else ()
         if values:
-            print(f"{name}: " + "  ".join(f"{v.value} {v.count}" for v in values[:8]))
+            print(f"{facet.name}: " + "  ".join(f"{v.value} {v.count}" for v in values[:8]))
 
 
 def run_search(args: argparse.Namespace, settings: Settings) -> int:

@@ -6,10 +6,11 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from indexer import fields
 from indexer.engine import EngineRequest, SearchEngine
 from indexer.errors import BulletinError
 from indexer.settings import Domain, Settings
@@ -17,8 +18,6 @@ from indexer.snippets import highlight_pattern, make_snippet
 from indexer.wordseg import domain_words
 
 SORTS = ("relevance", "newest", "oldest")
-KINDS = ("feature", "brief")
-FACET_LIMITS = {"county": 50, "department": 40, "kind": 2, "year": 100, "month": 1200, "keyword": 25}
 # How deep into a result a page may reach (page × per_page): the engine ranks or walks every result up
 # to the last one asked for, so depth is work; no reader pages past this, and the CSV export is for bulk.
 MAX_RESULT_DEPTH = 10_000
@@ -49,24 +48,30 @@ class InvalidRequest(BulletinError):
 @dataclass(frozen=True)
 class SearchRequest:
     q: str = ""
-    county: tuple[str, ...] = ()
-    department: tuple[str, ...] = ()
-    keyword: tuple[str, ...] = ()
-    kind: str | None = None
+    # Facet name → its selected values (official forms), for each filter of fields.filters() given.
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
 
+    def changed(self, **changes) -> SearchRequest:
+        """The request with changes to its fields, a filter's named as its URL parameter (as in params())."""
+        filters = dict(self.filters)
+        for facet in fields.filters():
+            if facet.name in changes:
+                value = changes.pop(facet.name)
+                filters[facet.name] = (
+                    tuple(value) if isinstance(value, tuple | list) else (value,) if value else ()
+                )
+        return replace(self, filters={name: values for name, values in filters.items() if values}, **changes)
+
     def params(self, **changes) -> list[tuple[str, str]]:
         """The request as URL parameters (names as in the API), with changes applied; for links."""
         values = {
             "q": self.q,
-            "county": self.county,
-            "department": self.department,
-            "keyword": self.keyword,
-            "kind": self.kind,
+            **{facet.name: self.filters.get(facet.name, ()) for facet in fields.filters()},
             "date_from": self.date_from.isoformat() if self.date_from else None,
             "date_to": self.date_to.isoformat() if self.date_to else None,
             "sort": None if self.sort == "relevance" else self.sort,
@@ -102,6 +107,8 @@ class Hit:
     issue: dict
     snippet: str
     source: dict
+    # Every facet's values of the article (fields.FACETS), for the CSV; not in the JSON.
+    facets: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def url(self) -> str:
@@ -207,16 +214,25 @@ def _check_sizes(params: Mapping[str, Sequence[str]]) -> None:
             raise InvalidRequest(name, "is not valid text")
 
 
-def _filter_values(params: Mapping[str, Sequence[str]], name: str, canonical=lambda value: value) -> tuple:
-    """The distinct non-empty values of a filter in the order given, each at most so long, so many."""
+def _filter_values(params: Mapping[str, Sequence[str]], facet: fields.ValuesFacet, domain: Domain) -> tuple:
+    """The distinct non-empty values of a filter in their official forms and the order given, each at
+    most so long, so many; a single-valued facet's parameter is given once."""
+    name = facet.name
+    given = params.get(name, ())
+    if not facet.multi_valued:
+        one = _one(params, name)
+        given = () if one is None else (one,)
     found: dict[str, None] = {}
-    for value in params.get(name, ()):
+    for value in given:
         value = value.strip()
         if not value:
             continue
         if len(value) > MAX_FILTER_VALUE_LENGTH:
             raise InvalidRequest(name, f"a value is longer than {MAX_FILTER_VALUE_LENGTH} characters")
-        found[canonical(value)] = None
+        try:
+            found[facet.canonical(value, domain)] = None
+        except fields.UnknownValue as error:
+            raise InvalidRequest(name, str(error)) from None
         if len(found) > MAX_FILTER_VALUES:
             raise InvalidRequest(name, f"more than {MAX_FILTER_VALUES} different values")
     return tuple(found)
@@ -234,15 +250,11 @@ def parse_request(params: Mapping[str, Sequence[str]], settings: Settings) -> Se
     if len(q) > limits.max_query_length:
         raise InvalidRequest("q", f"longer than {limits.max_query_length} characters")
 
-    def official_county(value: str) -> str:
-        official = settings.domain.canonical_place(value)
-        if official is None:
-            raise InvalidRequest("county", f"unknown county: {value}")
-        return official
-
-    kind = _one(params, "kind")
-    if kind is not None and kind not in KINDS:
-        raise InvalidRequest("kind", f"must be one of {', '.join(KINDS)}")
+    filters = {}
+    for facet in fields.filters():
+        values = _filter_values(params, facet, settings.domain)
+        if values:
+            filters[facet.name] = values
     sort = _one(params, "sort") or "relevance"
     if sort not in SORTS:
         raise InvalidRequest("sort", f"must be one of {', '.join(SORTS)}")
@@ -252,10 +264,7 @@ def parse_request(params: Mapping[str, Sequence[str]], settings: Settings) -> Se
     per_page = _integer(params, "per_page", limits.default_per_page, 1, limits.max_per_page)
     return SearchRequest(
         q=q,
-        county=_filter_values(params, "county", official_county),
-        department=_filter_values(params, "department"),
-        keyword=_filter_values(params, "keyword"),
-        kind=kind,
+        filters=filters,
         date_from=date_from,
         date_to=date_to,
         sort=sort,
@@ -300,18 +309,15 @@ def hit_from_stored(stored: dict, pattern: re.Pattern | None) -> Hit:
         },
         snippet=make_snippet(stored["body"], pattern),
         source={"file": stored["sources"][0] if stored["sources"] else None, "page": stored.get("page")},
+        facets=stored.get("facets", {}),
     )
 
 
-def _facet_values(name: str, counts, selected: tuple[str, ...], domain: Domain) -> tuple[FacetValue, ...]:
-    if name in ("year", "month"):
-        ordered = sorted(counts.items(), reverse=True)
-    elif name == "county":
-        order = {place.name: i for i, place in enumerate(domain.places)}
-        ordered = sorted(counts.items(), key=lambda item: (-item[1], order.get(item[0], 99)))
-    else:
-        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    values = [FacetValue(value, count, value in selected) for value, count in ordered[: FACET_LIMITS[name]]]
+def _facet_values(
+    facet: fields.ValuesFacet, counts, selected: tuple[str, ...], domain: Domain
+) -> tuple[FacetValue, ...]:
+    ordered = facet.order(counts, domain)[: facet.limit]
+    values = [FacetValue(value, count, value in selected) for value, count in ordered]
     # A selected value stays visible (with its count) so it can be removed even when it has no hits.
     shown = {v.value for v in values}
     values += [FacetValue(value, counts.get(value, 0), True) for value in selected if value not in shown]
@@ -320,9 +326,7 @@ def _facet_values(name: str, counts, selected: tuple[str, ...], domain: Domain) 
 
 def search(settings: Settings, request: SearchRequest, engine: SearchEngine | None = None) -> SearchResult:
     engine = engine or engine_for(settings)
-    filters = {"county": request.county, "department": request.department, "keyword": request.keyword}
-    if request.kind:
-        filters["kind"] = (request.kind,)
+    filters = request.filters
     sort = request.sort if request.q.strip() else ("oldest" if request.sort == "oldest" else "newest")
     raw = engine.search(
         EngineRequest(
@@ -337,8 +341,8 @@ def search(settings: Settings, request: SearchRequest, engine: SearchEngine | No
     )
     pattern = highlight_pattern(raw.highlights)
     facets = {
-        name: _facet_values(name, counts, filters.get(name, ()), settings.domain)
-        for name, counts in raw.facets.items()
+        facet.name: _facet_values(facet, raw.facets[facet.name], filters.get(facet.name, ()), settings.domain)
+        for facet in fields.FACETS
     }
     return SearchResult(
         request=request,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.columns import VarBytesColumn
 
 from indexer.analysis import analyze_article, keyword_scorer, searchable_text
 from indexer.build import build_index
@@ -30,7 +31,8 @@ from indexer.engine import (
     ranking,
     w3,
 )
-from indexer.engine.schema import make_schema
+from indexer.engine import schema as engine_schema
+from indexer.engine.schema import FACET_COLUMN, make_schema
 from indexer.errors import IndexCorrupt, IndexMissing
 from indexer.parse import parse_issue
 from indexer.wordseg import domain_words, tokenizer_for
@@ -134,7 +136,7 @@ def test_same_stored_fields_lengths_and_columns(two_indexes):
         assert [built.doc_field_length(d, field) for d in range(37)] == [
             stock.doc_field_length(d, field) for d in range(37)
         ]
-    assert list(built.column_reader("facets")) == list(stock.column_reader("facets"))
+    assert list(built.column_reader(FACET_COLUMN)) == list(stock.column_reader(FACET_COLUMN))
     assert list(built.column_reader("match_text")) == list(stock.column_reader("match_text"))
 
 
@@ -495,11 +497,25 @@ def test_ranking_reads_a_segment_with_deleted_articles(archive, seed_text):
     assert result.hits[0]["score"] > 0
 
 
+def test_an_index_with_the_positional_facet_column_is_refused_then_rebuilt_once(archive, monkeypatch):
+    # Before indexer/fields.py, the facet column was a plain VarBytesColumn holding values by position.
+    with monkeypatch.context() as patched:
+        patched.setattr(engine_schema, "FacetColumn", lambda names: VarBytesColumn())
+        patched.setattr(w3, "_holds_the_facets", lambda schema: True)
+        assert build_index(archive, rebuild=True).added == ["270"]
+    with pytest.raises(IndexMissing, match="built by an older version; run `bulletin index`"):
+        SearchEngine(archive.index_dir, ()).search(EngineRequest())
+    assert build_index(archive).added == ["270"]
+    assert build_index(archive).unchanged == 1
+    assert summary(SearchEngine(archive.index_dir, ()))[0] == 37
+
+
 def test_an_index_whose_schema_names_the_old_module_is_rebuilt_once(archive):
     # Before indexer/engine/, the analyzers pickled into the schema lived in indexer.store.
     (toc,) = archive.index_dir.glob("_MAIN_*.toc")
     written = toc.read_bytes()
-    assert written.count(b"indexer.engine.schema\n") == 2
+    # The two analyzers and the facet column.
+    assert written.count(b"indexer.engine.schema\n") == 3
     toc.write_bytes(written.replace(b"indexer.engine.schema\n", b"indexer.store\n"))
     with pytest.raises(IndexMissing, match="built by an older version; run `bulletin index`"):
         SearchEngine(archive.index_dir, ()).search(EngineRequest())

@@ -7,6 +7,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from flask import Flask, current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
 
+from indexer import fields
 from indexer.errors import IndexBusy, IndexCorrupt, IndexMissing
 from indexer.search import (
     MAX_FILTER_VALUE_LENGTH,
@@ -17,7 +18,6 @@ from indexer.search import (
 )
 from indexer.settings import Settings
 from webui.context import get_settings
-from webui.search_page import KIND_LABELS
 
 READ_METHODS = ("GET", "HEAD")
 CONTENT_SECURITY_POLICY = (
@@ -30,13 +30,10 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
-# What a reader sees for a parameter the core refused; the JSON API keeps the core's message.
+# What a reader sees for a parameter the core refused; the JSON API keeps the core's message. A
+# filter's hint is its facet's (fields.FACETS).
 PARAM_HINTS = {
     "q": "搜索词太长了，请缩短到 {max_query_length} 个字以内。",
-    "county": "没有这个县（市、区），或一次选了超过 {max_filter_values} 个。",
-    "department": "部门一次最多选 {max_filter_values} 个，每个不超过 {max_filter_value_length} 个字。",
-    "keyword": "关键词一次最多选 {max_filter_values} 个，每个不超过 {max_filter_value_length} 个字。",
-    "kind": "类型只能是“要闻”（feature）或“简讯”（brief）。",
     "sort": "排序只能是相关度（relevance）、最新（newest）或最早（oldest）。",
     "date_from": "起始日期应写成 2022-05-10、2022-05 或 2022 这样的形式，且不能晚于截止日期。",
     "date_to": "截止日期应写成 2022-05-25、2022-05 或 2022 这样的形式。",
@@ -93,7 +90,7 @@ def _template_globals() -> dict:
         "max_query_length": settings.search.max_query_length,
         "query": request.args.get("q", "")[: settings.search.max_query_length],
         "json_url": None,
-        "kind_labels": KIND_LABELS,
+        "kind_labels": fields.facet("kind").choices,
     }
 
 
@@ -160,7 +157,8 @@ def _invalid_request(error: InvalidRequest):
     if error.param is None:
         hint = TOO_MANY_PARAMETERS_HINT
     else:
-        hint = PARAM_HINTS.get(error.param, "请检查这个参数。")
+        facet_hints = {facet.name: facet.reader_hint() for facet in fields.filters()}
+        hint = {**PARAM_HINTS, **facet_hints}.get(error.param, "请检查这个参数。")
     hint = hint.format(
         max_query_length=limits.max_query_length,
         max_per_page=limits.max_per_page,

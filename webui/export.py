@@ -9,15 +9,16 @@ import io
 import re
 from collections.abc import Iterator
 
+from indexer import fields
 from indexer.engine import SearchEngine
 from indexer.search import Hit, SearchRequest, search
 from indexer.settings import Settings
-from webui.search_page import KIND_LABELS
 
 BATCH = 500
 # Excel only detects UTF-8 (and so reads Chinese) when the file starts with a byte order mark.
 BOM = "\ufeff"
-COLUMNS = ("编号", "标题", "日期", "类型", "部门", "县（市、区）", "关键词", "期号", "总期号", "摘要", "链接")
+LEADING_COLUMNS = ("编号", "标题", "日期")
+TRAILING_COLUMNS = ("期号", "总期号", "摘要", "链接")
 # A cell starting with one of these is a formula to Excel; a leading apostrophe keeps it text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TAG = re.compile(r"</?mark>")
@@ -28,17 +29,25 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-def _row(hit: Hit) -> list[str]:
+def _columns() -> tuple[str, ...]:
+    """Besides the article's own, a column for each facet the sidebar shows (fields.shown())."""
+    return LEADING_COLUMNS + tuple(facet.title for facet in _facets()) + TRAILING_COLUMNS
+
+
+def _facets() -> tuple[fields.ValuesFacet, ...]:
+    # The date's year and month would repeat its own column.
+    return tuple(facet for facet in fields.shown() if not isinstance(facet, fields.DatePartFacet))
+
+
+def _row(hit: Hit, facets: tuple[fields.ValuesFacet, ...]) -> list[str]:
+    facet_cells = ("、".join(map(facet.label, hit.facets.get(facet.name, ()))) for facet in facets)
     return [
         _cell(v)
         for v in (
             hit.id,
             hit.title,
             hit.date,
-            KIND_LABELS.get(hit.kind, hit.kind),
-            hit.department,
-            "、".join(hit.counties),
-            "、".join(hit.keywords),
+            *facet_cells,
             hit.issue["number"],
             hit.issue["total_number"],
             html.unescape(TAG.sub("", hit.snippet)),
@@ -80,9 +89,10 @@ def csv_chunks(hits: Iterator[Hit]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     buffer.write(BOM)
-    writer.writerow(COLUMNS)
+    writer.writerow(_columns())
+    facets = _facets()
     for count, hit in enumerate(hits, 1):
-        writer.writerow(_row(hit))
+        writer.writerow(_row(hit, facets))
         if count % BATCH == 0:
             yield _drain(buffer)
     yield _drain(buffer)

@@ -6,8 +6,8 @@ examples to the live responses and every /api route to this document.
 
 from __future__ import annotations
 
+from indexer import fields
 from indexer.search import (
-    KINDS,
     MAX_FILTER_VALUE_LENGTH,
     MAX_FILTER_VALUES,
     MAX_PARAMETERS,
@@ -62,9 +62,7 @@ EXAMPLES = {
         "page": 1,
         "per_page": 20,
         "hits": [HIT],
-        "facets": {
-            name: [FACET_VALUE] for name in ("county", "department", "kind", "year", "month", "keyword")
-        },
+        "facets": {},  # one entry per facet, filled by _search_example
     },
     "/api/articles/{article_id}": {
         **{k: v for k, v in HIT.items() if k != "snippet"},
@@ -149,17 +147,7 @@ def _parameters(settings: Settings) -> list[dict]:
             'Words in title or text; "exact phrase", AND / OR / NOT, title:word. Empty: every article.',
             "科创中国",
         ),
-        param(
-            "county",
-            many,
-            "County (official name or short form, e.g. 瑞安); repeat for any of several.",
-            ["瑞安"],
-        ),
-        param("department", many, "Reporting department; repeat for any of several.", ["市科协学会部"]),
-        param(
-            "keyword", many, "Keyword as listed in the keyword facet; repeat for any of several.", ["青科会"]
-        ),
-        param("kind", {"type": "string", "enum": list(KINDS)}, "feature (要闻) or brief (简讯).", "feature"),
+        *(_filter_parameter(param, facet, many) for facet in fields.filters()),
         param("date_from", date, "First day, inclusive: YYYY-MM-DD, YYYY-MM or YYYY.", "2022-05-10"),
         param(
             "date_to",
@@ -191,6 +179,19 @@ def _parameters(settings: Settings) -> list[dict]:
             10,
         ),
     ]
+
+
+def _filter_parameter(param, facet: fields.ValuesFacet, many: dict) -> dict:
+    if facet.multi_valued:
+        return param(facet.name, many, facet.description, [facet.example])
+    choices = getattr(facet, "choices", None)
+    schema = {"type": "string", "enum": list(choices)} if choices else {"type": "string"}
+    return param(facet.name, schema, facet.description, facet.example)
+
+
+def _search_example() -> dict:
+    example = EXAMPLES["/api/search"]
+    return {**example, "facets": {facet.name: [FACET_VALUE] for facet in fields.FACETS}}
 
 
 def _response(description: str, example: dict) -> dict:
@@ -238,7 +239,7 @@ def openapi_document(settings: Settings) -> dict:
                     "description": "Example: /api/search?county=瑞安&date_from=2022-05-10&date_to=2022-05-25",
                     "parameters": _parameters(settings),
                     "responses": {
-                        "200": _response("One page of hits and the facet counts", EXAMPLES["/api/search"]),
+                        "200": _response("One page of hits and the facet counts", _search_example()),
                         "400": _error("BadParameter"),
                     },
                 }

@@ -6,24 +6,15 @@ rebuilds query logic; counts come from search() as they are.
 
 from __future__ import annotations
 
-import datetime as dt
 from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import url_for
 
+from indexer import fields
 from indexer.search import SearchRequest, SearchResult, last_page
 
-FACET_TITLES = {
-    "county": "县（市、区）",
-    "department": "部门",
-    "kind": "类型",
-    "year": "年份",
-    "keyword": "关键词",
-}
-KIND_LABELS = {"feature": "要闻", "brief": "简讯"}
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早"}
-MULTI_VALUED = ("county", "department", "keyword")
 FACET_SHOWN = 8  # values beyond this sit behind "更多"
 PAGE_WINDOW = 2
 
@@ -43,61 +34,31 @@ def _encoded(name: str, value: str) -> str:
     return urlencode([(name, value)])
 
 
-def _year_range(year: str) -> tuple[dt.date, dt.date]:
-    return dt.date(int(year), 1, 1), dt.date(int(year), 12, 31)
-
-
-def date_changes(span: tuple[dt.date, dt.date] | None) -> dict:
-    if span is None:
-        return {"date_from": None, "date_to": None}
-    return {"date_from": span[0].isoformat(), "date_to": span[1].isoformat()}
-
-
-def _toggle(request: SearchRequest, name: str, value: str, selected: bool) -> dict:
-    if name in MULTI_VALUED:
-        current = getattr(request, name)
-        return {name: tuple(v for v in current if v != value) if selected else (*current, value)}
-    if name == "kind":
-        return {"kind": None if selected else value}
-    if name == "year":
-        return date_changes(None if selected else _year_range(value))
-    raise ValueError(f"no toggle for facet {name}")
-
-
-def _is_selected(request: SearchRequest, name: str, value: str, flagged: bool) -> bool:
-    if name == "year":
-        return (request.date_from, request.date_to) == _year_range(value)
-    return flagged
-
-
-def label(name: str, value: str) -> str:
-    if name == "kind":
-        return KIND_LABELS.get(value, value)
-    if name == "year":
-        return f"{value}年"
-    return value
-
-
 def facet_groups(result: SearchResult) -> list[dict]:
     """Facets in sidebar order: [{name, title, values: [{value, label, count, selected, toggle_url}]}]."""
     request = result.request
     groups = []
-    for name, title in FACET_TITLES.items():
+    for facet in fields.shown():
         values = []
-        for facet in result.facets.get(name, ()):
-            selected = _is_selected(request, name, facet.value, facet.selected)
+        for counted in result.facets.get(facet.name, ()):
+            selected = facet.selected(request, counted.value, counted.selected)
             values.append(
                 {
-                    "value": facet.value,
-                    "label": label(name, facet.value),
-                    "count": facet.count,
+                    "value": counted.value,
+                    "label": facet.label(counted.value),
+                    "count": counted.count,
                     "selected": selected,
-                    "toggle_url": search_url(request, **_toggle(request, name, facet.value, selected)),
+                    "toggle_url": search_url(request, **facet.toggle(request, counted.value, selected)),
                 }
             )
         if values:
             groups.append(
-                {"name": name, "title": title, "values": values[:FACET_SHOWN], "more": values[FACET_SHOWN:]}
+                {
+                    "name": facet.name,
+                    "title": facet.title,
+                    "values": values[:FACET_SHOWN],
+                    "more": values[FACET_SHOWN:],
+                }
             )
     return groups
 
@@ -107,17 +68,14 @@ def chips(request: SearchRequest) -> list[dict]:
     found = []
     if request.q:
         found.append({"label": request.q, "title": "搜索词", "changes": {"q": ""}})
-    for name in MULTI_VALUED:
-        current = getattr(request, name)
-        for value in current:
-            changes = {name: tuple(v for v in current if v != value)}
-            found.append({"label": value, "title": FACET_TITLES[name], "changes": changes})
-    if request.kind:
-        found.append({"label": label("kind", request.kind), "title": "类型", "changes": {"kind": None}})
+    for facet in fields.filters():
+        for value in request.filters.get(facet.name, ()):
+            changes = facet.toggle(request, value, selected=True)
+            found.append({"label": facet.label(value), "title": facet.title, "changes": changes})
     if request.date_from or request.date_to:
         start = request.date_from.isoformat() if request.date_from else "最早"
         end = request.date_to.isoformat() if request.date_to else "最新"
-        found.append({"label": f"{start} 至 {end}", "title": "日期", "changes": date_changes(None)})
+        found.append({"label": f"{start} 至 {end}", "title": "日期", "changes": fields.date_changes(None)})
     for chip in found:
         chip["remove_url"] = search_url(request, **chip["changes"])
     return found

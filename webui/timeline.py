@@ -5,8 +5,9 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from indexer.fields import date_changes
 from indexer.search import SearchResult
-from webui.search_page import date_changes, search_url
+from webui.search_page import search_url
 
 
 def _month_range(month: str) -> tuple[dt.date, dt.date]:

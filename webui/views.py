@@ -5,7 +5,6 @@ Besides the twins: the CSV export, the archive's own files and the OpenAPI docum
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Callable
 from itertools import groupby
@@ -84,7 +83,7 @@ def _suggestions(result: SearchResult, chips: list[dict]) -> list[dict]:
         # so such chips cost no search. That leaves one search per filter at most, however many values.
         if any(remaining for remaining in chip["changes"].values() if isinstance(remaining, tuple)):
             continue
-        relaxed = dataclasses.replace(result.request, page=1, per_page=1, **chip["changes"])
+        relaxed = result.request.changed(page=1, per_page=1, **chip["changes"])
         total = search(settings, relaxed, engine).total
         if total:
             found.append({**chip, "total": total})

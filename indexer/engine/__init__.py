@@ -16,7 +16,7 @@ from indexer.engine import ranking
 from indexer.engine.generation import CHECK_SECONDS, Generation, index_identity
 from indexer.engine.plan import QueryPlan
 from indexer.engine.query import QueryBuilder, SubstringLeaf
-from indexer.engine.schema import FACETS, article_document
+from indexer.engine.schema import article_document
 from indexer.engine.w3 import (
     IssueWriter,
     SegmentBuilder,
@@ -28,7 +28,6 @@ from indexer.engine.w3 import (
 
 __all__ = [
     "CHECK_SECONDS",
-    "FACETS",
     "EngineRequest",
     "EngineResult",
     "Generation",
@@ -223,7 +222,7 @@ class SearchEngine:
             return docs
 
         final = restricted(matched)
-        facets = {facet: table.count(facet, restricted(matched, skip=facet)) for facet in FACETS}
+        facets = {facet: table.count(facet, restricted(matched, skip=facet)) for facet in table.postings}
         end = request.offset + request.limit
         total = final.bit_count()
         if request.offset >= total:
@@ -236,6 +235,7 @@ class SearchEngine:
         for docnum, score in order[request.offset : end]:
             stored = dict(searcher.stored_fields(docnum))
             stored["score"] = score
+            stored["facets"] = {name: by_doc[docnum] for name, by_doc in table.values.items()}
             hits.append(stored)
         return EngineResult(total=total, hits=hits, facets=facets, highlights=highlights)
 

@@ -8,17 +8,25 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from indexer import fields
 from indexer.analysis import MATCH_PART_SEPARATOR
 from indexer.engine.bitmaps import BIT, bitmap, docnums
-from indexer.engine.schema import FACET_SEPARATOR, FACETS, MATCH_TEXT_COLUMN, VALUE_SEPARATOR
+from indexer.engine.schema import (
+    DATE_KEY,
+    FACET_COLUMN,
+    ISSUE_KEY,
+    MATCH_TEXT_COLUMN,
+    VALUE_SEPARATOR,
+    decode_facets,
+)
 
-# Counting a many-valued facet doc by doc is slow on a large result; past this size only the most
+# Counting a sampled facet (fields.ValuesFacet.sampled) doc by doc is slow on a large result; past this size only the most
 # frequent values of the whole archive are counted, by set intersection.
-KEYWORD_SCAN_LIMIT = 3000
+SAMPLED_SCAN_LIMIT = 3000
 # Counting one facet value by bitmap costs about as much as tallying this many values doc by doc, so a
 # facet with many values (months) is counted doc by doc even on a large result.
 BITMAP_COUNT_COST = 40
-KEYWORD_CANDIDATES = 300
+SAMPLED_CANDIDATES = 300
 DATE_SCAN_FACTOR = 20
 
 
@@ -46,26 +54,30 @@ class FacetTable:
     dates: list[str]  # by docnum; "" for deleted documents
     date_order: list[int]  # live docnums by (date, docnum)
     month_spans: list[tuple[int, int]]  # each month's slice of date_order, in date order
+    month_docs: list[int]  # each month's documents, as month_spans
     live: int
     values_per_doc: dict[str, float] = field(default_factory=dict)
-    keyword_candidates: list[str] = field(default_factory=list)
+    candidates: dict[str, list[str]] = field(default_factory=dict)  # sampled facet → its counted values
 
     @classmethod
     def build(cls, reader) -> FacetTable:
         size = reader.doc_count_all()
-        docs: dict[str, defaultdict[str, list[int]]] = {name: defaultdict(list) for name in FACETS}
-        values: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in FACETS}
+        names = fields.names()
+        docs: dict[str, defaultdict[str, list[int]]] = {name: defaultdict(list) for name in names}
+        values: dict[str, list[tuple[str, ...]]] = {name: [()] * size for name in names}
         issues: defaultdict[str, list[int]] = defaultdict(list)
         dates = [""] * size
         # A field's text (one value, or several joined) → its values: docs share these tuples, and
         # most texts recur, so each is split once.
         shared: dict[str, tuple[str, ...]] = {}
-        for docnum, raw in live_column_values(reader, "facets"):
-            kind, department, date, counties, keywords, issue_id = raw.decode("utf-8").split(FACET_SEPARATOR)
-            dates[docnum] = date
-            issues[issue_id].append(docnum)
-            fields = (("county", counties), ("department", department), ("kind", kind))
-            for name, text in fields + (("year", date[:4]), ("month", date[:7]), ("keyword", keywords)):
+        for docnum, raw in live_column_values(reader, FACET_COLUMN):
+            for name, text in decode_facets(raw):
+                if name == DATE_KEY:
+                    dates[docnum] = text
+                    continue
+                if name == ISSUE_KEY:
+                    issues[text].append(docnum)
+                    continue
                 tupled = shared.get(text)
                 if tupled is None:
                     tupled = shared[text] = tuple(value for value in text.split(VALUE_SEPARATOR) if value)
@@ -79,7 +91,14 @@ class FacetTable:
         }
         live_count = max(1, sum(1 for date in dates if date))
         occurrences = {name: sum(map(len, by_value.values())) for name, by_value in docs.items()}
-        keyword_sizes = sorted(docs["keyword"].items(), key=lambda item: (-len(item[1]), item[0]))
+        candidates = {
+            facet.name: [
+                value
+                for value, _ in sorted(docs[facet.name].items(), key=lambda item: (-len(item[1]), item[0]))
+            ][:SAMPLED_CANDIDATES]
+            for facet in fields.FACETS
+            if facet.sampled
+        }
         date_order = sorted((docnum for docnum in range(size) if dates[docnum]), key=lambda d: (dates[d], d))
         month_spans, start = [], 0
         for end in range(1, len(date_order) + 1):
@@ -94,9 +113,10 @@ class FacetTable:
             dates=dates,
             date_order=date_order,
             month_spans=month_spans,
+            month_docs=[bitmap(date_order[start:end], size) for start, end in month_spans],
             live=bitmap(date_order, size),
-            values_per_doc={name: occurrences[name] / live_count for name in FACETS},
-            keyword_candidates=[value for value, _ in keyword_sizes[:KEYWORD_CANDIDATES]],
+            values_per_doc={name: occurrences[name] / live_count for name in names},
+            candidates=candidates,
         )
 
     def bitmap(self, docnums: Iterable[int]) -> int:
@@ -114,19 +134,20 @@ class FacetTable:
         order = self.date_order
         low = bisect.bisect_left(order, date_from or "", key=self.dates.__getitem__)
         high = bisect.bisect_right(order, date_to or "9999-99-99", key=self.dates.__getitem__)
-        whole = [(start, end) for start, end in self.month_spans if low <= start and end <= high]
+        whole = [i for i, (start, end) in enumerate(self.month_spans) if low <= start and end <= high]
         if not whole:
             return self.bitmap(order[low:high])
-        docs = self.bitmap(order[low : whole[0][0]] + order[whole[-1][1] : high])
-        months = self.postings["month"]
-        for start, _ in whole:
-            docs |= months[self.dates[order[start]][:7]]
+        docs = self.bitmap(
+            order[low : self.month_spans[whole[0]][0]] + order[self.month_spans[whole[-1]][1] : high]
+        )
+        for month in whole:
+            docs |= self.month_docs[month]
         return docs
 
     def count(self, facet: str, docs: int) -> Counter:
-        """Every value's count in docs; on a large result, only the keywords most frequent overall."""
+        """Every value's count in docs; on a large result, only a sampled facet's values most frequent overall."""
         size = docs.bit_count()
-        candidates = self.keyword_candidates if facet == "keyword" and size > KEYWORD_SCAN_LIMIT else None
+        candidates = self.candidates.get(facet) if size > SAMPLED_SCAN_LIMIT else None
         bitmaps = len(candidates if candidates is not None else self.postings[facet])
         if size * self.values_per_doc[facet] <= bitmaps * BITMAP_COUNT_COST:
             # Docs share their value tuples, so tally the tuples at C speed, then their values.

@@ -12,12 +12,19 @@ from whoosh.analysis import Token, Tokenizer
 from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
+from indexer import fields
 from indexer.analysis import ArticleAnalysis, ngram_tokens, word_tokens
 from indexer.wordseg import tokenizer_for_words
 
-FACETS = ("county", "department", "kind", "year", "month", "keyword")
+# Every facet's values of an article in one column, keyed by facet name:
+# name NAME_SEPARATOR value VALUE_SEPARATOR value … FACET_SEPARATOR name …
+FACET_COLUMN = "facet_values"
 FACET_SEPARATOR = "\x1f"
 VALUE_SEPARATOR = "\x1e"
+NAME_SEPARATOR = "\x1d"
+# Beside the facets, the facet table reads these from the column (the names cannot be a facet's).
+DATE_KEY = "@date"
+ISSUE_KEY = "@issue"
 # The bigrams that give a substring leaf its candidates; the title's are in it too.
 NGRAM_FIELD = "ngram"
 SCORED_FIELDS = ("title", "body")
@@ -86,6 +93,15 @@ class NgramTokenizer(_TupleTokenizer):
         return ngram_tokens(text)
 
 
+class FacetColumn(VarBytesColumn):
+    """The facet column, naming the facets it holds: pickled with the schema, so an index written
+    with another facet list has another schema signature and is rebuilt."""
+
+    def __init__(self, facet_names: Iterable[str] = ()):
+        super().__init__()
+        self.facet_names = tuple(facet_names)
+
+
 def ChineseWordAnalyzer(words: Iterable[str] = ()) -> JiebaTokenizer:  # noqa: N802 - whoosh's naming
     return JiebaTokenizer(words)
 
@@ -118,7 +134,7 @@ def make_schema(words: Iterable[str]) -> Schema:
         page=STORED(),
         content_hash=STORED(),
         # Every facet value of the article in one column, read in one pass to build the facet table.
-        facets=COLUMN(VarBytesColumn()),
+        **{FACET_COLUMN: COLUMN(FacetColumn(fields.names()))},
         **{MATCH_TEXT_COLUMN: COLUMN(VarBytesColumn())},
     )
 
@@ -127,14 +143,9 @@ def article_document(
     issue, article, analysis: ArticleAnalysis, content_hash: str
 ) -> tuple[dict, dict[str, tuple[str, ...]]]:
     """The whoosh document of one article, and the terms jieba found for its text fields."""
-    facet_values = [
-        article.kind,
-        article.department or "",
-        article.date.isoformat(),
-        VALUE_SEPARATOR.join(article.counties),
-        VALUE_SEPARATOR.join(analysis.keywords),
-        issue.id,
-    ]
+    facet_values = {DATE_KEY: (article.date.isoformat(),), ISSUE_KEY: (issue.id,)}
+    for facet in fields.FACETS:
+        facet_values[facet.name] = facet.values(issue, article, analysis)
     document = {
         "id": article.id,
         "issue_id": issue.id,
@@ -152,11 +163,23 @@ def article_document(
         "sources": list(issue.sources or (issue.source,)),
         "page": article.page,
         "content_hash": content_hash,
-        "facets": FACET_SEPARATOR.join(facet_values).encode("utf-8"),
+        FACET_COLUMN: encode_facets(facet_values),
         MATCH_TEXT_COLUMN: analysis.match_text.encode("utf-8"),
     }
     terms = {"title": analysis.title_words, "body": analysis.body_words, "ngram": analysis.ngrams}
     return document, terms
+
+
+def encode_facets(facet_values: dict[str, tuple[str, ...]]) -> bytes:
+    pieces = (name + NAME_SEPARATOR + VALUE_SEPARATOR.join(values) for name, values in facet_values.items())
+    return FACET_SEPARATOR.join(pieces).encode("utf-8")
+
+
+def decode_facets(raw: bytes) -> Iterator[tuple[str, str]]:
+    """(name, its values joined by VALUE_SEPARATOR) of a facet column value."""
+    for piece in raw.decode("utf-8").split(FACET_SEPARATOR):
+        name, _, text = piece.partition(NAME_SEPARATOR)
+        yield name, text
 
 
 def schema_signature(schema: Schema) -> list[tuple]:
@@ -168,6 +191,7 @@ def schema_signature(schema: Schema) -> list[tuple]:
             type(field.format),
             getattr(field, "analyzer", None),
             type(field.column_type),
+            getattr(field.column_type, "facet_names", None),
             field.stored,
             # A boost multiplies the weights written into the postings.
             getattr(field.format, "field_boost", 1.0),

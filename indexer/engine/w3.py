@@ -28,9 +28,16 @@ from whoosh.system import pack_uint
 from whoosh.util.numeric import byte_to_length
 from whoosh.writing import MERGE_SMALL, LockError
 
+from indexer import fields
 from indexer.engine.bitmaps import bitmap
 from indexer.engine.checksums import verify_segments, write_checksums
-from indexer.engine.schema import MATCH_TEXT_COLUMN, SCORED_FIELDS, make_schema, schema_signature
+from indexer.engine.schema import (
+    FACET_COLUMN,
+    MATCH_TEXT_COLUMN,
+    SCORED_FIELDS,
+    make_schema,
+    schema_signature,
+)
 from indexer.errors import INDEX_DAMAGE, IndexBusy, IndexCorrupt, IndexMissing
 
 WHOOSH_VERSION = (2, 7, 5)
@@ -181,9 +188,17 @@ def index_exists(index_dir: Path) -> bool:
 
 def open_index(index_dir: Path):
     index = _open_dir(index_dir, missing_is_error=True)
-    if index is None or MATCH_TEXT_COLUMN not in index.schema:
+    if index is None or MATCH_TEXT_COLUMN not in index.schema or not _holds_the_facets(index.schema):
         raise IndexMissing(f"{index_dir}: the index was built by an older version; run `bulletin index`")
     return index
+
+
+def _holds_the_facets(schema) -> bool:
+    """Whether the index's facet column holds the facets of fields.FACETS, each keyed by name (before
+    that, the column was named "facets" and held them by position)."""
+    if FACET_COLUMN not in schema:
+        return False
+    return getattr(schema[FACET_COLUMN].column_type, "facet_names", None) == fields.names()
 
 
 # Besides INDEX_DAMAGE, what whoosh raises opening a damaged table of contents or segment (an empty
