@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,22 @@ from indexer.settings import load_settings
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
 SEED = next((ROOT / "archive").glob("温州科协信息-2022年第5期-总第270期.txt"))
+
+
+def seed_workspace(folder: Path) -> Path:
+    """The config.yaml of a workspace in folder: archive/ holding the seed issue, the index and cache inside."""
+    archive = folder / "archive"
+    archive.mkdir()
+    shutil.copy(SEED, archive / SEED.name)
+    config = folder / "config.yaml"
+    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("index_dir: var/index", "index_dir: idx").replace(
+            "cache_dir: var/cache", "cache_dir: cache"
+        ),
+        encoding="utf-8",
+    )
+    return config
 
 
 @pytest.fixture(scope="session")

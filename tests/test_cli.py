@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import pytest
 
-from tests.conftest import ROOT, SEED
+from tests.conftest import SEED, seed_workspace
 from webui.cli import main
 
 
 @pytest.fixture
 def workspace(tmp_path):
-    archive = tmp_path / "archive"
-    archive.mkdir()
-    shutil.copy(SEED, archive / SEED.name)
-    config = tmp_path / "config.yaml"
-    text = (ROOT / "config.yaml").read_text(encoding="utf-8")
-    config.write_text(
-        text.replace("index_dir: var/index", "index_dir: idx").replace(
-            "cache_dir: var/cache", "cache_dir: cache"
-        )
-    )
+    config = seed_workspace(tmp_path)
     return tmp_path, ["--config", str(config)]
 
 
