@@ -91,9 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         if facet.multi_valued:
             find.add_argument(f"--{facet.name}", action="append", default=[], help=facet.description)
         else:
-            find.add_argument(
-                f"--{facet.name}", choices=getattr(facet, "choices", None), help=facet.description
-            )
+            find.add_argument(f"--{facet.name}", choices=tuple(facet.choices) or None, help=facet.description)
     find.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     find.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
     find.add_argument("--sort", choices=("relevance", "newest", "oldest"))

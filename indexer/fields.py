@@ -37,6 +37,7 @@ class ValuesFacet:
     # Many values: on a large result only the values most frequent in the whole archive are counted.
     sampled: bool = False
     in_summary: bool = False  # printed under the hits by `bulletin search`
+    choices: Mapping[str, str] = field(default_factory=dict)  # value → label, when only these may be given
     hint: str = "{title}一次最多选 {{max_filter_values}} 个，每个不超过 {{max_filter_value_length}} 个字。"
 
     @property
@@ -87,7 +88,6 @@ class CountyFacet(ValuesFacet):
 class ChoiceFacet(ValuesFacet):
     """One value of a fixed few, each with its label."""
 
-    choices: dict[str, str] = field(default_factory=dict)  # value → label
     multi_valued: bool = False
 
     def canonical(self, value: str, domain: Domain) -> str:

@@ -3,6 +3,7 @@ the sidebar and the CSV with no other change."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from urllib.parse import quote
 
@@ -81,3 +82,22 @@ def test_a_registered_facet_is_in_the_sidebar_chips_and_csv(with_initial):
     header, row = csv_text.splitlines()[:2]
     assert header == "编号,标题,日期,县（市、区）,部门,类型,关键词,部门首字,期号,总期号,摘要,链接"
     assert row.startswith("270-b25,") and ",洞," in row
+
+
+@pytest.mark.parametrize(
+    ("value", "span"),
+    [
+        ("2022", (dt.date(2022, 1, 1), dt.date(2022, 12, 31))),
+        ("2024-02", (dt.date(2024, 2, 1), dt.date(2024, 2, 29))),
+        ("2022-12", (dt.date(2022, 12, 1), dt.date(2022, 12, 31))),
+    ],
+)
+def test_a_date_part_spans_its_whole_year_or_month(value, span):
+    assert fields.facet("month").span(value) == span
+
+
+def test_county_short_forms_become_official_names_and_strangers_are_refused(domain):
+    county = fields.facet("county")
+    assert county.canonical("瑞安", domain) == "瑞安市"
+    with pytest.raises(fields.UnknownValue, match="^unknown county: 火星$"):
+        county.canonical("火星", domain)

@@ -184,8 +184,7 @@ def _parameters(settings: Settings) -> list[dict]:
 def _filter_parameter(param, facet: fields.ValuesFacet, many: dict) -> dict:
     if facet.multi_valued:
         return param(facet.name, many, facet.description, [facet.example])
-    choices = getattr(facet, "choices", None)
-    schema = {"type": "string", "enum": list(choices)} if choices else {"type": "string"}
+    schema = {"type": "string", "enum": list(facet.choices)} if facet.choices else {"type": "string"}
     return param(facet.name, schema, facet.description, facet.example)
 
 
