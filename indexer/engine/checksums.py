@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from indexer.errors import IndexCorrupt
+from indexer.files import write_atomically
 
 # Beside each segment file, the size and CRC-32 it was written with. The name starts with the segment's
 # id, so whoosh's cleanup deletes it together with its segment.
@@ -40,9 +40,9 @@ def write_checksums(storage, segments) -> None:
             continue
         path = folder / name
         record = {"size": path.stat().st_size, "crc32": file_checksum(path)}
-        temporary = folder / f"{name}{SUM_EXTENSION}.tmp"
-        temporary.write_text(json.dumps(record), encoding="utf-8")
-        os.replace(temporary, folder / (name + SUM_EXTENSION))
+        # The temporary file's name starts with a dot, so neither whoosh nor _segment_files takes a
+        # left-over one for a segment file.
+        write_atomically(folder / (name + SUM_EXTENSION), json.dumps(record))
 
 
 def verify_segments(storage, segments) -> None:
