@@ -494,6 +494,23 @@ def test_a_damaged_index_says_rebuild(project, settings, damage, capsys):
     assert indexed_ids(project.index) == expected_ids((*FIRST, 273))
 
 
+def test_a_flipped_byte_stops_bulletin_index_even_with_nothing_to_add(project, settings, capsys):
+    build_first(project, settings)
+    segment = max(project.index.glob("MAIN_*.seg"), key=lambda path: path.stat().st_size)
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    result = project.run_here(capsys, "index")
+    assert result.returncode == 2
+    assert one_line(result.stderr) == (
+        f"bulletin: {segment}: checksum mismatch, the bytes on disk are not those written; "
+        "the index is damaged, run `bulletin index --rebuild`"
+    )
+    rebuilt = project.run_here(capsys, "index", "--rebuild")
+    assert (rebuilt.returncode, rebuilt.stderr) == (0, "")
+    assert indexed_ids(project.index) == expected_ids(FIRST)
+
+
 # ----------------------------------------------------------------------------- long random variants
 
 

@@ -226,8 +226,10 @@ def open_current_index(index_dir: Path, words: Iterable[str]):
             if index is None or schema_signature(index.schema) != schema_signature(make_schema(words)):
                 return None
             # A reader reads each segment's directory and headers: a missing or truncated segment
-            # file shows here, in milliseconds, even on a run with nothing to add.
+            # file shows here, in milliseconds, even on a run with nothing to add; the checksums
+            # catch bytes changed in place (about 35 ms at 270 issues).
             index.reader().close()
+            verify_segments(index.storage, index._segments())
     except FileNotFoundError as error:
         raise IndexCorrupt.decoding(index_dir, error) from error
     return index
