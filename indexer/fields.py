@@ -7,6 +7,7 @@ added to it reaches every place at once.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -116,19 +117,23 @@ class DatePartFacet(ValuesFacet):
         return self.label_format.format(value)
 
     def span(self, value: str) -> tuple[dt.date, dt.date]:
-        """The first and last day of a year (YYYY) or month (YYYY-MM)."""
-        year, _, month = value.partition("-")
-        if not month:
-            return dt.date(int(year), 1, 1), dt.date(int(year), 12, 31)
-        first = dt.date(int(year), int(month), 1)
-        after = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-        return first, after - dt.timedelta(days=1)
+        return period(value)
 
     def selected(self, request, value: str, flagged: bool) -> bool:
         return (request.date_from, request.date_to) == self.span(value)
 
     def toggle(self, request, value: str, selected: bool) -> dict:
         return date_changes(None if selected else self.span(value))
+
+
+def period(value: str) -> tuple[dt.date, dt.date]:
+    """The first and last day of a year (YYYY) or month (YYYY-MM)."""
+    year_text, _, month_text = value.partition("-")
+    year = int(year_text)
+    if not month_text:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    month = int(month_text)
+    return dt.date(year, month, 1), dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def date_changes(span: tuple[dt.date, dt.date] | None) -> dict:

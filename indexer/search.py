@@ -190,17 +190,9 @@ def _date(params, name: str) -> dt.date | None:
                 break
             if name == "date_to" and form != "%Y-%m-%d":
                 # "2022-05" as an upper bound means the end of May.
-                parsed = _end_of_period(parsed, form)
+                parsed = fields.period(raw)[1]
             return parsed
     raise InvalidRequest(name, "must be a date: YYYY-MM-DD, YYYY-MM or YYYY")
-
-
-def _end_of_period(start: dt.date, form: str) -> dt.date:
-    # December ends on the 31st; the arithmetic below would step into the next year, past 9999.
-    if form == "%Y" or start.month == 12:
-        return dt.date(start.year, 12, 31)
-    next_month = (start.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return next_month - dt.timedelta(days=1)
 
 
 def _check_sizes(params: Mapping[str, Sequence[str]]) -> None:

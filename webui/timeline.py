@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-
-from indexer.fields import date_changes
+from indexer.fields import date_changes, period
 from indexer.search import SearchResult
 from webui.search_page import search_url
-
-
-def _month_range(month: str) -> tuple[dt.date, dt.date]:
-    year, number = int(month[:4]), int(month[5:7])
-    return dt.date(year, number, 1), dt.date(year, number, calendar.monthrange(year, number)[1])
 
 
 def _months(first: str, last: str) -> list[str]:
@@ -49,7 +41,7 @@ def timeline(result: SearchResult) -> dict | None:
     for index, month in enumerate(months):
         count = counts.get(month, 0)
         height = max(2.0, plot * count / peak) if count else 0.0
-        span = _month_range(month)
+        span = period(month)
         year, number = int(month[:4]), int(month[5:])
         starts_year = number == 1 or index == 0
         if len(months) <= LABEL_EVERY_MONTH:
