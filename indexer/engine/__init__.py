@@ -259,8 +259,17 @@ class SearchEngine:
     def issues(self) -> list[dict]:
         """One entry per issue: its metadata from its first article, and its article counts."""
         with self._use() as generation:
-            entries = [self._issue_entry(generation, i, docs) for i, docs in generation.table.issues.items()]
-        return sorted(entries, key=lambda e: (e["date"], e["total_number"]), reverse=True)
+            # The home page asks twice (its latest issues and search.stats), each a stored-fields
+            # read per issue; a generation never changes, so they are read once. Two threads that
+            # both find none read them both, and either list is the same.
+            if generation.issue_entries is None:
+                entries = [
+                    self._issue_entry(generation, i, docs) for i, docs in generation.table.issues.items()
+                ]
+                entries.sort(key=lambda e: (e["date"], e["total_number"]), reverse=True)
+                generation.issue_entries = entries
+            # Copies: a caller that changes an entry must not change the next caller's.
+            return [dict(entry) for entry in generation.issue_entries]
 
     @staticmethod
     def _issue_articles(generation: Generation, issue_id: str) -> list[dict]:

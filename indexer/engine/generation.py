@@ -49,6 +49,7 @@ class Generation:
     segments: SegmentTables
     results: OrderedDict[tuple, EngineResult] = field(default_factory=OrderedDict)
     substrings: OrderedDict[tuple, int] = field(default_factory=OrderedDict)
+    issue_entries: list[dict] | None = None  # SearchEngine.issues(), newest first, read once
     users: int = 0
     retired: bool = False
     closed: bool = False
