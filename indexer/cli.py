@@ -18,7 +18,7 @@ from indexer.engine import index_exists
 from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
 from indexer.formats import extract_document, format_named
 from indexer.parse import parse_issue
-from indexer.search import InvalidRequest, SearchResult, parse_request, search
+from indexer.search import SORTS, InvalidRequest, SearchResult, parse_request, search
 from indexer.search import stats as search_stats
 from indexer.settings import (
     CONFIG_NAME,
@@ -94,7 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
             find.add_argument(f"--{facet.name}", choices=tuple(facet.choices) or None, help=facet.description)
     find.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD")
     find.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD")
-    find.add_argument("--sort", choices=("relevance", "newest", "oldest"))
+    find.add_argument("--sort", choices=SORTS)
     find.add_argument("--page", type=str)
     find.add_argument("--per-page", dest="per_page", type=str)
     find.add_argument("--json", action="store_true", help="print the JSON of the web API")
