@@ -12,11 +12,16 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-# Debian packages the browser test needs; installed only when missing (CI runs as root).
+# Debian packages the tests need, installed only when missing (CI runs as root): chromium and the CJK
+# fonts for the browser test, LibreOffice for legacy .doc files and office-PDF fixtures, Tesseract with
+# its simplified-Chinese model for scanned issues.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk libreoffice-writer tesseract-ocr tesseract-ocr-chi-sim
 system-deps:
-	@if ! command -v chromium >/dev/null || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		echo "installing chromium and fonts-noto-cjk with apt-get"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	@if ! command -v chromium >/dev/null || ! command -v soffice >/dev/null \
+		|| ! tesseract --list-langs 2>/dev/null | grep -qx chi_sim \
+		|| ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "installing $(SYSTEM_PACKAGES) with apt-get"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES) >/dev/null; \
 	fi
 
 index: $(BIN)/.installed
