@@ -21,7 +21,7 @@ class Document:
 @dataclass(frozen=True)
 class Article:
     id: str
-    kind: str  # "feature" or "brief"
+    kind: str  # "feature", "brief" or "unassigned" (coverage.py's catch-all of text no article took)
     ordinal: int
     title: str
     paragraphs: tuple[str, ...]
@@ -54,6 +54,47 @@ class Article:
 
 
 @dataclass(frozen=True)
+class ParseReport:
+    """How much of an issue the parser took into articles (see coverage.py), and what it warned of.
+    Characters count letters, ideographs and digits of the body: the text after the masthead, the
+    contents list left out."""
+
+    contents_expected: int
+    contents_found: int  # contents entries that are the title of a feature
+    body_chars: int
+    unassigned_chars: int  # body characters in no article but the catch-all
+    problems: tuple[str, ...] = ()  # why the issue is flagged; none when it is not
+    warnings: tuple[str, ...] = ()  # the parser's
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.problems)
+
+    @property
+    def unassigned_share(self) -> float:
+        return self.unassigned_chars / self.body_chars if self.body_chars else 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            **asdict(self),
+            "problems": list(self.problems),
+            "warnings": list(self.warnings),
+            "flagged": self.flagged,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ParseReport:
+        return cls(
+            contents_expected=data["contents_expected"],
+            contents_found=data["contents_found"],
+            body_chars=data["body_chars"],
+            unassigned_chars=data["unassigned_chars"],
+            problems=tuple(data["problems"]),
+            warnings=tuple(data["warnings"]),
+        )
+
+
+@dataclass(frozen=True)
 class Issue:
     id: str
     publication: str
@@ -65,6 +106,7 @@ class Issue:
     source: str
     sources: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
+    report: ParseReport | None = None
 
     @property
     def features(self) -> tuple[Article, ...]:
@@ -86,6 +128,7 @@ class Issue:
             "sources": list(self.sources or (self.source,)),
             "articles": [a.to_dict() for a in self.articles],
             "warnings": list(self.warnings),
+            "report": self.report.to_dict() if self.report else None,
         }
 
     @classmethod
@@ -101,4 +144,5 @@ class Issue:
             source=data["source"],
             sources=tuple(data.get("sources") or ()),
             warnings=tuple(data.get("warnings") or ()),
+            report=ParseReport.from_dict(data["report"]) if data.get("report") else None,
         )

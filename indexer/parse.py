@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from itertools import accumulate
 
+from indexer.coverage import with_parse_report
 from indexer.errors import NotABulletin
 from indexer.models import PAGE_BREAK, Article, Issue
 from indexer.normalize import join_lines, single_spaced, squeeze
@@ -362,7 +363,7 @@ def parse_issue(text: str, source: str, domain: Domain) -> Issue:
     briefs, brief_warnings = parse_briefs(paragraphs[briefs_index + 1 :], issue_id, issue_date, domain)
     if not features and not briefs:
         raise NotABulletin(source, "no articles found after the masthead")
-    return Issue(
+    issue = Issue(
         id=issue_id,
         publication=domain.publication,
         number=number,
@@ -374,3 +375,4 @@ def parse_issue(text: str, source: str, domain: Domain) -> Issue:
         sources=(source,),
         warnings=tuple(warnings + brief_warnings),
     )
+    return with_parse_report(issue, text)

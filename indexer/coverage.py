@@ -1,0 +1,264 @@
+"""The parse report of an issue: its contents entries found as articles and the body text no article
+took; a flagged issue keeps that text searchable in one catch-all article.
+
+Pure, and independent of how the parser found the articles: it looks for what the articles hold in the
+issue's whitespace-squeezed text, in order, and counts what is left.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import re
+from itertools import accumulate, groupby
+
+from indexer.models import PAGE_BREAK, Article, Issue, ParseReport
+from indexer.normalize import single_spaced, squeeze
+
+# More of an issue's body text than this left out of its articles flags the issue: page furniture
+# the normalizer did not recognise stays well below it, a dropped paragraph does not.
+MAX_UNASSIGNED_SHARE = 0.02
+CATCH_ALL_KIND = "unassigned"
+CATCH_ALL_ORDINAL = 1
+# A title in the body is followed by its article's text within this many characters; the same
+# title in the contents list is followed by the next title.
+TITLE_FOLLOWER_WINDOW = 40
+FOLLOWER_PREFIX = 12
+# A section (the briefs) may open with a heading line of no more than this many characters.
+SECTION_HEADING_MAX = 6
+# A department closes its article, set off from the text by brackets only.
+DEPARTMENT_WINDOW = 4
+# A paragraph not found whole (a line of furniture inside it was dropped, or its text normalized) is
+# looked for sentence by sentence, then in halves down to this length, each close to the last match.
+MIN_FRAGMENT = 6
+FRAGMENT_SLACK = 200
+# How much of the missing titles a problem names.
+TITLES_SHOWN = 3
+TITLE_SHOWN = 40
+SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
+# A brief opens with its date, which the parser keeps as the brief's date, not in its text:
+# "5月10日，", "2022年5月11日-12日", "二〇〇八年三月五日，".
+DATE_OPENING = re.compile(r"[\d〇零一二三四五六七八九十年月日\-—–~～至到，,、：:]*日[，,、：:]?$")
+
+
+class SqueezedDocument:
+    """The issue's lines without whitespace, one after the other; each character is marked once an
+    article takes it."""
+
+    def __init__(self, text: str):
+        self.lines: list[str] = []
+        self.pages: list[int] = []
+        for page, chunk in enumerate(text.split(PAGE_BREAK), start=1):
+            for raw_line in chunk.splitlines():
+                line = single_spaced(raw_line)
+                if line:
+                    self.lines.append(line)
+                    self.pages.append(page)
+        squeezed = [squeeze(line) for line in self.lines]
+        self.starts = list(accumulate((len(line) for line in squeezed), initial=0))
+        self.text = "".join(squeezed)
+        # Letters, ideographs and digits count as text; punctuation, bullets and brackets do not.
+        self.is_text = bytes(char.isalnum() for char in self.text)
+        self.taken = bytearray(len(self.text))
+        self.in_body = bytearray(b"\x01" * len(self.text))
+
+    def take(self, start: int, end: int) -> None:
+        self.taken[start:end] = b"\x01" * (end - start)
+
+    def leave_out(self, start: int, end: int) -> None:
+        """Not body text: the masthead, the contents list."""
+        self.in_body[start:end] = bytes(end - start)
+
+    def leave_out_heading(self, start: int) -> None:
+        """The line before start, when it is a section heading (简讯): short, and in no article."""
+        line = bisect.bisect_right(self.starts, start) - 1
+        if line == 0 or self.starts[line] != start:
+            return
+        first, end = self.starts[line - 1], start
+        if not any(self.taken[first:end]) and sum(self.is_text[first:end]) <= SECTION_HEADING_MAX:
+            self.leave_out(first, end)
+
+    def body_chars(self) -> int:
+        return sum(text and body for text, body in zip(self.is_text, self.in_body, strict=True))
+
+    def unassigned(self, position: int) -> bool:
+        return self.in_body[position] and not self.taken[position]
+
+    def unassigned_chars(self) -> int:
+        return sum(1 for position, text in enumerate(self.is_text) if text and self.unassigned(position))
+
+    def unassigned_parts(self) -> list[tuple[str, int]]:
+        """(text, page) of the body text no article took, line by line, whole and with its spaces."""
+        parts = []
+        for line, text in enumerate(self.lines):
+            offsets = [offset for offset, char in enumerate(text) if not char.isspace()]
+            start = self.starts[line]
+            runs = []
+            for unassigned, group in groupby(range(start, self.starts[line + 1]), key=self.unassigned):
+                run = list(group)
+                if unassigned and any(self.is_text[position] for position in run):
+                    runs.append(text[offsets[run[0] - start] : offsets[run[-1] - start] + 1])
+            if runs:
+                parts.append((" ".join(runs), self.pages[line]))
+        return parts
+
+
+class ArticleMatcher:
+    """Walks the document once, article by article, taking each one's title, text and department."""
+
+    def __init__(self, document: SqueezedDocument):
+        self.document = document
+        self.cursor = 0
+        self.first_start: int | None = None
+        self.kind: str | None = None
+
+    def match(self, article: Article) -> None:
+        section_starts = article.kind != self.kind
+        self.kind = article.kind
+        title = squeeze(article.title)
+        pieces = [squeeze(p) for p in article.paragraphs]
+        pieces = [piece for piece in pieces if piece and piece != title]
+        department = squeeze(article.department or "")
+        before = self.cursor
+        start = self.find_title(title, pieces[0] if pieces else department)
+        if start is not None:
+            opening = (
+                DATE_OPENING.search(self.document.text, before, start) if article.kind == "brief" else None
+            )
+            if opening:
+                start = opening.start()
+                self.document.take(start, self.cursor)
+            if section_starts:
+                self.document.leave_out_heading(start)
+            if self.first_start is None:
+                self.first_start = start
+        for piece in pieces:
+            self.take_piece(piece)
+        if department:
+            self.take(department, DEPARTMENT_WINDOW)
+
+    def find_title(self, title: str, follower: str) -> int | None:
+        """The occurrence of the title that its article's text follows most closely, else its first."""
+        text = self.document.text
+        occurrences = []
+        position = text.find(title, self.cursor) if title else -1
+        while position != -1:
+            end = position + len(title)
+            gap = text.find(follower[:FOLLOWER_PREFIX], end, end + TITLE_FOLLOWER_WINDOW) - end
+            occurrences.append((gap if follower and gap >= 0 else TITLE_FOLLOWER_WINDOW, position))
+            position = text.find(title, position + 1) if gap else -1
+        if not occurrences:
+            return None
+        chosen = min(occurrences)[1]
+        self.document.take(chosen, chosen + len(title))
+        self.cursor = chosen + len(title)
+        return chosen
+
+    def take(self, needle: str, window: int | None) -> bool:
+        stop = None if window is None else self.cursor + window + len(needle)
+        position = self.document.text.find(needle, self.cursor, stop)
+        if position == -1:
+            return False
+        self.document.take(position, position + len(needle))
+        self.cursor = position + len(needle)
+        return True
+
+    def take_piece(self, piece: str) -> None:
+        if self.take(piece, None):
+            return
+        for sentence in SENTENCE_END.split(piece):
+            self.take_fragment(sentence)
+
+    def take_fragment(self, fragment: str) -> None:
+        if len(fragment) < MIN_FRAGMENT or self.take(fragment, FRAGMENT_SLACK):
+            return
+        middle = len(fragment) // 2
+        self.take_fragment(fragment[:middle])
+        self.take_fragment(fragment[middle:])
+
+
+def contents_list(document: SqueezedDocument, entries: list[str], start: int, stop: int) -> tuple[int, int]:
+    """From the first to the last of these entries, looked for in order between start and stop; the
+    bullets or numbers between them go with them."""
+    first = last = None
+    cursor = start
+    for entry in entries:
+        position = document.text.find(entry, cursor, stop)
+        if position == -1:
+            continue
+        first = position if first is None else first
+        last = cursor = position + len(entry)
+    return (first, last) if first is not None else (start, start)
+
+
+def catch_all_article(issue: Issue, paragraphs: list[tuple[str, int]]) -> Article:
+    return Article(
+        id=f"{issue.id}-x{CATCH_ALL_ORDINAL:02d}",
+        kind=CATCH_ALL_KIND,
+        ordinal=CATCH_ALL_ORDINAL,
+        title=f"未归入文章的文字（第{issue.number}期）",
+        paragraphs=tuple(text for text, _ in paragraphs),
+        date=issue.date,
+        department=None,
+        counties=(),
+        page=paragraphs[0][1],
+    )
+
+
+def shortened(titles: tuple[str, ...]) -> str:
+    """A few titles, each cut short: an entry that swallowed the body can run to pages."""
+    listed = [title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1] + "…" for title in titles]
+    return "、".join(listed[:TITLES_SHOWN]) + ("、…" if len(titles) > TITLES_SHOWN else "")
+
+
+def problems_of(
+    contents: tuple[str, ...], missing: tuple[str, ...], unassigned: int, body: int
+) -> tuple[str, ...]:
+    problems = []
+    if missing:
+        problems.append(f"{len(missing)} of {len(contents)} contents titles not found ({shortened(missing)})")
+    if body and unassigned / body > MAX_UNASSIGNED_SHARE:
+        problems.append(
+            f"{unassigned / body:.1%} of body text unassigned ({unassigned} of {body} characters)"
+        )
+    return tuple(problems)
+
+
+def with_parse_report(issue: Issue, text: str) -> Issue:
+    """The issue with its parse report; a flagged issue also gets a catch-all article of the body
+    text no article took. Given an issue that has one, the report is made anew."""
+    articles = tuple(article for article in issue.articles if article.kind != CATCH_ALL_KIND)
+    document = SqueezedDocument(text)
+    matcher = ArticleMatcher(document)
+    for article in articles:
+        matcher.match(article)
+    body_start = matcher.first_start if matcher.first_start is not None else len(document.text)
+
+    titles = {squeeze(article.title) for article in issue.features}
+    entries = [squeeze(entry) for entry in issue.contents]
+    missing = tuple(
+        entry for entry, squeezed in zip(issue.contents, entries, strict=True) if squeezed not in titles
+    )
+    # The masthead ends where the contents list starts, or without one where the first article does;
+    # an entry that is no article's title (it may have swallowed the body) counts as body text.
+    listed = document.text.find(entries[0]) if entries else -1
+    masthead_end = min(listed, body_start) if listed != -1 else body_start
+    document.leave_out(0, masthead_end)
+    document.leave_out(
+        *contents_list(document, [e for e in entries if e in titles], masthead_end, body_start)
+    )
+
+    body, unassigned = document.body_chars(), document.unassigned_chars()
+    problems = problems_of(issue.contents, missing, unassigned, body)
+    report = ParseReport(
+        contents_expected=len(issue.contents),
+        contents_found=len(issue.contents) - len(missing),
+        body_chars=body,
+        unassigned_chars=unassigned,
+        problems=problems,
+        warnings=issue.warnings,
+    )
+    leftover = document.unassigned_parts() if problems else []
+    if leftover:
+        articles = (*articles, catch_all_article(issue, leftover))
+    return dataclasses.replace(issue, articles=articles, report=report)
