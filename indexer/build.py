@@ -35,7 +35,7 @@ from indexer.workers import run_in_workers
 
 MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 # Bump when what analysis stores for an article changes, so every issue is written again.
 ANALYSIS_VERSION = "1"
 # The preference of a format no longer in formats.FORMATS, named by a manifest of an earlier run.
@@ -55,15 +55,17 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    flagged: list[tuple[str, str]] = field(default_factory=list)  # (file, its parse report's problems)
     parsed_files: int = 0
     seconds: float = 0.0
     settings_changed: tuple[str, ...] = ()  # the fingerprinted settings that differ from the last run
 
     def summary(self) -> str:
         why = f"; settings changed: {', '.join(self.settings_changed)}" if self.settings_changed else ""
+        flagged = f", flagged {len(self.flagged)}" if self.flagged else ""
         return (
             f"added {len(self.added)}, updated {len(self.updated)}, removed {len(self.removed)}, "
-            f"unchanged {self.unchanged}, failed {len(self.failed)} issue files "
+            f"unchanged {self.unchanged}, failed {len(self.failed)}{flagged} issue files "
             f"({self.parsed_files} parsed) in {self.seconds:.1f}s{why}"
         )
 
@@ -77,6 +79,8 @@ class FileState:
     format: str | None = None
     articles: int = 0
     error: str | None = None
+    # Its parse report's problems, kept so that every run names the file until it is fixed.
+    flagged: str | None = None
 
 
 def file_hash(path: Path) -> str:
@@ -215,10 +219,12 @@ def parse_summary(path: Path, source: str, content_hash: str, domain: Domain, ca
     entry = parse_file(path, source, content_hash, domain, cache_dir)
     if "error" in entry:
         return entry
+    report = entry["issue"]["report"]
     return {
         "id": entry["issue"]["id"],
         "format": entry["format"],
         "articles": len(entry["issue"]["articles"]),
+        "flagged": "; ".join(report["problems"]) or None,
     }
 
 
@@ -295,13 +301,18 @@ class Manifest:
 
 
 def choose_primary(names: list[str], manifest: Manifest) -> str:
-    """Which copy of an issue to index when several files hold it: the one with the most articles,
-    then the format preferred (see formats.Format.preference), then the first by name."""
+    """Which copy of an issue to index when several files hold it: one not flagged, then the one with
+    the most articles, then the format preferred (see formats.Format.preference), then the first by name."""
 
     def preference(name: str):
         state = manifest.files[name]
         file_format = format_named(state.format)
-        return (-state.articles, file_format.preference if file_format else UNKNOWN_FORMAT, name)
+        return (
+            state.flagged is not None,
+            -state.articles,
+            file_format.preference if file_format else UNKNOWN_FORMAT,
+            name,
+        )
 
     return min(names, key=preference)
 
@@ -456,15 +467,17 @@ def update_index(
         if "error" in summary:
             state.error = summary["error"]
         else:
-            state.issue_id, state.format, state.articles = (
+            state.issue_id, state.format, state.articles, state.flagged = (
                 summary["id"],
                 summary["format"],
                 summary["articles"],
+                summary["flagged"],
             )
         if progress:
             progress(parsed, len(changed), f"parsing {name}")
     report.parsed_files = parsed
     report.failed.extend((name, state.error) for name, state in current.items() if state.error)
+    report.flagged.extend((name, state.flagged) for name, state in current.items() if state.flagged)
 
     changed_names = {name for name, _, _ in changed}
     affected = {current[name].issue_id for name in changed_names if current[name].issue_id}

@@ -17,6 +17,7 @@ from indexer.build import build_index
 from indexer.engine import index_exists
 from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
 from indexer.formats import extract_document, format_named
+from indexer.models import ParseReport
 from indexer.parse import parse_issue
 from indexer.search import SORTS, InvalidRequest, SearchResult, parse_request, search
 from indexer.search import stats as search_stats
@@ -31,6 +32,7 @@ from indexer.settings import (
 from indexer.wordseg import use_cache_dir
 
 EXIT_FAILED_FILES = 1
+FLAGGED_ADVICE = "its text is indexed all the same; `bulletin parse` shows the report, fix the file"
 EXIT_USAGE = 2
 # The commands that need an index to answer at all. `serve` starts without one: its pages say that
 # the index is missing until `bulletin index` has made it.
@@ -169,9 +171,10 @@ def run_config(args: argparse.Namespace, settings: Settings) -> int:
 def run_parse(args: argparse.Namespace, settings: Settings) -> int:
     document = extract_document(args.file, settings.cache_dir)
     issue = parse_issue(document.text, str(args.file), settings.domain)
+    exit_code = EXIT_FAILED_FILES if issue.report.flagged else 0
     if args.json:
         print(json.dumps(issue.to_dict(), ensure_ascii=False, indent=2))
-        return 0
+        return exit_code
     print(
         f"{issue.publication} 第{issue.number}期 (总第{issue.total_number}期) {issue.date} [{document.format}]"
     )
@@ -182,9 +185,19 @@ def run_parse(args: argparse.Namespace, settings: Settings) -> int:
         print(
             f"  {article.id:<9} {article.date}  {article.department or '?':<10} {counties:<16}{page}  {article.title}"
         )
+    print("\n".join(report_lines(issue.report)))
     for warning in issue.warnings:
         print(f"warning: {warning}", file=sys.stderr)
-    return 0
+    return exit_code
+
+
+def report_lines(report: ParseReport) -> list[str]:
+    share = f"{report.unassigned_share:.1%}"
+    return [
+        f"contents: {report.contents_found} of {report.contents_expected} titles found as features",
+        f"body text: {report.unassigned_chars} of {report.body_chars} characters unassigned ({share})",
+        *(f"flagged: {problem}" for problem in report.problems),
+    ]
 
 
 def say(line: str) -> None:
@@ -206,8 +219,10 @@ def run_index(args: argparse.Namespace, settings: Settings) -> int:
     report = build_index(settings, rebuild=args.rebuild, progress=progress, warn=say)
     for name, reason in report.failed:
         print(f"failed: {name}: {reason}", file=sys.stderr)
+    for name, problems in report.flagged:
+        print(f"flagged: {name}: {problems}; {FLAGGED_ADVICE}", file=sys.stderr)
     print(report.summary())
-    return EXIT_FAILED_FILES if report.failed else 0
+    return EXIT_FAILED_FILES if report.failed or report.flagged else 0
 
 
 def request_params(args: argparse.Namespace) -> dict[str, list[str]]:

@@ -32,9 +32,11 @@ DEPARTMENT_WINDOW = 4
 # looked for sentence by sentence, then in halves down to this length, each close to the last match.
 MIN_FRAGMENT = 6
 FRAGMENT_SLACK = 200
-# How much of the missing titles a problem names.
+# How much of the missing titles a problem names, and of each warning the report keeps (the issue
+# keeps them whole): a contents entry that swallowed the body makes a title, and a warning, of pages.
 TITLES_SHOWN = 3
 TITLE_SHOWN = 40
+WARNING_SHOWN = 200
 SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 # A brief opens with its date, which the parser keeps as the brief's date, not in its text:
 # "5月10日，", "2022年5月11日-12日", "二〇〇八年三月五日，".
@@ -205,10 +207,14 @@ def catch_all_article(issue: Issue, paragraphs: list[tuple[str, int]]) -> Articl
     )
 
 
+def cut(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
 def shortened(titles: tuple[str, ...]) -> str:
     """A few titles, each cut short: an entry that swallowed the body can run to pages."""
-    listed = [title if len(title) <= TITLE_SHOWN else title[: TITLE_SHOWN - 1] + "…" for title in titles]
-    return "、".join(listed[:TITLES_SHOWN]) + ("、…" if len(titles) > TITLES_SHOWN else "")
+    listed = [cut(title, TITLE_SHOWN) for title in titles[:TITLES_SHOWN]]
+    return "、".join(listed) + ("、…" if len(titles) > TITLES_SHOWN else "")
 
 
 def problems_of(
@@ -256,7 +262,7 @@ def with_parse_report(issue: Issue, text: str) -> Issue:
         body_chars=body,
         unassigned_chars=unassigned,
         problems=problems,
-        warnings=issue.warnings,
+        warnings=tuple(cut(warning, WARNING_SHOWN) for warning in issue.warnings),
     )
     leftover = document.unassigned_parts() if problems else []
     if leftover:

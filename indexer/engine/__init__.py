@@ -279,15 +279,17 @@ class SearchEngine:
 
     @staticmethod
     def _issue_entry(generation: Generation, issue_id: str, docs: list[int]) -> dict:
+        # An issue's articles are written together, in its order, and segments merge in docnum order:
+        # the first docnum is its first article, which holds the parse report.
         first = generation.searcher.stored_fields(docs[0])
         kinds = generation.table.values["kind"]
-        features = sum(kinds[docnum] == ("feature",) for docnum in docs)
         return {
             "id": issue_id,
             "number": first["issue_number"],
             "total_number": first["issue_total"],
             "date": first["issue_date"],
             "sources": first["sources"],
-            "features": features,
-            "briefs": len(docs) - features,
+            "features": sum(kinds[docnum] == ("feature",) for docnum in docs),
+            "briefs": sum(kinds[docnum] == ("brief",) for docnum in docs),
+            "report": first.get("parse_report"),
         }

@@ -133,6 +133,8 @@ def make_schema(words: Iterable[str]) -> Schema:
         sources=STORED(),
         page=STORED(),
         content_hash=STORED(),
+        # The issue's parse report, on its first article only (see SearchEngine._issue_entry).
+        parse_report=STORED(),
         # Every facet value of the article in one column, read in one pass to build the facet table.
         **{FACET_COLUMN: COLUMN(FacetColumn(fields.names()))},
         **{MATCH_TEXT_COLUMN: COLUMN(VarBytesColumn())},
@@ -166,6 +168,8 @@ def article_document(
         FACET_COLUMN: encode_facets(facet_values),
         MATCH_TEXT_COLUMN: analysis.match_text.encode("utf-8"),
     }
+    if issue.report is not None and article is issue.articles[0]:
+        document["parse_report"] = issue.report.to_dict()
     terms = {"title": analysis.title_words, "body": analysis.body_words, "ngram": analysis.ngrams}
     return document, terms
 
