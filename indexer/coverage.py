@@ -179,18 +179,15 @@ class ArticleMatcher:
         self.take_fragment(fragment[middle:])
 
 
-def contents_list(document: SqueezedDocument, entries: list[str], start: int, stop: int) -> tuple[int, int]:
-    """From the first to the last of these entries, looked for in order between start and stop; the
-    bullets or numbers between them go with them."""
-    first = last = None
-    cursor = start
-    for entry in entries:
-        position = document.text.find(entry, cursor, stop)
-        if position == -1:
-            continue
-        first = position if first is None else first
-        last = cursor = position + len(entry)
-    return (first, last) if first is not None else (start, start)
+def contents_list(document: SqueezedDocument, titles: list[str], start: int, stop: int) -> tuple[int, int]:
+    """The contents list: from start, where its first entry is, to the last of the entries that are
+    titles of features, looked for in order before stop; bullets and numbers between them go with them."""
+    end = cursor = start
+    for title in titles:
+        position = document.text.find(title, cursor, stop)
+        if position != -1:
+            end = cursor = position + len(title)
+    return start, end
 
 
 def catch_all_article(issue: Issue, paragraphs: list[tuple[str, int]]) -> Article:

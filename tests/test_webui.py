@@ -108,6 +108,7 @@ def test_every_json_route_is_the_view_of_an_html_page(app):
         "/api/articles/<article_id>": ["/articles/<article_id>"],
         "/api/issues": ["/issues"],
         "/api/issues/<issue_id>": ["/issues/<issue_id>"],
+        "/api/reports/ingest": ["/reports/ingest"],
     }
 
 

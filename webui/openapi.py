@@ -18,7 +18,7 @@ from indexer.search import (
 from indexer.settings import Settings
 
 # Fields that hold null when the archive has nothing for them.
-NULLABLE = {"department", "page", "file", "previous", "next", "first_issue", "last_issue"}
+NULLABLE = {"department", "page", "file", "previous", "next", "first_issue", "last_issue", "catch_all"}
 # Objects keyed by data (county → count), not by field name.
 OPEN_OBJECTS = {"counties", "departments"}
 
@@ -37,6 +37,15 @@ SUMMARY = {
     "department": "市科协办公室",
     "counties": ["瑞安市"],
     "url": "/articles/270-f05",
+}
+CATCH_ALL = {
+    "id": "270-x01",
+    "title": "未归入文章的文字（第5期）",
+    "kind": "unassigned",
+    "date": "2022-05-31",
+    "department": None,
+    "counties": [],
+    "url": "/articles/270-x01",
 }
 HIT = {
     **{k: v for k, v in SUMMARY.items() if k != "url"},
@@ -75,7 +84,30 @@ EXAMPLES = {
         "issue_articles": [SUMMARY],
     },
     "/api/issues": {"issues": [ISSUE]},
-    "/api/issues/{issue_id}": {**ISSUE, "articles": {"features": [SUMMARY], "briefs": [SUMMARY]}},
+    "/api/issues/{issue_id}": {
+        **ISSUE,
+        "articles": {"features": [SUMMARY], "briefs": [SUMMARY], "unassigned": []},
+    },
+    "/api/reports/ingest": {
+        "issues_indexed": 270,
+        "max_unassigned_share": 0.02,
+        "flagged": [
+            {
+                **ISSUE,
+                "contents_expected": 8,
+                "contents_found": 7,
+                "body_chars": 6791,
+                "unassigned_chars": 190,
+                "unassigned_share": 0.028,
+                "problems": [
+                    "1 of 8 contents titles not found (青科会助力大孵化集群发展座谈会召开)",
+                    "2.8% of body text unassigned (190 of 6791 characters)",
+                ],
+                "warnings": ["本期要目 title not found in the body: 青科会助力大孵化集群发展座谈会召开"],
+                "catch_all": CATCH_ALL,
+            }
+        ],
+    },
     "/api/stats": {
         "publication": "温州科协信息",
         "issues": 1,
@@ -249,7 +281,9 @@ def openapi_document(settings: Settings) -> dict:
                     "summary": "One article with its full text and the other articles of its issue",
                     "parameters": [
                         _path_param(
-                            "article_id", "Article id: issue, f (feature) or b (brief), ordinal", "270-f05"
+                            "article_id",
+                            "Article id: issue, f (feature), b (brief) or x (unassigned), ordinal",
+                            "270-f05",
                         )
                     ],
                     "responses": {
@@ -281,6 +315,14 @@ def openapi_document(settings: Settings) -> dict:
                     "operationId": "stats",
                     "summary": "The archive at a glance: counts, date span, latest issues",
                     "responses": {"200": _response("Archive statistics", EXAMPLES["/api/stats"])},
+                }
+            },
+            "/api/reports/ingest": {
+                "get": {
+                    "operationId": "ingest_report",
+                    "summary": "The issues flagged when indexed: a contents title not found, or more than "
+                    "max_unassigned_share of the body text in no article (kept in the catch_all article)",
+                    "responses": {"200": _response("The flagged issues", EXAMPLES["/api/reports/ingest"])},
                 }
             },
             "/api/openapi.json": {

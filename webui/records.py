@@ -6,6 +6,7 @@ from pathlib import PurePosixPath
 
 from flask import url_for
 
+from indexer.coverage import CATCH_ALL_KIND, MAX_UNASSIGNED_SHARE
 from indexer.engine import SearchEngine
 from indexer.search import hit_from_stored
 from indexer.search import stats as archive_stats
@@ -81,8 +82,39 @@ def issue_record(engine: SearchEngine, issue_id: str) -> dict | None:
     record["articles"] = {
         "features": [a for a in articles if a["kind"] == "feature"],
         "briefs": [a for a in articles if a["kind"] == "brief"],
+        "unassigned": [a for a in articles if a["kind"] == CATCH_ALL_KIND],
     }
     return record
+
+
+def _flagged_entry(engine: SearchEngine, entry: dict) -> dict:
+    report = entry["report"]
+    catch_all = [a for a in engine.issue_articles(entry["id"]) if a["kind"] == CATCH_ALL_KIND]
+    return {
+        **_issue_entry(entry),
+        "contents_expected": report["contents_expected"],
+        "contents_found": report["contents_found"],
+        "body_chars": report["body_chars"],
+        "unassigned_chars": report["unassigned_chars"],
+        "unassigned_share": round(report["unassigned_chars"] / report["body_chars"], 4)
+        if report["body_chars"]
+        else 0.0,
+        "problems": report["problems"],
+        "warnings": report["warnings"],
+        "catch_all": _summary(catch_all[0]) if catch_all else None,
+    }
+
+
+def ingest_report(engine: SearchEngine) -> dict:
+    """The issues whose parse report flags them (a contents title not found, too much text in no
+    article), newest first, with what staff need to fix their files."""
+    entries = engine.issues()
+    flagged = [entry for entry in entries if entry["report"] and entry["report"]["flagged"]]
+    return {
+        "issues_indexed": len(entries),
+        "max_unassigned_share": MAX_UNASSIGNED_SHARE,
+        "flagged": [_flagged_entry(engine, entry) for entry in flagged],
+    }
 
 
 def archive_overview(settings: Settings, engine: SearchEngine) -> dict:

@@ -145,6 +145,12 @@ def issue(issue_id: str) -> dict:
     return _found(records.issue_record(get_engine(), issue_id))
 
 
+@twin("/reports/ingest", template="reports.html", name="report")
+def ingest_report() -> dict:
+    """The issues flagged by their parse report, for staff to fix their files."""
+    return records.ingest_report(get_engine())
+
+
 @pages.get("/search.csv")
 def search_csv():
     settings, engine = get_settings(), get_engine()

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer import fields
 from indexer.engine import ranking
 from indexer.engine.generation import CHECK_SECONDS, Generation, index_identity
 from indexer.engine.plan import QueryPlan
@@ -275,7 +276,9 @@ class SearchEngine:
     def _issue_articles(generation: Generation, issue_id: str) -> list[dict]:
         searcher = generation.searcher
         articles = [dict(searcher.stored_fields(d)) for d in generation.table.issues.get(issue_id, ())]
-        return sorted(articles, key=lambda a: (a["kind"] != "feature", a["ordinal"]))
+        # Features, briefs, then the catch-all: the kind facet's order.
+        kinds = {kind: order for order, kind in enumerate(fields.facet("kind").choices)}
+        return sorted(articles, key=lambda a: (kinds.get(a["kind"], len(kinds)), a["ordinal"]))
 
     @staticmethod
     def _issue_entry(generation: Generation, issue_id: str, docs: list[int]) -> dict:
