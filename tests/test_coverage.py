@@ -55,23 +55,20 @@ def prose_among_briefs(seed_text: str) -> str:
     return replaced_once(seed_text, f"\n{BRIEF_AFTER_PROSE}", f"\n{PROSE}\n\n{BRIEF_AFTER_PROSE}")
 
 
+def renumbered(seed_text: str, month: int) -> str:
+    """The seed as the issue of another month of 2022: 第N期 (总第265+N期), dated that month."""
+    return (
+        seed_text.replace("第 5 期", f"第 {month} 期")
+        .replace("总第 270 期", f"总第 {265 + month} 期")
+        .replace("2022 年 5 月 31 日", f"2022 年 {month} 月 28 日")
+    )
+
+
 def issue_272_with_script(seed_text: str) -> str:
     """Another issue whose second contents entry and one undated line carry markup."""
-    text = (
-        seed_text.replace("第 5 期", "第 7 期")
-        .replace("总第 270 期", "总第 272 期")
-        .replace("2022 年 5 月 31 日", "2022 年 7 月 31 日")
-    )
+    text = renumbered(seed_text, 7)
     text = replaced_once(text, f"- {FEATURES[1][0]}\n", f"- {SCRIPT_TITLE}\n")
     return replaced_once(text, f"\n{BRIEF_AFTER_PROSE}", f"\n{SCRIPT_LINE}\n\n{BRIEF_AFTER_PROSE}")
-
-
-def issue_271(seed_text: str) -> str:
-    return (
-        seed_text.replace("第 5 期", "第 6 期")
-        .replace("总第 270 期", "总第 271 期")
-        .replace("2022 年 5 月 31 日", "2022 年 6 月 30 日")
-    )
 
 
 def text_chars(text: str) -> int:
@@ -265,7 +262,7 @@ def flagged_site(tmp_path_factory, settings):
     archive = base / "archive"
     archive.mkdir()
     (archive / "270-renamed.txt").write_text(first_title_renamed(seed_text), encoding="utf-8")
-    (archive / "271.txt").write_text(issue_271(seed_text), encoding="utf-8")
+    (archive / "271.txt").write_text(renumbered(seed_text, 6), encoding="utf-8")
     (archive / "272-script.txt").write_text(issue_272_with_script(seed_text), encoding="utf-8")
     site = settings.with_overrides(archive_dir=archive, index_dir=base / "index", cache_dir=base / "cache")
     return site, build_index(site, workers=1)
