@@ -28,6 +28,8 @@ FOLLOWER_PREFIX = 12
 SECTION_HEADING_MAX = 6
 # A department closes its article, set off from the text by brackets only.
 DEPARTMENT_WINDOW = 4
+# Else what stands in brackets where the department would be.
+ATTRIBUTION = re.compile(r"[（(【\[〔][^（）()【】\[\]〔〕]{2,20}[）)】\]〕]")
 # A paragraph not found whole (a line of furniture inside it was dropped, or its text normalized) is
 # looked for sentence by sentence, then in halves down to this length, each close to the last match.
 MIN_FRAGMENT = 6
@@ -136,8 +138,12 @@ class ArticleMatcher:
                 self.first_start = start
         for piece in pieces:
             self.take_piece(piece)
-        if department:
-            self.take(department, DEPARTMENT_WINDOW)
+        if department and not self.take(department, DEPARTMENT_WINDOW):
+            # The parser may name the department otherwise than printed (an alias made official).
+            attribution = ATTRIBUTION.match(self.document.text, self.cursor)
+            if attribution:
+                self.document.take(*attribution.span())
+                self.cursor = attribution.end()
 
     def find_title(self, title: str, follower: str) -> int | None:
         """The occurrence of the title that its article's text follows most closely, else its first."""

@@ -426,3 +426,11 @@ def test_nothing_flagged_is_said_so(client):
     assert soup.select("li.flagged") == [] and soup.select_one("p.empty") is not None
     home = BeautifulSoup(client.get("/").get_data(as_text=True), "html.parser")
     assert home.select_one("footer a[href='/reports/ingest']").get_text() == "解析报告"
+
+
+def test_a_department_named_otherwise_than_printed_still_closes_its_article(domain, seed_text):
+    issue = parse_issue(seed_text, SEED.name, domain)
+    renamed = dataclasses.replace(
+        issue, articles=tuple(dataclasses.replace(a, department="温州市科学技术协会") for a in issue.articles)
+    )
+    assert with_parse_report(renamed, seed_text).report == CLEAN_REPORT
