@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+from collections.abc import Iterator
 from itertools import accumulate, groupby
 
 from indexer.models import PAGE_BREAK, Article, Issue, ParseReport
@@ -65,6 +66,22 @@ class SqueezedDocument:
         self.is_text = bytes(char.isalnum() for char in self.text)
         self.taken = bytearray(len(self.text))
         self.in_body = bytearray(b"\x01" * len(self.text))
+
+    def occurrences(self, needle: str, start: int, stop: int | None = None) -> Iterator[tuple[int, int]]:
+        """(start, end) of each occurrence of needle between start and stop; if there is none, of its
+        letters and digits with any punctuation between them, as when a PDF reader moved a quote mark
+        or the parser dropped a bullet."""
+        stop = len(self.text) if stop is None else min(stop, len(self.text))
+        position = self.text.find(needle, start, stop) if needle else -1
+        if position != -1:
+            while position != -1:
+                yield position, position + len(needle)
+                position = self.text.find(needle, position + 1, stop)
+            return
+        letters = [re.escape(char) for char in needle if char.isalnum()]
+        if letters:
+            for match in re.compile(r"\W*".join(letters)).finditer(self.text, start, stop):
+                yield match.span()
 
     def take(self, start: int, end: int) -> None:
         self.taken[start:end] = b"\x01" * (end - start)
@@ -148,27 +165,26 @@ class ArticleMatcher:
     def find_title(self, title: str, follower: str) -> int | None:
         """The occurrence of the title that its article's text follows most closely, else its first."""
         text = self.document.text
-        occurrences = []
-        position = text.find(title, self.cursor) if title else -1
-        while position != -1:
-            end = position + len(title)
+        best = None
+        for start, end in self.document.occurrences(title, self.cursor):
             gap = text.find(follower[:FOLLOWER_PREFIX], end, end + TITLE_FOLLOWER_WINDOW) - end
-            occurrences.append((gap if follower and gap >= 0 else TITLE_FOLLOWER_WINDOW, position))
-            position = text.find(title, position + 1) if gap else -1
-        if not occurrences:
+            candidate = (gap if follower and gap >= 0 else TITLE_FOLLOWER_WINDOW, start, end)
+            best = min(best or candidate, candidate)
+            if not gap:
+                break
+        if best is None:
             return None
-        chosen = min(occurrences)[1]
-        self.document.take(chosen, chosen + len(title))
-        self.cursor = chosen + len(title)
-        return chosen
+        _, start, self.cursor = best
+        self.document.take(start, self.cursor)
+        return start
 
     def take(self, needle: str, window: int | None) -> bool:
         stop = None if window is None else self.cursor + window + len(needle)
-        position = self.document.text.find(needle, self.cursor, stop)
-        if position == -1:
+        span = next(self.document.occurrences(needle, self.cursor, stop), None)
+        if span is None:
             return False
-        self.document.take(position, position + len(needle))
-        self.cursor = position + len(needle)
+        self.document.take(*span)
+        self.cursor = span[1]
         return True
 
     def take_piece(self, piece: str) -> None:
@@ -188,11 +204,11 @@ class ArticleMatcher:
 def contents_list(document: SqueezedDocument, titles: list[str], start: int, stop: int) -> tuple[int, int]:
     """The contents list: from start, where its first entry is, to the last of the entries that are
     titles of features, looked for in order before stop; bullets and numbers between them go with them."""
-    end = cursor = start
+    end = start
     for title in titles:
-        position = document.text.find(title, cursor, stop)
-        if position != -1:
-            end = cursor = position + len(title)
+        span = next(document.occurrences(title, end, stop), None)
+        if span is not None:
+            end = span[1]
     return start, end
 
 

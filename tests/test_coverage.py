@@ -434,3 +434,19 @@ def test_a_department_named_otherwise_than_printed_still_closes_its_article(doma
         issue, articles=tuple(dataclasses.replace(a, department="温州市科学技术协会") for a in issue.articles)
     )
     assert with_parse_report(renamed, seed_text).report == CLEAN_REPORT
+
+
+def test_punctuation_moved_by_a_pdf_reader_does_not_hide_a_title(domain, seed_text):
+    """The titles as the parser reports them, in text whose quote marks and bullets stand elsewhere."""
+    issue = parse_issue(seed_text, SEED.name, domain)
+    text = replaced_once(
+        seed_text,
+        "- 市科协党组书记、主席林建波赴苍南调研青科会和“科创中国”试点城市建设\n",
+        "- 市科协党组书记、主席林建波赴苍南调研青科会和“★ 科创中国”试点城市建设\n",
+    )
+    text = replaced_once(
+        text,
+        "\n“科创中国”温州站——智能装备工作座谈会 在平阳召开\n",
+        "\n“科创中国温州站”——智能装备工作座谈会 在平阳召开\n",
+    )
+    assert with_parse_report(issue, text).report == CLEAN_REPORT
