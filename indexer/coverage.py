@@ -264,10 +264,11 @@ def with_parse_report(issue: Issue, text: str) -> Issue:
     missing = tuple(
         entry for entry, squeezed in zip(issue.contents, entries, strict=True) if squeezed not in titles
     )
-    # The masthead ends where the contents list starts, or without one where the first article does;
-    # an entry that is no article's title (it may have swallowed the body) counts as body text.
-    listed = document.text.find(entries[0]) if entries else -1
-    masthead_end = min(listed, body_start) if listed != -1 else body_start
+    # The masthead ends where the contents list starts, or without one where the first article does.
+    # The list ends with the last entry that is a feature's title: entries after it (one may have
+    # swallowed the body) count as body text.
+    listed = next(document.occurrences(entries[0], 0), None) if entries else None
+    masthead_end = min(listed[0], body_start) if listed else body_start
     document.leave_out(0, masthead_end)
     document.leave_out(
         *contents_list(document, [e for e in entries if e in titles], masthead_end, body_start)
