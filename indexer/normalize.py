@@ -38,7 +38,9 @@ RADICALS_SUPPLEMENT = dict(
 )
 KANGXI_RADICALS = range(0x2F00, 0x2FE0)
 COMPATIBILITY_IDEOGRAPHS = range(0xF900, 0xFB00)
-FULL_WIDTH_ALPHANUMERIC = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
+# The full-width full stop goes with them: it is no Chinese punctuation but the point of １．５ and of
+# a numbered item, １．科技惠企, as older word processors typed it.
+FULL_WIDTH_ALPHANUMERIC = re.compile(r"[０-９Ａ-Ｚａ-ｚ．]")
 INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 BLANK_LINE = re.compile(r"\n[ \t\u00a0\u3000]*\n")
@@ -82,7 +84,7 @@ IDEOGRAPH_TABLE = {
 
 
 def normalize_characters(text: str) -> str:
-    """Radicals and compatibility ideographs to ideographs; full-width letters and digits to ASCII.
+    """Radicals and compatibility ideographs to ideographs; full-width letters, digits and ． to ASCII.
 
     Chinese punctuation （），。：；！？ stays full-width: it is what the bulletin prints and what the
     parser looks for. That is why this is not NFKC over the whole text.
