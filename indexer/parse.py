@@ -39,9 +39,13 @@ EVENT_DATE = re.compile(rf"(?:({YEAR})\s*年\s*)?({MONTH})\s*月\s*({DAY})\s*日
 DATE_OPENING = (
     rf"(?:{YEAR}\s*年\s*)?{MONTH}\s*月\s*{DAY}\s*日(?:\s*[-—–~～至到]\s*(?:{MONTH}\s*月\s*)?{DAY}\s*日)?"
 )
-BRIEF_OPENING = re.compile(rf"^{DATE_OPENING}\s*[，,、：:]?\s*")
-# Where one line holds several briefs: a new dated opening right after a closing bracket or a full stop.
-BRIEF_BOUNDARY = re.compile(rf"(?<=[)）】］〕\]。！？!?])\s*(?={DATE_OPENING}\s*[，,、：:\s])")
+# Older briefs may open with "recently" instead of a date; they are dated the issue's date.
+UNDATED_OPENING = r"(?:近日|日前|近期)"
+BRIEF_OPENING = re.compile(rf"^(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:]?\s*")
+# Where one line holds several briefs: a new opening right after a closing bracket or a full stop.
+BRIEF_BOUNDARY = re.compile(
+    rf"(?<=[)）】］〕\]。！？!?])\s*(?=(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:\s])"
+)
 # （市科协学会部）, (平阳县科协), 【市科协办公室】, 〔…〕, ［…］, also （供稿：…）, （来源：…）, （——…）, （…供稿）.
 ATTRIBUTION_OPEN, ATTRIBUTION_CLOSE = r"（(【［\[〔〖", r"）)】］\]〕〗"
 CLOSING_ATTRIBUTION = re.compile(

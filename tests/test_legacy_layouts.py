@@ -261,3 +261,26 @@ def test_without_contents_a_long_first_line_is_still_the_title(domain):
         ("三月二十四日，林建波一行赴苍南调研。",),
         ("苍南县",),
     )
+
+
+def test_undated_briefs_opening_with_recently(domain):
+    text = (
+        MASTHEAD
+        + "简讯\n\n三月二日，泰顺县科协开展活动（泰顺县科协）近日，平阳县科协举办年会【平阳县科协】\n\n"
+        "日前，文成县科协开展科普进文化礼堂\n\n活动（文成县科协）\n\n编辑：张三\n"
+    )
+    issue = parse_issue(text, "t.txt", domain)
+    assert [(b.date, b.title, b.department) for b in issue.briefs] == [
+        (dt.date(2008, 3, 2), "泰顺县科协开展活动", "泰顺县科协"),
+        (dt.date(2008, 3, 31), "平阳县科协举办年会", "平阳县科协"),
+        (dt.date(2008, 3, 31), "文成县科协开展科普进文化礼堂活动", "文成县科协"),
+    ]
+    assert issue.warnings == ("简讯: skipped an undated line: 编辑：张三",)
+
+
+def test_running_header_with_chinese_numerals_is_dropped():
+    text = normalize_text(
+        "温州科协信息\n\n第三期\n\n三月五日，市科协召开座谈会。\n\n- 1 -\n\f\n"
+        "温州科协信息 二〇〇八年第三期\n\n会议由副主席主持。\n\n- 2 -\n"
+    )
+    assert text == "温州科协信息\n\n第三期\n\n三月五日，市科协召开座谈会。\n\n\f\n\n会议由副主席主持。\n"
