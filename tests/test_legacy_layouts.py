@@ -284,3 +284,14 @@ def test_running_header_with_chinese_numerals_is_dropped():
         "温州科协信息 二〇〇八年第三期\n\n会议由副主席主持。\n\n- 2 -\n"
     )
     assert text == "温州科协信息\n\n第三期\n\n三月五日，市科协召开座谈会。\n\n\f\n\n会议由副主席主持。\n"
+
+
+@pytest.mark.xfail(
+    strict=True, reason="untuned pdftotext layout: ◆ entries run together, ◎ 基层动态 not a heading"
+)
+def test_pdftotext_copy_of_a_2012_issue(domain):
+    document = extract_document(LEGACY / "issue270-pdftotext-2012.txt")
+    issue = parse_issue(document.text, document.source, domain)
+    assert [(a.title, a.date.isoformat(), a.department, a.counties) for a in issue.features] == FEATURES
+    assert [(b.date.isoformat(), b.title, b.department, b.counties) for b in issue.briefs] == BRIEFS
+    assert (issue.date, issue.warnings) == (dt.date(2022, 5, 31), ())

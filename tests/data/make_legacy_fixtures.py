@@ -164,12 +164,50 @@ def issue_table_page() -> str:
     )
 
 
-# File name → (bytes, what the tests expect of it is in tests/test_legacy_layouts.py).
+LINE_CHARS = 38
+PAGE_LINES = 44
+
+
+def wrapped(text: str, indent: str) -> list[str]:
+    """A paragraph broken into printed lines of LINE_CHARS characters, its first line indented."""
+    text = indent + text
+    return [text[start : start + LINE_CHARS] for start in range(0, len(text), LINE_CHARS)]
+
+
+def issue_pdftotext() -> str:
+    """Written after the parser, and not tuned to: what pdftotext makes of a 2012 PDF. Lines broken
+    where the page broke them, paragraphs marked only by an indent, titles centred with spaces, pages
+    split by form feeds under a running header 温州科协信息 2022年第5期 and over a footer - N -,
+    本期目录 with ◆ bullets, attributions （… 供稿）, briefs under ◎ 基层动态."""
+    lines = [
+        " " * 14 + PUBLICATION,
+        "2022年第5期（总第270期）" + " " * 12 + "2022年5月31日",
+        " " * 10 + "温州市科学技术协会编",
+    ]
+    lines.append(" " * 16 + "本期目录")
+    lines += [f"◆{text}" for role, text in roles() if role == "toc"]
+    for role, text in roles():
+        if role == "title":
+            lines += [" " * 4 + part for part in wrapped(text, "")]
+        elif role == "paragraph":
+            lines += wrapped(rebracket(text, "（", " 供稿）"), "    ")
+    lines.append(" " * 16 + "◎ 基层动态")
+    for brief in whole_briefs([text for role, text in roles() if role == "brief"]):
+        lines += wrapped(brief, "")
+    pages = [lines[start : start + PAGE_LINES] for start in range(0, len(lines), PAGE_LINES)]
+    return "\f".join(
+        "\n".join(([f"{PUBLICATION} 2022年第5期"] if number > 1 else []) + page + ["", f"- {number} -", ""])
+        for number, page in enumerate(pages, start=1)
+    )
+
+
+# File name → bytes; what the tests expect of each is in tests/test_legacy_layouts.py.
 def fixtures() -> dict[str, bytes]:
     return {
         "issue270-2008-gb18030.txt": issue_2008().encode("gb18030"),
         "issue270-no-contents.txt": issue_without_contents().encode("utf-8"),
         "issue270-table-gb2312.html": issue_table_page().encode("gb18030"),
+        "issue270-pdftotext-2012.txt": issue_pdftotext().encode("utf-8"),
     }
 
 
