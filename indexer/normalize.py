@@ -54,8 +54,11 @@ PAGE_FOOTER = re.compile(
 # or "3" inside the text is something else.
 PAGE_NUMBER = re.compile(r"^(?:\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$")
 # A line opening a list item or indented as a paragraph start is never the tail of a wrapped line.
+# Bullets that never occur in running text need no space after them (◆市科协…); a dash, a middle dot
+# or ○ (a zero in 二○○八) may open a wrapped line's tail, so they count only with a space.
 LIST_ITEM = re.compile(
-    r"^(?:[-–—·•●○◆◇■□▪*]\s|\d{1,2}(?:[、)）]|\.(?!\d))|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)"
+    r"^(?:[-–—·○*]\s|[•●◆◇■□▪★☆▶►◎]|\d{1,2}(?:[、)）]|\.(?!\d))|[（(][一二三四五六七八九十\d]{1,3}[)）]"
+    r"|[一二三四五六七八九十]{1,3}、)"
 )
 INDENTED = re.compile(r"^(?:\u3000|[ \t\u00a0]{2,}|\t)")
 INDENTED_LINE = re.compile(r"^(?:\u3000|[ \t\u00a0]{2,}|\t)[ \t\u00a0\u3000]*\S", re.M)

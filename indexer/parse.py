@@ -52,11 +52,13 @@ CLOSING_ATTRIBUTION = re.compile(
     rf"[{ATTRIBUTION_OPEN}]\s*(?:(?:供稿|来源|稿源|信息来源)\s*[:：]\s*|[-—–]{{1,2}}\s*)?"
     rf"([^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]{{2,20}}?)\s*(?:供稿)?\s*[{ATTRIBUTION_CLOSE}]\s*$"
 )
-# Matched against squeezed text: 本期要目, 要目, 目  录, 目录, 本期目录, 【本期要目】.
-TOC_HEADING = re.compile(r"^[【\[]?(?:本期)?(?:要目|目录)[】\]]?[:：]?$")
-# Matched against squeezed text: 简讯, 【简讯】, 简讯摘要, 工作动态, 基层动态 and the like.
+# Section headings, matched against squeezed text, may be bracketed or decorated: 【简讯】, ◎基层动态, ★要目★.
+HEADING_OPEN, HEADING_CLOSE = r"[【\[◎●○◆◇■□★☆▲△▶►※]*", r"[】\]◎●○◆◇■□★☆▲△◀※]*[:：]?"
+# 本期要目, 要目, 目  录, 目录, 本期目录.
+TOC_HEADING = re.compile(rf"^{HEADING_OPEN}(?:本期)?(?:要目|目录){HEADING_CLOSE}$")
+# 简讯, 简讯摘要, 工作简讯, 工作动态, 基层动态 and the like.
 BRIEFS_HEADING = re.compile(
-    r"^[【\[]?(?:(?:工作)?简讯(?:摘要)?|(?:工作|基层|科协|学会|县区|县市区|各地)动态)[】\]]?[:：]?$"
+    rf"^{HEADING_OPEN}(?:(?:工作)?简讯(?:摘要)?|(?:工作|基层|科协|学会|县区|县市区|各地)动态){HEADING_CLOSE}$"
 )
 TOC_BULLET = re.compile(r"^\s*(?:[-–—·•●◆■▪*]|\d{1,2}\s*[.、)）]|[一二三四五六七八九十]{1,3}\s*、)\s*")
 # Sentence-final punctuation, optionally closed by a quote or bracket. A paragraph that does not end

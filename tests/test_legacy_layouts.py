@@ -139,7 +139,8 @@ def test_event_dates_in_chinese_numerals(text, expected):
 
 
 @pytest.mark.parametrize(
-    "heading", ["目  录", "目录", "要目", "要　目", "本期目录", "本 期 要 目", "【本期要目】", "目录："]
+    "heading",
+    ["目  录", "目录", "要目", "要　目", "本期目录", "本 期 要 目", "【本期要目】", "目录：", "◆本期目录◆"],
 )
 def test_contents_headings(domain, heading):
     text = normalize_text(
@@ -154,7 +155,20 @@ def test_contents_headings(domain, heading):
 
 @pytest.mark.parametrize(
     "heading",
-    ["简讯", "简  讯", "【简讯】", "[简讯]", "简讯摘要", "工作动态", "基层动态", "工作简讯", "科协动态"],
+    [
+        "简讯",
+        "简  讯",
+        "【简讯】",
+        "[简讯]",
+        "简讯摘要",
+        "工作动态",
+        "基层动态",
+        "工作简讯",
+        "科协动态",
+        "◎ 基层动态",
+        "★简讯★",
+        "■工作动态",
+    ],
 )
 def test_briefs_headings(domain, heading):
     text = normalize_text(f"{MASTHEAD}{heading}\n\n三月二日，泰顺县科协开展活动(泰顺县科协)\n")
@@ -286,12 +300,21 @@ def test_running_header_with_chinese_numerals_is_dropped():
     assert text == "温州科协信息\n\n第三期\n\n三月五日，市科协召开座谈会。\n\n\f\n\n会议由副主席主持。\n"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="untuned pdftotext layout: ◆ entries run together, ◎ 基层动态 not a heading"
-)
 def test_pdftotext_copy_of_a_2012_issue(domain):
     document = extract_document(LEGACY / "issue270-pdftotext-2012.txt")
     issue = parse_issue(document.text, document.source, domain)
     assert [(a.title, a.date.isoformat(), a.department, a.counties) for a in issue.features] == FEATURES
     assert [(b.date.isoformat(), b.title, b.department, b.counties) for b in issue.briefs] == BRIEFS
     assert (issue.date, issue.warnings) == (dt.date(2022, 5, 31), ())
+
+
+def test_a_bullet_without_a_space_opens_a_line_of_its_own():
+    full = "◆青科会成果谋划与落地督导工作专班赴龙湾、乐清、浙南产业集聚区督查调研"
+    text = normalize_text(f"    本期目录\n{full}\n◆市科协与温州理工学院就“科创中国”工作进行对接交流\n")
+    assert text.split("\n\n") == ["本期目录", full, "◆市科协与温州理工学院就“科创中国”工作进行对接交流\n"]
+
+
+def test_a_wrapped_line_may_start_with_a_middle_dot_or_a_zero():
+    first = "凝聚护士力量守护人类健康温州市护理学会举办国际护士节线上纪念活动，时间为二"
+    text = normalize_text(f"    {first}\n○○八年五月十二日\n    {first}\n·守护人类健康。\n")
+    assert text.split("\n\n") == [first + "○○八年五月十二日", first + "·守护人类健康。\n"]
