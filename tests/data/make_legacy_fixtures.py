@@ -201,6 +201,26 @@ def issue_pdftotext() -> str:
     )
 
 
+def issue_2006() -> str:
+    """Written last, and not tuned to: a GBK text copy as typed around 2006. The publication's name
+    letter-spaced, 第五期 in numerals, titles in 【】, attributions （…　供稿） with a full-width space,
+    briefs under 简讯 each behind a ◇."""
+    lines = ["温 州 科 协 信 息", "第五期（总第270期）", "温州市科学技术协会编　　二○二二年五月三十一日"]
+    lines.append("本期要目")
+    lines += [
+        f"{number}.{text}"
+        for number, (role, text) in enumerate((pair for pair in roles() if pair[0] == "toc"), start=1)
+    ]
+    for role, text in roles():
+        if role == "title":
+            lines.append(f"【{text}】")
+        elif role == "paragraph":
+            lines.append("\u3000\u3000" + rebracket(text, "（", "\u3000供稿）"))
+    lines.append("简讯")
+    lines += [f"◇{brief}" for brief in whole_briefs([text for role, text in roles() if role == "brief"])]
+    return "\r\n".join(lines) + "\r\n"
+
+
 # File name → bytes; what the tests expect of each is in tests/test_legacy_layouts.py.
 def fixtures() -> dict[str, bytes]:
     return {
@@ -208,6 +228,7 @@ def fixtures() -> dict[str, bytes]:
         "issue270-no-contents.txt": issue_without_contents().encode("utf-8"),
         "issue270-table-gb2312.html": issue_table_page().encode("gb18030"),
         "issue270-pdftotext-2012.txt": issue_pdftotext().encode("utf-8"),
+        "issue270-2006-gbk.txt": issue_2006().encode("gbk"),
     }
 
 
