@@ -41,10 +41,12 @@ DATE_OPENING = (
 )
 # Older briefs may open with "recently" instead of a date; they are dated the issue's date.
 UNDATED_OPENING = r"(?:近日|日前|近期)"
-BRIEF_OPENING = re.compile(rf"^(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:]?\s*")
+# A brief may stand behind a bullet: ◇5月1日，…
+BRIEF_BULLET = r"(?:[-–·•●○◆◇■□▪★☆▶►※◎]\s*)?"
+BRIEF_OPENING = re.compile(rf"^{BRIEF_BULLET}(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:]?\s*")
 # Where one line holds several briefs: a new opening right after a closing bracket or a full stop.
 BRIEF_BOUNDARY = re.compile(
-    rf"(?<=[)）】］〕\]。！？!?])\s*(?=(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:\s])"
+    rf"(?<=[)）】］〕\]。！？!?])\s*(?={BRIEF_BULLET}(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:\s])"
 )
 # （市科协学会部）, (平阳县科协), 【市科协办公室】, 〔…〕, ［…］, also （供稿：…）, （来源：…）, （——…）, （…供稿）.
 ATTRIBUTION_OPEN, ATTRIBUTION_CLOSE = r"（(【［\[〔〖", r"）)】］\]〕〗"
@@ -52,8 +54,10 @@ CLOSING_ATTRIBUTION = re.compile(
     rf"[{ATTRIBUTION_OPEN}]\s*(?:(?:供稿|来源|稿源|信息来源)\s*[:：]\s*|[-—–]{{1,2}}\s*)?"
     rf"([^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]{{2,20}}?)\s*(?:供稿)?\s*[{ATTRIBUTION_CLOSE}]\s*$"
 )
-# Section headings, matched against squeezed text, may be bracketed or decorated: 【简讯】, ◎基层动态, ★要目★.
-HEADING_OPEN, HEADING_CLOSE = r"[【\[◎●○◆◇■□★☆▲△▶►※]*", r"[】\]◎●○◆◇■□★☆▲△◀※]*[:：]?"
+# Headings and titles may be bracketed or decorated: 【简讯】, ◎基层动态, ★要目★, 【市科协…调研】.
+OPENING_MARKS, CLOSING_MARKS = "【[〔［◎●○◆◇■□★☆▲△▶►※", "】]〕］◎●○◆◇■□★☆▲△◀※"
+HEADING_OPEN = rf"[{re.escape(OPENING_MARKS)}]*"
+HEADING_CLOSE = rf"[{re.escape(CLOSING_MARKS)}]*[:：]?"
 # 本期要目, 要目, 目  录, 目录, 本期目录.
 TOC_HEADING = re.compile(rf"^{HEADING_OPEN}(?:本期)?(?:要目|目录){HEADING_CLOSE}$")
 # 简讯, 简讯摘要, 工作简讯, 工作动态, 基层动态 and the like.
@@ -142,6 +146,11 @@ def parse_masthead(head: str, source: str, domain: Domain) -> tuple[int, int, dt
     return numeral_value(number.group(1)), int(total.group(1)), issue_date, warnings
 
 
+def unmarked(text: str) -> str:
+    """The squeezed text without the brackets or decoration around it: 【标题】 → 标题."""
+    return squeeze(text).lstrip(OPENING_MARKS).rstrip(CLOSING_MARKS)
+
+
 def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
     """The 本期要目 titles and the index of the first paragraph after them.
 
@@ -153,7 +162,7 @@ def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
         text = paragraph.text
         if BRIEFS_HEADING.match(squeeze(text)):
             return entries, index
-        if entries and squeeze(entries[0]).startswith(squeeze(text)):
+        if entries and (bare := unmarked(text)) and squeeze(entries[0]).startswith(bare):
             return entries, index
         bullet = TOC_BULLET.match(text)
         if bulleted is None:
@@ -186,11 +195,12 @@ class SqueezedText:
         raise IndexError(position)
 
     def find_title(self, title: str, start: int) -> int:
-        """The first match at a paragraph start, else the first match anywhere, else -1."""
+        """The first match at a paragraph start (after any 【 or ◆), else the first match anywhere, else -1."""
         needle = squeeze(title)
         first = position = self.text.find(needle, start)
         while position != -1:
-            if self.origin(position)[1] == 0:
+            index, offset = self.origin(position)
+            if not squeeze(self.paragraphs[index][:offset]).lstrip(OPENING_MARKS):
                 return position
             position = self.text.find(needle, position + 1)
         return first
@@ -356,7 +366,7 @@ def parse_features(
         stop = located[ordinal][1] if ordinal < len(located) else len(body)
         paragraphs = list(body[after_paragraph:stop])
         if after_char and paragraphs:
-            remainder = body[after_paragraph].text[after_char:].strip()
+            remainder = body[after_paragraph].text[after_char:].strip().lstrip(CLOSING_MARKS).lstrip()
             paragraphs[0] = Paragraph(remainder, body[after_paragraph].page)
             if not remainder:
                 paragraphs.pop(0)
