@@ -221,6 +221,37 @@ def issue_2006() -> str:
     return "\r\n".join(lines) + "\r\n"
 
 
+def issue_links_page() -> str:
+    """Written last, and not tuned to: a 2010 web page declared GBK. The masthead in four table cells,
+    the contents an <ol> of links, titles in <strong> broken by <br> where the seed's title broke,
+    attributions right-aligned in a paragraph of their own, briefs numbered （1） （2） in the text."""
+    cells = "".join(f"<td>{text}</td>" for text in (PUBLICATION, "第5期", "总第270期", "2022年5月31日"))
+    parts = [f'<table border="1"><tr>{cells}</tr></table>', "<p><strong>本期要目</strong></p>", "<ol>"]
+    titles = [text for role, text in roles() if role == "toc"]
+    parts += [f'<li><a href="#t{n}">{html.escape(t)}</a></li>' for n, t in enumerate(titles, start=1)]
+    parts.append("</ol>")
+    anchor = 0
+    for role, text in roles():
+        if role == "title":
+            anchor += 1
+            lines = "<br>".join(html.escape(line) for line in wrapped_title(text))
+            parts.append(f'<p align="center"><a name="t{anchor}"></a><strong>{lines}</strong></p>')
+        elif role == "paragraph":
+            body = ATTRIBUTION.sub("", text)
+            if body:
+                parts.append(f"<p>&nbsp;&nbsp;&nbsp;&nbsp;{html.escape(body)}</p>")
+            if body != text:
+                parts.append(f'<p align="right">{html.escape(text[len(body) :])}</p>')
+    parts.append("<p><strong>简 讯</strong></p>")
+    briefs = whole_briefs([text for role, text in roles() if role == "brief"])
+    parts += [f"<p>（{n}）{html.escape(brief)}</p>" for n, brief in enumerate(briefs, start=1)]
+    return (
+        '<html><head><meta charset="gbk"><title>温州科协信息 第5期</title></head><body>\n'
+        + "\n".join(parts)
+        + "\n</body></html>\n"
+    )
+
+
 # File name → bytes; what the tests expect of each is in tests/test_legacy_layouts.py.
 def fixtures() -> dict[str, bytes]:
     return {
@@ -229,6 +260,7 @@ def fixtures() -> dict[str, bytes]:
         "issue270-table-gb2312.html": issue_table_page().encode("gb18030"),
         "issue270-pdftotext-2012.txt": issue_pdftotext().encode("utf-8"),
         "issue270-2006-gbk.txt": issue_2006().encode("gbk"),
+        "issue270-links-2010-gbk.html": issue_links_page().encode("gbk"),
     }
 
 
