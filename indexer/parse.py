@@ -41,12 +41,14 @@ DATE_OPENING = (
 )
 # Older briefs may open with "recently" instead of a date; they are dated the date.
 UNDATED_OPENING = r"(?:近日|日前|近期)"
-# A brief may stand behind a bullet: ◇5月1日，…
-BRIEF_BULLET = r"(?:[-–·•●○◆◇■□▪★☆▶►※◎]\s*)?"
+# A brief may stand behind a bullet or its number: ◇5月1日，…, （3）5月1日，…, 3.5月1日，…
+BRIEF_BULLET = r"(?:(?:[-–·•●○◆◇■□▪★☆▶►※◎]|[（(]\d{1,3}[)）]|\d{1,3}[.、])\s*)?"
 BRIEF_OPENING = re.compile(rf"^{BRIEF_BULLET}(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:]?\s*")
-# Where one line holds several briefs: a new opening right after a closing bracket or a full stop.
+# Where one line holds several briefs: a new opening right after a closing bracket (not a brief's
+# number, （3）) or a full stop.
 BRIEF_BOUNDARY = re.compile(
-    rf"(?<=[)）】］〕\]。！？!?])\s*(?={BRIEF_BULLET}(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:\s])"
+    r"(?<=[)）】］〕\]。！？!?])(?<![（(]\d[)）])(?<![（(]\d\d[)）])(?<![（(]\d\d\d[)）])"
+    rf"\s*(?={BRIEF_BULLET}(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:\s])"
 )
 # （市科协学会部）, (平阳县科协), 【市科协办公室】, 〔…〕, ［…］, also （供稿：…）, （来源：…）, （——…）, （…供稿）.
 ATTRIBUTION_OPEN, ATTRIBUTION_CLOSE = r"（(【［\[〔〖", r"）)】］\]〕〗"

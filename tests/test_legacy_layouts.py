@@ -27,11 +27,7 @@ LAYOUTS = {
     # Written after the parser, each first run untuned: see the commits that added them.
     "issue270-pdftotext-2012.txt": ("text", ()),
     "issue270-2006-gbk.txt": ("text", ()),
-    # Untuned: every article right, but the numbers （1）…（29） are cut from their briefs and skipped.
-    "issue270-links-2010-gbk.html": (
-        "html",
-        tuple(f"简讯: skipped an undated line: （{number}）" for number in range(1, 30)),
-    ),
+    "issue270-links-2010-gbk.html": ("html", ()),
 }
 # In the pdftotext copy a page ends inside the first feature's ninth paragraph, right after a full
 # stop: once normalized (indents gone) nothing tells that from the end of a paragraph.
@@ -342,7 +338,9 @@ def test_briefs_behind_bullets(domain):
     text = normalize_text(
         MASTHEAD
         + "简讯\n\n◇三月一日，文成县科协开展活动（文成县科协）◇三月二日，泰顺县举办年会（泰顺县科协）\n\n"
-        "● 近日，平阳县科协举办培训（平阳县科协）\n\n- 3月5日，洞头区举办比赛（洞头区科协）\n"
+        "● 近日，平阳县科协举办培训（平阳县科协）\n\n- 3月5日，洞头区举办比赛（洞头区科协）\n\n"
+        "（6）3月6日，龙湾区开展慰问（龙湾区科协）（7）3月7日，瑞安举办年会（瑞安市科协）\n\n"
+        "8.3月8日，乐清举办讲座（乐清市科协）9、3月9日，永嘉开展活动（永嘉县科协）\n"
     )
     got = [(b.date.day, b.title, b.department) for b in parse_issue(text, "t.txt", domain).briefs]
     assert got == [
@@ -350,4 +348,8 @@ def test_briefs_behind_bullets(domain):
         (2, "泰顺县举办年会", "泰顺县科协"),
         (31, "平阳县科协举办培训", "平阳县科协"),
         (5, "洞头区举办比赛", "洞头区科协"),
+        (6, "龙湾区开展慰问", "龙湾区科协"),
+        (7, "瑞安举办年会", "瑞安市科协"),
+        (8, "乐清举办讲座", "乐清市科协"),
+        (9, "永嘉开展活动", "永嘉县科协"),
     ]
