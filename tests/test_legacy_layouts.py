@@ -353,3 +353,13 @@ def test_briefs_behind_bullets(domain):
         (8, "乐清举办讲座", "乐清市科协"),
         (9, "永嘉开展活动", "永嘉县科协"),
     ]
+
+
+@pytest.mark.xfail(
+    strict=True, reason="untuned: a short first body line is taken for the title's second line"
+)
+def test_pdftotext_copy_without_contents(domain):
+    document = extract_document(LEGACY / "issue270-pdftotext-no-contents.txt")
+    issue = parse_issue(document.text, document.source, domain)
+    assert [(a.title, a.date.isoformat(), a.department, a.counties) for a in issue.features] == FEATURES
+    assert [(b.date.isoformat(), b.title, b.department, b.counties) for b in issue.briefs] == BRIEFS

@@ -252,6 +252,27 @@ def issue_links_page() -> str:
     )
 
 
+def issue_pdftotext_without_contents() -> str:
+    """Written last, and not tuned to: the 2012 pdftotext copy without its contents list, titles
+    centred over two lines where the seed's title broke, attributions in 〔〕, briefs under 工作动态
+    dated in Chinese numerals. Lines are cut at LINE_CHARS characters, not at the page's width, so a
+    line holding digits is narrower than the others."""
+    lines = [" " * 14 + PUBLICATION, " " * 8 + "第5期\u3000\u3000总第270期"]
+    lines += [" " * 6 + "温州市科学技术协会编\u3000二〇二二年五月三十一日", ""]
+    for role, text in roles():
+        if role == "title":
+            lines += [" " * 10 + part for part in wrapped_title(text)]
+        elif role == "paragraph":
+            lines += wrapped(rebracket(text, "〔", "〕"), "    ")
+    lines.append(" " * 16 + "工作动态")
+    for brief in whole_briefs([text for role, text in roles() if role == "brief"]):
+        lines += wrapped(chinese_opening(rebracket(brief, "(", ")")), "")
+    pages = [lines[start : start + PAGE_LINES] for start in range(0, len(lines), PAGE_LINES)]
+    return "\f".join(
+        "\n".join([*page, "", f"— {number} —", ""]) for number, page in enumerate(pages, start=1)
+    )
+
+
 # File name → bytes; what the tests expect of each is in tests/test_legacy_layouts.py.
 def fixtures() -> dict[str, bytes]:
     return {
@@ -261,6 +282,7 @@ def fixtures() -> dict[str, bytes]:
         "issue270-pdftotext-2012.txt": issue_pdftotext().encode("utf-8"),
         "issue270-2006-gbk.txt": issue_2006().encode("gbk"),
         "issue270-links-2010-gbk.html": issue_links_page().encode("gbk"),
+        "issue270-pdftotext-no-contents.txt": issue_pdftotext_without_contents().encode("utf-8"),
     }
 
 
