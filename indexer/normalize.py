@@ -38,7 +38,9 @@ RADICALS_SUPPLEMENT = dict(
 )
 KANGXI_RADICALS = range(0x2F00, 0x2FE0)
 COMPATIBILITY_IDEOGRAPHS = range(0xF900, 0xFB00)
-FULL_WIDTH_ALPHANUMERIC = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
+# The full-width full stop goes with them: it is no Chinese punctuation but the point of １．５ and of
+# a numbered item, １．科技惠企, as older word processors typed it.
+FULL_WIDTH_ALPHANUMERIC = re.compile(r"[０-９Ａ-Ｚａ-ｚ．]")
 INVISIBLE = re.compile("[\u00ad\u200b-\u200d\u2060\ufeff]")
 SPACES = re.compile(r"[ \t\u00a0\u3000]+")
 BLANK_LINE = re.compile(r"\n[ \t\u00a0\u3000]*\n")
@@ -52,13 +54,17 @@ PAGE_FOOTER = re.compile(
 # or "3" inside the text is something else.
 PAGE_NUMBER = re.compile(r"^(?:\d{1,4}\s*/\s*\d{1,4}|\d{1,3})$")
 # A line opening a list item or indented as a paragraph start is never the tail of a wrapped line.
+# Bullets that never occur in running text need no space after them (◆市科协…); a dash, a middle dot
+# or ○ (a zero in 二○○八) may open a wrapped line's tail, so they count only with a space.
 LIST_ITEM = re.compile(
-    r"^(?:[-–—·•●○◆◇■□▪*]\s|\d{1,2}(?:[、)）]|\.(?!\d))|[（(][一二三四五六七八九十\d]{1,3}[)）]|[一二三四五六七八九十]{1,3}、)"
+    r"^(?:[-–—·○*]\s|[•●◆◇■□▪★☆▶►◎]|\d{1,2}(?:[、)）]|\.(?!\d))|[（(][一二三四五六七八九十\d]{1,3}[)）]"
+    r"|[一二三四五六七八九十]{1,3}、)"
 )
 INDENTED = re.compile(r"^(?:\u3000|[ \t\u00a0]{2,}|\t)")
 INDENTED_LINE = re.compile(r"^(?:\u3000|[ \t\u00a0]{2,}|\t)[ \t\u00a0\u3000]*\S", re.M)
-# What may follow the publication name in a running header (or the masthead): issue number, date.
-ISSUE_DETAILS = re.compile(r"[\s\d年月日期第总号()（）·•|/—–-]*")
+# What may follow the publication name in a running header (or the masthead): issue number, date,
+# in older issues in Chinese numerals (二〇〇八年第三期).
+ISSUE_DETAILS = re.compile(r"[\s\d〇○零一二三四五六七八九十年月日期第总号()（）·•|/—–-]*")
 ISSUE_DETAILS_TAIL = re.compile(ISSUE_DETAILS.pattern + "$")
 # A line broken by layout fills its line: within this share of the page's widest line. Pages whose
 # widest line is longer than any printed line (display columns, a CJK character counts two) hold one
@@ -82,7 +88,7 @@ IDEOGRAPH_TABLE = {
 
 
 def normalize_characters(text: str) -> str:
-    """Radicals and compatibility ideographs to ideographs; full-width letters and digits to ASCII.
+    """Radicals and compatibility ideographs to ideographs; full-width letters, digits and ． to ASCII.
 
     Chinese punctuation （），。：；！？ stays full-width: it is what the bulletin prints and what the
     parser looks for. That is why this is not NFKC over the whole text.

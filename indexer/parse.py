@@ -6,10 +6,11 @@ Pure: it takes a string and never touches files, so every rule here is tested on
 from __future__ import annotations
 
 import bisect
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
 from itertools import accumulate
 
 from indexer.coverage import with_parse_report
@@ -19,24 +20,62 @@ from indexer.normalize import join_lines, single_spaced, squeeze
 from indexer.settings import Domain
 from indexer.wordseg import tokenizer_for
 
-ISSUE_NUMBER = re.compile(r"(?<!总)(?<!总\s)第\s*(\d{1,4})\s*期")
-TOTAL_NUMBER = re.compile(r"总\s*第\s*(\d{1,5})\s*期")
-FULL_DATE = re.compile(r"(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
-# An event date: an optional year, then month and day ("2022 年 5 月 10 日", "5月10日").
-EVENT_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+# Dates are printed in Arabic or, in older issues, Chinese numerals: 二〇〇八年三月三十一日. A year is
+# four digits (〇, ○ U+25CB, 零 or a typed letter O for zero); months and days count in tens (三十一).
+ZERO_TO_NINE = "〇○零O一二三四五六七八九"
+NUMERAL_VALUES = {char: max(0, index - 3) for index, char in enumerate(ZERO_TO_NINE)}
+YEAR = rf"(?:\d{{4}}|[{ZERO_TO_NINE}]{{4}})"
+MONTH = r"(?:\d{1,2}|十[一二]?|[一二三四五六七八九])"
+DAY = r"(?:\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
+SMALL_NUMBER = r"(?:\d{1,4}|[一二三四五六七八九十]{1,3})"
+ISSUE_NUMBER = re.compile(rf"(?<!总)(?<!总\s)第\s*({SMALL_NUMBER})\s*期")
+# 总第105期, and in some years 总105期.
+TOTAL_NUMBER = re.compile(r"总\s*第?\s*(\d{1,5})\s*期")
+FULL_DATE = re.compile(rf"({YEAR})\s*年\s*({MONTH})\s*月\s*({DAY})\s*日")
+# A masthead that dates its issue by month alone: 二〇〇八年三月.
+YEAR_MONTH = re.compile(rf"({YEAR})\s*年\s*({MONTH})\s*月(?!\s*{DAY}\s*日)")
+# An event date: an optional year, then month and day ("2022 年 5 月 10 日", "5月10日", "三月五日").
+EVENT_DATE = re.compile(rf"(?:({YEAR})\s*年\s*)?({MONTH})\s*月\s*({DAY})\s*日")
 # A brief opens with its date, possibly a range ("5月11日-12日", "5 月 10 日至 13 日"), then a comma.
-BRIEF_OPENING = re.compile(
-    r"^(?:\d{4}\s*年\s*)?\d{1,2}\s*月\s*\d{1,2}\s*日"
-    r"(?:\s*[-—–~～至到]\s*(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日)?\s*[，,、：:]?\s*"
+DATE_OPENING = (
+    rf"(?:{YEAR}\s*年\s*)?{MONTH}\s*月\s*{DAY}\s*日(?:\s*[-—–~～至到]\s*(?:{MONTH}\s*月\s*)?{DAY}\s*日)?"
 )
-CLOSING_ATTRIBUTION = re.compile(r"[（(]\s*([^（）()]{2,20}?)\s*[）)]\s*$")
-TOC_HEADING = re.compile(r"^本\s*期\s*要\s*目\s*[:：]?$")
-BRIEFS_HEADING = re.compile(r"^[【\[]?\s*简\s*讯\s*[】\]]?$")
+# Older briefs may open with "recently" instead of a date; they are dated the issue's date.
+UNDATED_OPENING = r"(?:近日|日前|近期)"
+# A brief may stand behind a bullet or its number: ◇5月1日，…, （3）5月1日，…, 3.5月1日，…
+BRIEF_BULLET = r"(?:(?:[-–·•●○◆◇■□▪★☆▶►※◎]|[（(]\d{1,3}[)）]|\d{1,3}[.、])\s*)?"
+BRIEF_OPENING = re.compile(rf"^{BRIEF_BULLET}(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:]?\s*")
+# Where one line holds several briefs: a new opening right after a closing bracket (not a brief's
+# number, （3）) or a full stop.
+BRIEF_BOUNDARY = re.compile(
+    r"(?<=[)）】］〕\]。！？!?])(?<![（(]\d[)）])(?<![（(]\d\d[)）])(?<![（(]\d\d\d[)）])"
+    rf"\s*(?={BRIEF_BULLET}(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:\s])"
+)
+# （市科协学会部）, (平阳县科协), 【市科协办公室】, 〔…〕, ［…］, also （供稿：…）, （来源：…）, （——…）, （…供稿）.
+ATTRIBUTION_OPEN, ATTRIBUTION_CLOSE = r"（(【［\[〔〖", r"）)】］\]〕〗"
+CLOSING_ATTRIBUTION = re.compile(
+    rf"[{ATTRIBUTION_OPEN}]\s*(?:(?:供稿|来源|稿源|信息来源)\s*[:：]\s*|[-—–]{{1,2}}\s*)?"
+    rf"([^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]{{2,20}}?)\s*(?:供稿)?\s*[{ATTRIBUTION_CLOSE}]\s*$"
+)
+# Headings and titles may be bracketed or decorated: 【简讯】, ◎基层动态, ★要目★, 【市科协…调研】.
+OPENING_MARKS, CLOSING_MARKS = "【[〔［◎●○◆◇■□★☆▲△▶►※", "】]〕］◎●○◆◇■□★☆▲△◀※"
+HEADING_OPEN = rf"[{re.escape(OPENING_MARKS)}]*"
+HEADING_CLOSE = rf"[{re.escape(CLOSING_MARKS)}]*[:：]?"
+# 本期要目, 要目, 目  录, 目录, 本期目录.
+TOC_HEADING = re.compile(rf"^{HEADING_OPEN}(?:本期)?(?:要目|目录){HEADING_CLOSE}$")
+# 简讯, 简讯摘要, 工作简讯, 工作动态, 基层动态 and the like.
+BRIEFS_HEADING = re.compile(
+    rf"^{HEADING_OPEN}(?:(?:工作)?简讯(?:摘要)?|(?:工作|基层|科协|学会|县区|县市区|各地)动态){HEADING_CLOSE}$"
+)
 TOC_BULLET = re.compile(r"^\s*(?:[-–—·•●◆■▪*]|\d{1,2}\s*[.、)）]|[一二三四五六七八九十]{1,3}\s*、)\s*")
 # Sentence-final punctuation, optionally closed by a quote or bracket. A paragraph that does not end
 # like this and is longer than a heading was cut by a page or column break and continues below.
 SENTENCE_END = re.compile(r"[。！？!?；;…]\s*[”’」』）)]*\s*$")
 HEADING_MAX_CHARS = 20
+# Without a contents list, a title is at most two lines, each this short and not ending a clause.
+TITLE_MAX_CHARS = 40
+TITLE_MAX_LINES = 2
+TITLE_NEVER_ENDS = re.compile(r"[。；;，,：:、]\s*[”’」』）)]*\s*$")
 MASTHEAD_MAX_LINES = 12
 PLACE_CONTEXT = 8
 # An event dated this far after the issue date belongs to the previous year (a December item in January).
@@ -77,20 +116,42 @@ def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
     return joined
 
 
-def parse_masthead(head: str, source: str, domain: Domain) -> tuple[int, int, dt.date]:
+def numeral_value(text: str) -> int:
+    """2008, 3, 二〇〇八 → 2008, 十二 → 12, 三十一 → 31."""
+    if text.isascii():
+        return int(text)
+    tens, ten, units = text.partition("十")
+    if ten:
+        return (NUMERAL_VALUES[tens] if tens else 1) * 10 + (NUMERAL_VALUES[units] if units else 0)
+    return int("".join(str(NUMERAL_VALUES[char]) for char in text))
+
+
+def parse_masthead(head: str, source: str, domain: Domain) -> tuple[int, int, dt.date, list[str]]:
+    """第N期, 总第N期, the issue date and warnings. A masthead dated by month alone (二〇〇八年三月) dates
+    the issue the month's last day, as monthly issues dated in full are."""
     if squeeze(domain.publication) not in squeeze(head):
         raise NotABulletin(source, f"the masthead does not name {domain.publication}")
     number = ISSUE_NUMBER.search(head)
     total = TOTAL_NUMBER.search(head)
-    date = FULL_DATE.search(head)
+    date = FULL_DATE.search(head) or YEAR_MONTH.search(head)
     missing = [name for name, match in (("第N期", number), ("总第N期", total), ("date", date)) if not match]
     if missing:
         raise NotABulletin(source, f"the masthead has no {', '.join(missing)}")
+    year, month, *day = (numeral_value(group) for group in date.groups())
+    warnings = []
     try:
-        issue_date = dt.date(*(int(group) for group in date.groups()))
+        if not day:
+            day = [calendar.monthrange(year, month)[1]]
+            warnings.append(f"the masthead date {date.group(0)} has no day: dated the month's last day")
+        issue_date = dt.date(year, month, *day)
     except ValueError as error:
         raise NotABulletin(source, f"the masthead date {date.group(0)} is not a date") from error
-    return int(number.group(1)), int(total.group(1)), issue_date
+    return numeral_value(number.group(1)), int(total.group(1)), issue_date, warnings
+
+
+def unmarked(text: str) -> str:
+    """The squeezed text without the brackets or decoration around it: 【标题】 → 标题."""
+    return squeeze(text).lstrip(OPENING_MARKS).rstrip(CLOSING_MARKS)
 
 
 def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
@@ -104,7 +165,7 @@ def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
         text = paragraph.text
         if BRIEFS_HEADING.match(squeeze(text)):
             return entries, index
-        if entries and squeeze(entries[0]).startswith(squeeze(text)):
+        if entries and (bare := unmarked(text)) and squeeze(entries[0]).startswith(bare):
             return entries, index
         bullet = TOC_BULLET.match(text)
         if bulleted is None:
@@ -137,11 +198,12 @@ class SqueezedText:
         raise IndexError(position)
 
     def find_title(self, title: str, start: int) -> int:
-        """The first match at a paragraph start, else the first match anywhere, else -1."""
+        """The first match at a paragraph start (after any 【 or ◆), else the first match anywhere, else -1."""
         needle = squeeze(title)
         first = position = self.text.find(needle, start)
         while position != -1:
-            if self.origin(position)[1] == 0:
+            index, offset = self.origin(position)
+            if not squeeze(self.paragraphs[index][:offset]).lstrip(OPENING_MARKS):
                 return position
             position = self.text.find(needle, position + 1)
         return first
@@ -149,9 +211,9 @@ class SqueezedText:
 
 def event_date(text: str, issue_date: dt.date) -> dt.date:
     for match in EVENT_DATE.finditer(text):
-        year, month, day = match.groups()
+        year, month, day = (numeral_value(group) if group else None for group in match.groups())
         try:
-            date = dt.date(int(year) if year else issue_date.year, int(month), int(day))
+            date = dt.date(year or issue_date.year, month, day)
         except ValueError:
             continue
         if not year and date > issue_date + FUTURE_TOLERANCE:
@@ -161,7 +223,7 @@ def event_date(text: str, issue_date: dt.date) -> dt.date:
 
 
 def split_attribution(paragraph: str, domain: Domain) -> tuple[str, str | None]:
-    """("正文……", "市科协学会部") from "正文……（市科协学会部）"."""
+    """("正文……", "市科协学会部") from "正文……（市科协学会部）", "正文……【供稿：市科协学会部】" and the like."""
     match = CLOSING_ATTRIBUTION.search(paragraph)
     if match and domain.is_department(squeeze(match.group(1))):
         return paragraph[: match.start()].rstrip(), squeeze(match.group(1))
@@ -220,13 +282,23 @@ def parse_brief(
     )
 
 
+def split_brief_lines(paragraphs: list[Paragraph]) -> list[Paragraph]:
+    """Older issues run several briefs on one line: each dated opening after a closing bracket or a
+    full stop starts a line of its own."""
+    return [
+        Paragraph(piece, paragraph.page)
+        for paragraph in paragraphs
+        for piece in BRIEF_BOUNDARY.split(paragraph.text)
+    ]
+
+
 def parse_briefs(paragraphs: list[Paragraph], issue_id: str, issue_date: dt.date, domain: Domain):
     """Every dated line is one brief; an undated line continues the brief above it (a wrapped line)."""
     lines: list[Paragraph] = []
     warnings = []
-    for paragraph in paragraphs:
+    for paragraph in split_brief_lines(paragraphs):
         if BRIEF_OPENING.match(paragraph.text):
-            lines.append(Paragraph(paragraph.text, paragraph.page))
+            lines.append(paragraph)
         elif lines and split_attribution(lines[-1].text, domain)[1] is None:
             lines[-1].text = join_lines(lines[-1].text, paragraph.text)
         else:
@@ -297,7 +369,7 @@ def parse_features(
         stop = located[ordinal][1] if ordinal < len(located) else len(body)
         paragraphs = list(body[after_paragraph:stop])
         if after_char and paragraphs:
-            remainder = body[after_paragraph].text[after_char:].strip()
+            remainder = body[after_paragraph].text[after_char:].strip().lstrip(CLOSING_MARKS).lstrip()
             paragraphs[0] = Paragraph(remainder, body[after_paragraph].page)
             if not remainder:
                 paragraphs.pop(0)
@@ -307,21 +379,53 @@ def parse_features(
     return features, warnings
 
 
+def is_title_line(text: str, domain: Domain) -> bool:
+    """A line that may be (part of) a title: short, not ending a sentence or clause, no attribution."""
+    return (
+        len(squeeze(text)) <= TITLE_MAX_CHARS
+        and not TITLE_NEVER_ENDS.search(text)
+        and split_attribution(text, domain)[1] is None
+    )
+
+
+def split_title(
+    block: list[Paragraph], domain: Domain
+) -> tuple[list[Paragraph], list[Paragraph], list[Paragraph]]:
+    """(stray lines, title lines, body) of an article's paragraphs without a contents list.
+
+    The title is the last one or two title-like lines before the first line of text (a title wraps
+    over two lines); shorter lines above them are left over, say a masthead's 内部资料.
+    """
+    lead = 0
+    while lead < len(block) - 1 and is_title_line(block[lead].text, domain):
+        lead += 1
+    if lead == 0:
+        return [], block[:1], block[1:]
+    start = max(0, lead - TITLE_MAX_LINES)
+    return block[:start], block[start:lead], block[lead:]
+
+
 def parse_features_without_contents(
     body: list[Paragraph], issue_id: str, issue_date: dt.date, domain: Domain
 ):
-    """No 本期要目: each article is a title paragraph followed by text up to its closing attribution."""
+    """No 本期要目: each article is its title lines followed by text up to its closing attribution."""
     features = []
+    warnings = (
+        ["no 本期要目: titles found from the layout (short lines above each article's text)"] if body else []
+    )
     current: list[Paragraph] = []
     for paragraph in body:
         current.append(paragraph)
         if split_attribution(paragraph.text, domain)[1] and len(current) > 1:
-            title, *rest = current
+            stray, title_lines, rest = split_title(current, domain)
+            warnings += [f"a line above a title was not an article: {line.text[:30]}" for line in stray]
+            title = reduce(join_lines, (line.text for line in title_lines))
             features.append(
-                make_feature(title.text, rest, len(features) + 1, title.page, issue_id, issue_date, domain)
+                make_feature(
+                    title, rest, len(features) + 1, title_lines[0].page, issue_id, issue_date, domain
+                )
             )
             current = []
-    warnings = ["no 本期要目: titles taken from the first line of each article"]
     if current:
         warnings.append(f"text after the last attribution was not an article: {current[0].text[:30]}")
     return features, warnings
@@ -330,9 +434,21 @@ def parse_features_without_contents(
 def masthead_end(paragraphs: list[Paragraph]) -> int:
     """Without 本期要目, the masthead ends at its date line, which comes within the first lines."""
     for index, paragraph in enumerate(paragraphs[:MASTHEAD_MAX_LINES]):
-        if FULL_DATE.search(paragraph.text):
+        if FULL_DATE.search(paragraph.text) or YEAR_MONTH.search(paragraph.text):
             return index + 1
     return min(len(paragraphs), MASTHEAD_MAX_LINES)
+
+
+def briefs_heading(paragraphs: list[Paragraph], head_end: int) -> int:
+    """Index of the briefs section's heading: the first one followed by a dated line (a contents list
+    may name the section too), else the first one, else past the end."""
+    headings = [
+        index
+        for index in range(head_end, len(paragraphs))
+        if BRIEFS_HEADING.match(squeeze(paragraphs[index].text))
+    ]
+    dated = (i for i in headings if i + 1 < len(paragraphs) and BRIEF_OPENING.match(paragraphs[i + 1].text))
+    return next(dated, headings[0] if headings else len(paragraphs))
 
 
 def parse_issue(text: str, source: str, domain: Domain) -> Issue:
@@ -342,22 +458,21 @@ def parse_issue(text: str, source: str, domain: Domain) -> Issue:
         raise NotABulletin(source, "no text")
     toc_index = next((i for i, p in enumerate(paragraphs) if TOC_HEADING.match(squeeze(p.text))), None)
     head_end = toc_index if toc_index is not None else masthead_end(paragraphs)
-    number, total_number, issue_date = parse_masthead(
+    number, total_number, issue_date, warnings = parse_masthead(
         "\n".join(p.text for p in paragraphs[:head_end]), source, domain
     )
     issue_id = str(total_number)
 
-    briefs_index = next(
-        (i for i, p in enumerate(paragraphs) if i >= head_end and BRIEFS_HEADING.match(squeeze(p.text))),
-        len(paragraphs),
-    )
+    briefs_index = briefs_heading(paragraphs, head_end)
     if toc_index is not None:
         titles, body_start = parse_contents(paragraphs[toc_index + 1 : briefs_index])
+        # A contents list may name the briefs section too; it is no feature to look for.
+        titles = [title for title in titles if not BRIEFS_HEADING.match(squeeze(title))]
         body = paragraphs[toc_index + 1 + body_start : briefs_index]
-        features, warnings = parse_features(body, titles, issue_id, issue_date, domain)
+        features, feature_warnings = parse_features(body, titles, issue_id, issue_date, domain)
     else:
         titles = []
-        features, warnings = parse_features_without_contents(
+        features, feature_warnings = parse_features_without_contents(
             paragraphs[head_end:briefs_index], issue_id, issue_date, domain
         )
     briefs, brief_warnings = parse_briefs(paragraphs[briefs_index + 1 :], issue_id, issue_date, domain)
@@ -373,6 +488,6 @@ def parse_issue(text: str, source: str, domain: Domain) -> Issue:
         articles=tuple(features + briefs),
         source=source,
         sources=(source,),
-        warnings=tuple(warnings + brief_warnings),
+        warnings=tuple(warnings + feature_warnings + brief_warnings),
     )
     return with_parse_report(issue, text)

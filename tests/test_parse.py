@@ -152,7 +152,9 @@ def test_issue_without_contents_falls_back_to_attributions(domain):
         ("feature", "青科会座谈会召开", "市科协国际部"),
         ("brief", "活动开展", "泰顺县科协"),
     ]
-    assert issue.warnings == ("no 本期要目: titles taken from the first line of each article",)
+    assert issue.warnings == (
+        "no 本期要目: titles found from the layout (short lines above each article's text)",
+    )
 
 
 @pytest.mark.parametrize(
