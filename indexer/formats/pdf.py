@@ -83,7 +83,6 @@ def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
 def pdf_text(data: bytes, source: str) -> tuple[str, int]:
     """Text of every page, a paragraph per line, pages separated by form feeds; and the page count."""
     from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psexceptions import PSException
@@ -91,12 +90,12 @@ def pdf_text(data: bytes, source: str) -> tuple[str, int]:
     # Some fonts make pdfminer log a warning for every glyph it cannot map; one line per file is
     # what the indexer reports instead.
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    # Only pdfminer's characters are used: its lines and boxes take a curly quote set in a Latin font
-    # for a line of its own and join lines across a column gutter, so page_lines regroups the characters.
-    laparams = LAParams()
+    # Only pdfminer's characters are used, so its layout analysis is skipped (laparams=None): its lines
+    # and boxes take a curly quote set in a Latin font for a line of its own and join lines across a
+    # column gutter, so page_lines regroups the characters itself.
     pages: list[PageLines] = []
     try:
-        for page in extract_pages(io.BytesIO(data), laparams=laparams):
+        for page in extract_pages(io.BytesIO(data), laparams=None):
             pages.append(page_lines(page))
     except (PDFPasswordIncorrect, PDFEncryptionError) as error:
         raise UnreadableFile(source, "encrypted PDF (needs a password)") from error
