@@ -19,7 +19,7 @@ from indexer.formats.pdf import (
     reading_order,
 )
 from indexer.normalize import squeeze
-from indexer.parse import Paragraph, parse_contents, parse_issue
+from indexer.parse import Paragraph, parse_contents, parse_issue, split_attribution
 from tests.expected import BRIEFS, FEATURE_PARAGRAPHS, FEATURES
 
 OFFICE = Path(__file__).resolve().parent / "data" / "office"
@@ -67,6 +67,18 @@ def test_office_pdf_briefs(issues, layout):
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
+def test_office_pdf_feature_text_is_the_seeds(issues, domain, layout):
+    from tests.data.make_office_fixtures import CJK_DIGIT, seed_issue
+
+    typed = (lambda text: CJK_DIGIT.sub(" ", text)) if layout == "b" else str
+    for (_, written), feature in zip(seed_issue().features, issues[layout].features, strict=True):
+        *whole, last = [typed(text) for text in written]
+        # The attribution closes the last paragraph, or stands alone (feature 2).
+        closing = split_attribution(last, domain)[0]
+        assert list(feature.paragraphs) == ([*whole, closing] if closing else whole)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
 def test_office_pdf_running_headers_and_footers_dropped(documents, layout):
     text = squeeze(documents[layout].text)
     assert "温州科协信息2022年第5期" not in text
@@ -78,11 +90,10 @@ def test_latin_quotes_stay_in_their_line(documents):
     # LibreOffice set layout a's quotes in Liberation Serif; pdfminer's own lines put them apart.
     paragraphs = documents["a"].text.split("\n\n")
     assert "“" not in paragraphs and "”" not in paragraphs
-    # One paragraph, quotes in place. The space in 科技惠企 创新赋能 fell at a line end, where a wrapped
-    # Chinese line joins without one.
+    # One paragraph, quotes in place; the space in 科技惠企 创新赋能 was typed where the line wraps.
     opening = (
         "为扎实推进温州市“科创中国”试点城市建设，促进科技经济深度融合，更好地服务我市企业创新升级和高质量发展，"
-        "5月13日下午，温州市科协举办了以“科技惠企创新赋能”为主题的“科创中国”温州站推介大会。"
+        "5月13日下午，温州市科协举办了以“科技惠企 创新赋能”为主题的“科创中国”温州站推介大会。"
     )
     assert len([p for p in paragraphs if p.startswith(opening)]) == 1
 
@@ -168,6 +179,8 @@ def test_autospace_between_chinese_and_digits_is_not_a_space():
 
 def test_typed_space_glyph_kept():
     assert join_chars(glyphs(("第", 0), (" ", 10), ("5", 13), (" ", 23), ("期", 26))) == "第 5 期"
+    # at the end of a wrapped line, for the line that continues it
+    assert join_chars(glyphs(("科技惠企", 0), (" ", 40))) == "科技惠企 "
 
 
 def test_typed_space_between_chinese_and_latin_words_kept():

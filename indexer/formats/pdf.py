@@ -193,7 +193,8 @@ def join_chars(chars: list[LTChar]) -> str:
                 text += " "
         text += glyph
         previous, typed = char, False
-    return text
+    # A space typed where the line wrapped stays at its end, for the line joined after it.
+    return text + " " if typed else text
 
 
 def lead_width(chars: list[LTChar]) -> float:
