@@ -67,7 +67,20 @@ TOC_HEADING = re.compile(rf"^{HEADING_OPEN}(?:本期)?(?:要目|目录){HEADING_
 BRIEFS_HEADING = re.compile(
     rf"^{HEADING_OPEN}(?:(?:工作)?简讯(?:摘要)?|(?:工作|基层|科协|学会|县区|县市区|各地)动态){HEADING_CLOSE}$"
 )
-TOC_BULLET = re.compile(r"^\s*(?:[-–—·•●◆■▪*]|\d{1,2}\s*[.、)）]|[一二三四五六七八九十]{1,3}\s*、)\s*")
+# A contents entry's list bullet or number, as word processors type them: a mark, "1." "1、" "1)",
+# "（一）" "(1)", "一、", "①". A number followed by a digit is the entry's text ("5.30全国科技工作者日").
+# Typed by hand the bullet may sit inside the entry's opening quote ("“★ 科创中国”温州站"): the quote stays.
+TOC_BULLET = re.compile(
+    r"^\s*(?P<quote>[“‘「『\"]?)\s*"
+    r"(?:[-–—·•●○◆◇■□▪▫★☆▶►▸→※*]"
+    r"|\d{1,2}\s*(?:\.(?!\d)|[、)）])"
+    r"|[（(]\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*[)）]"
+    r"|[一二三四五六七八九十]{1,3}\s*、"
+    r"|[\u2460-\u2473])\s*"
+)
+# A space typed between Chinese and a number ("2022 年", "开展 2022 年科普"), as office software spaces
+# them on the page: typography, not part of a title.
+TYPED_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=\d)|(?<=\d)\s+(?=[\u3400-\u9fff])")
 # Sentence-final punctuation, optionally closed by a quote or bracket. A paragraph that does not end
 # like this and is longer than a heading was cut by a page or column break and continues below.
 SENTENCE_END = re.compile(r"[。！？!?；;…]\s*[”’」』）)]*\s*$")
@@ -154,6 +167,15 @@ def unmarked(text: str) -> str:
     return squeeze(text).lstrip(OPENING_MARKS).rstrip(CLOSING_MARKS)
 
 
+def without_bullet(entry: str, bullet: re.Match | None) -> str:
+    """The contents entry without the list bullet or number TOC_BULLET found in it, keeping its quote."""
+    return without_typed_spaces(bullet.group("quote") + entry[bullet.end() :] if bullet else entry)
+
+
+def without_typed_spaces(title: str) -> str:
+    return TYPED_SPACE.sub("", title)
+
+
 def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
     """The 本期要目 titles and the index of the first paragraph after them.
 
@@ -171,7 +193,7 @@ def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
         if bulleted is None:
             bulleted = bool(bullet)
         if bullet or not bulleted or not entries:
-            entries.append(text[bullet.end() :] if bullet else text)
+            entries.append(without_bullet(text, bullet))
         else:
             entries[-1] = join_lines(entries[-1], text)
     return entries, len(paragraphs)
@@ -268,7 +290,7 @@ def parse_brief(
     opening = BRIEF_OPENING.match(text)
     date = event_date(opening.group(0), issue_date)
     rest, department = split_attribution(text[opening.end() :], domain)
-    title = single_spaced(rest)
+    title = without_typed_spaces(single_spaced(rest))
     return Article(
         id=f"{issue_id}-b{ordinal:02d}",
         kind="brief",

@@ -6,18 +6,24 @@ import hashlib
 import io
 import json
 import logging
+import re
+import statistics
 import struct
+import unicodedata
 import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.errors import UnreadableFile
 from indexer.files import write_atomically
 from indexer.models import PAGE_BREAK
-from indexer.normalize import join_lines
+from indexer.normalize import PAGE_FOOTER, PAGE_NUMBER, join_lines, squeeze
 
 if TYPE_CHECKING:
-    from pdfminer.layout import LTPage
+    from pdfminer.layout import LTChar, LTPage
 
 name = "pdf"
 has_pages = True
@@ -28,7 +34,21 @@ preference = 2
 FULL_LINE_SLACK = 1.5
 # A gap this much wider than the gap between a paragraph's lines separates paragraphs.
 PARAGRAPH_GAP_RATIO = 1.25
-TEXT_CACHE_VERSION = "2"
+# Characters join a line when they overlap its last one vertically by this share of their size and
+# the gap between them is at most SEGMENT_GAP sizes: wider gaps are a column gutter or a tab stop.
+BASELINE_OVERLAP = 0.5
+SEGMENT_GAP = 1.2
+# A gap of this many character sizes is a typed space: between Chinese (whose glyphs touch) or Latin.
+CJK_SPACE = 0.2
+LATIN_SPACE = 0.15
+# Two columns: at least this many lines start at the right column's edge and end at the left one's,
+# with a gutter of MIN_GUTTER to MAX_GUTTER character sizes between them.
+COLUMN_EVIDENCE = 3
+MIN_GUTTER = 0.8
+MAX_GUTTER = 6.0
+# Running headers and footers sit in this share of the page height at its top and bottom.
+FURNITURE_BAND = 0.075
+TEXT_CACHE_VERSION = "3"
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +83,6 @@ def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
 def pdf_text(data: bytes, source: str) -> tuple[str, int]:
     """Text of every page, a paragraph per line, pages separated by form feeds; and the page count."""
     from pdfminer.high_level import extract_pages
-    from pdfminer.layout import LAParams
     from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psexceptions import PSException
@@ -71,14 +90,13 @@ def pdf_text(data: bytes, source: str) -> tuple[str, int]:
     # Some fonts make pdfminer log a warning for every glyph it cannot map; one line per file is
     # what the indexer reports instead.
     logging.getLogger("pdfminer").setLevel(logging.ERROR)
-    # pdfminer's text boxes are not taken as paragraphs: no line_margin makes them so for both fixture
-    # producers (at 0.7 reportlab's boxes match 115 of 119 paragraphs but Chromium's 64 of 115; at 0.8,
-    # 113 and 87). page_text regroups the lines by their geometry instead, so the defaults do.
-    laparams = LAParams()
-    pages: list[str] = []
+    # Only pdfminer's characters are used, so its layout analysis is skipped (laparams=None): its lines
+    # and boxes take a curly quote set in a Latin font for a line of its own and join lines across a
+    # column gutter, so page_lines regroups the characters itself.
+    pages: list[PageLines] = []
     try:
-        for page in extract_pages(io.BytesIO(data), laparams=laparams):
-            pages.append(page_text(page))
+        for page in extract_pages(io.BytesIO(data), laparams=None):
+            pages.append(page_lines(page))
     except (PDFPasswordIncorrect, PDFEncryptionError) as error:
         raise UnreadableFile(source, "encrypted PDF (needs a password)") from error
     except (PDFSyntaxError, PSException) as error:
@@ -100,57 +118,269 @@ def pdf_text(data: bytes, source: str) -> tuple[str, int]:
         raise UnreadableFile(source, f"damaged PDF ({type(error).__name__}: {str(error)[:60]})") from error
     if not pages:
         raise UnreadableFile(source, "damaged PDF (no pages)")
-    if not any(page.strip() for page in pages):
+    drop_running_furniture(pages)
+    document_gutter = gutter([page.lines for page in pages])
+    for page in pages:
+        page.lines = reading_order(page.lines, document_gutter)
+    texts = [paragraphs_text(page.lines) for page in pages]
+    if not any(text.strip() for text in texts):
         raise UnreadableFile(source, "no text layer (scanned?)")
-    return f"\n{PAGE_BREAK}\n".join(pages), len(pages)
+    return f"\n{PAGE_BREAK}\n".join(texts), len(texts)
+
+
+@dataclass
+class Line:
+    """A printed line, or its part in one column, rebuilt from its characters; y grows upwards. The
+    edges are those of the column the line is in."""
+
+    text: str
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+    left_edge: float = 0.0
+    right_edge: float = 0.0
+    column: str = "page"
+    # Width of the Latin word or number the line opens with: a line above ends short when it did not fit.
+    lead_width: float = 0.0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+
+@dataclass
+class PageLines:
+    height: float
+    lines: list[Line]  # in reading order
 
 
 def page_text(page: LTPage) -> str:
-    """A page's text, one paragraph per line and a blank line between paragraphs.
+    """A page's text, one paragraph per line and a blank line between paragraphs (see paragraphs_text)."""
+    return paragraphs_text(reading_order(page_lines(page).lines))
 
-    pdfminer often puts every printed line in a box of its own, so paragraphs are found from the
-    geometry: a line continues the one above when that one reaches the column's right edge, this one
-    is not indented, and the gap between them is an ordinary line gap. A centred heading wraps
-    differently: its next line is centred under a full one, in the same size.
-    """
-    from pdfminer.layout import LTTextContainer, LTTextLine
 
+def page_chars(item) -> Iterator[LTChar]:
+    from pdfminer.layout import LTChar
+
+    if isinstance(item, LTChar):
+        yield item
+    elif isinstance(item, Iterable):
+        for child in item:
+            yield from page_chars(child)
+
+
+def is_cjk(char: str) -> bool:
+    return unicodedata.east_asian_width(char) in "WF" or char in "“”‘’"
+
+
+def join_chars(chars: list[LTChar]) -> str:
+    """The characters of one line, with a space where one was typed: a space glyph, or a gap as wide as
+    a word space between Latin text or between Chinese characters. Office software sets Chinese apart
+    from digits and Latin letters (autospace) by a gap with no glyph in it: that is not a space."""
+    text = ""
+    previous, typed = None, False
+    for char in chars:
+        glyph = char.get_text()
+        if not glyph.strip():
+            typed = previous is not None
+            continue
+        if previous is not None:
+            gap = char.x0 - previous.x1
+            size = max(min(previous.size, char.size), 1.0)
+            left, right = is_cjk(previous.get_text()[-1]), is_cjk(glyph[0])
+            if typed or (left == right and gap >= (CJK_SPACE if left else LATIN_SPACE) * size):
+                text += " "
+        text += glyph
+        previous, typed = char, False
+    # A space typed where the line wrapped stays at its end, for the line joined after it.
+    return text + " " if typed else text
+
+
+def lead_width(chars: list[LTChar]) -> float:
+    """The width of the run of ASCII letters and digits a line opens with (0 if it opens otherwise)."""
+    end = None
+    for char in chars:
+        if not (char.get_text().isascii() and char.get_text().isalnum()):
+            break
+        end = char.x1
+    return end - chars[0].x0 if end is not None else 0.0
+
+
+def page_lines(page: LTPage) -> PageLines:
+    """The page's characters grouped into lines by vertical overlap and horizontal adjacency, top to bottom."""
+    # Space glyphs take part (join_chars keeps a typed space) but do not count for a line's extent.
+    chars = sorted((c for c in page_chars(page) if c.x1 > c.x0), key=lambda c: (c.x0, -c.y1))
+    groups: list[list[LTChar]] = []
+    for char in chars:
+        best, best_overlap = None, BASELINE_OVERLAP
+        for group in groups:
+            last = group[-1]
+            size = max(min(last.size, char.size), 1.0)
+            if not -0.5 * size <= char.x0 - last.x1 <= SEGMENT_GAP * size:
+                continue
+            overlap = (min(last.y1, char.y1) - max(last.y0, char.y0)) / size
+            if overlap >= best_overlap:
+                best, best_overlap = group, overlap
+        if best is None:
+            groups.append([char])
+        else:
+            best.append(char)
     lines = [
-        line
-        for box in page
-        if isinstance(box, LTTextContainer)
-        for line in box
-        if isinstance(line, LTTextLine) and line.get_text().strip()
+        Line(
+            join_chars(group),
+            min(c.x0 for c in glyphs),
+            max(c.x1 for c in glyphs),
+            # A Latin quote's box sits lower than the Chinese around it: the line is where most glyphs are.
+            statistics.median(c.y0 for c in glyphs),
+            statistics.median(c.y1 for c in glyphs),
+            lead_width=lead_width(glyphs),
+        )
+        for group in groups
+        if (glyphs := [c for c in group if c.get_text().strip()])
     ]
+    lines.sort(key=lambda line: (-line.y1, line.x0))
+    return PageLines(page.height, lines)
+
+
+def side_by_side(lines: list[Line], right_start: float) -> list[float]:
+    """The right ends of lines that share their row with a line starting at right_start, a gutter's
+    width to its right: the evidence of two columns."""
+    right = [line for line in lines if abs(line.x0 - right_start) <= 1]
+    ends = []
+    for line in lines:
+        size = max(line.height, 1.0)
+        if not right_start - MAX_GUTTER * size <= line.x1 <= right_start - MIN_GUTTER * size:
+            continue
+        if any(min(line.y1, other.y1) - max(line.y0, other.y0) >= BASELINE_OVERLAP * size for other in right):
+            ends.append(line.x1)
+    return ends
+
+
+def gutter(pages: list[list[Line]]) -> tuple[float, float] | None:
+    """(right edge of the left column, left edge of the right column) where lines start at one x in
+    the middle of the page beside lines that end a gutter's width left of it, on several rows."""
+    lines = [line for page in pages for line in page]
+    if not lines:
+        return None
+    left = min(line.x0 for line in lines)
+    width = max(line.x1 for line in lines) - left
+    starts = Counter(round(line.x0) for line in lines if left + width * 0.3 < line.x0 < left + width * 0.7)
+    for start, count in starts.most_common(3):
+        if count < COLUMN_EVIDENCE:
+            break
+        right_start = min(line.x0 for line in lines if round(line.x0) == start)
+        ends = [end for page in pages for end in side_by_side(page, right_start)]
+        if len(ends) >= COLUMN_EVIDENCE:
+            # A justified column's lines end at its edge: the commonest end, a hanging comma aside.
+            return Counter(round(end) for end in ends).most_common(1)[0][0], right_start
+    return None
+
+
+def reading_order(lines: list[Line], document_gutter: tuple[float, float] | None = None) -> list[Line]:
+    """Lines top to bottom, except where the page has two columns: a run of lines none of which
+    crosses the gutter is read left column first, then right. The gutter is the document's, so that a
+    page holding just the first rows of a two-column section is read by it too."""
+    if not lines:
+        return []
+    page_left, page_right = min(line.x0 for line in lines), max(line.x1 for line in lines)
+    split = document_gutter if document_gutter is not None else gutter([lines])
+    if split is not None and not side_by_side(lines, split[1]):
+        split = None
+    if split is None:
+        for line in lines:
+            line.left_edge, line.right_edge = page_left, page_right
+        return lines
+    left_end, right_start = split
+    ordered: list[Line] = []
+    run: dict[str, list[Line]] = {"left": [], "right": []}
+
+    def close_run() -> None:
+        ordered.extend(run["left"] + run["right"])
+        run["left"], run["right"] = [], []
+
+    for line in lines:
+        if line.x0 >= right_start - 1:
+            line.column, line.left_edge, line.right_edge = "right", right_start, page_right
+        elif line.x1 < right_start - 1:
+            # Not left_end: punctuation may hang past a column's edge.
+            line.column, line.left_edge, line.right_edge = "left", page_left, left_end
+        else:
+            line.left_edge, line.right_edge = page_left, page_right
+            close_run()
+            ordered.append(line)
+            continue
+        run[line.column].append(line)
+    close_run()
+    return ordered
+
+
+def furniture_key(line: Line) -> str:
+    return re.sub(r"\d+", "#", squeeze(line.text))
+
+
+def drop_running_furniture(pages: list[PageLines]) -> None:
+    """Drop running headers and footers: lines in the top or bottom band of a page that are page
+    numbers, or that recur (numbers aside) in the bands of other pages."""
+
+    def in_band(line: Line, page: PageLines) -> bool:
+        band = page.height * FURNITURE_BAND
+        return line.y0 >= page.height - band or line.y1 <= band
+
+    seen = Counter(
+        key for page in pages for key in {furniture_key(line) for line in page.lines if in_band(line, page)}
+    )
+    for page in pages:
+        page.lines = [
+            line
+            for line in page.lines
+            if not (
+                in_band(line, page)
+                and (
+                    seen[furniture_key(line)] > 1
+                    or PAGE_FOOTER.match(squeeze(line.text))
+                    or PAGE_NUMBER.match(squeeze(line.text))
+                )
+            )
+        ]
+
+
+def paragraphs_text(lines: list[Line]) -> str:
+    """Lines regrouped into paragraphs, one per line and a blank line between paragraphs.
+
+    pdfminer's text boxes are not paragraphs for every producer, so they are found from the geometry:
+    a line continues the one above when that one reaches its column's right edge, this one is not
+    indented, and the gap between them is an ordinary line gap. Nothing is joined from one column to the
+    next: a column may end with a paragraph, and the parser rejoins a paragraph that a break cut.
+    A centred heading wraps differently: its next line is centred under a full one, in the same size.
+    """
     if not lines:
         return ""
-    right_edge = max(line.x1 for line in lines)
-    left_edge = min(line.x0 for line in lines)
-    # The tightest spacing on the page is the one between the lines of a paragraph.
-    gaps = [
-        above.y0 - below.y1
-        for above, below in zip(lines, lines[1:], strict=False)
-        if above.y0 - below.y1 >= 1
-    ]
-    line_gap = min(gaps, default=0.0)
-    paragraphs = [lines[0].get_text().strip()]
+    # The tightest spacing between lines of one size is the one between the lines of a paragraph in
+    # that size. Per size: a masthead set in a table packs its rows of other sizes tighter.
+    gaps: dict[int, float] = {}
+    for above, below in zip(lines, lines[1:], strict=False):
+        gap = above.y0 - below.y1
+        if above.column == below.column and round(above.height) == round(below.height) and gap >= 1:
+            gaps[round(below.height)] = min(gap, gaps.get(round(below.height), gap))
+    fallback_gap = min(gaps.values(), default=0.0)
+    paragraphs = [lines[0].text]
     for above, line in zip(lines, lines[1:], strict=False):
         size = max(line.height, 1.0)
         gap = above.y0 - line.y1
-        full = above.x1 >= right_edge - FULL_LINE_SLACK * size
-        wrapped = (
-            full and line.x0 <= left_edge + size * 0.5 and 0 <= gap <= line_gap * PARAGRAPH_GAP_RATIO + 0.5
-        )
+        full = above.x1 + line.lead_width >= above.right_edge - FULL_LINE_SLACK * size
+        line_gap = gaps.get(round(line.height), fallback_gap)
+        ordinary_gap = 0 <= gap <= line_gap * PARAGRAPH_GAP_RATIO + 0.5
+        wrapped = full and line.x0 <= line.left_edge + size * 0.5 and ordinary_gap
         wrapped_heading = (
             full
-            and line.x0 > left_edge + size
+            and line.x0 > line.left_edge + size
             and abs((above.x0 + above.x1) - (line.x0 + line.x1)) <= size
             and abs(above.height - line.height) < 0.5
             and 0 <= gap <= size
         )
-        text = line.get_text().strip()
         if wrapped or wrapped_heading:
-            paragraphs[-1] = join_lines(paragraphs[-1], text)
+            paragraphs[-1] = join_lines(paragraphs[-1], line.text)
         else:
-            paragraphs.append(text)
+            paragraphs.append(line.text)
     return "\n\n".join(paragraphs)
