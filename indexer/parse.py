@@ -315,16 +315,28 @@ def split_brief_lines(paragraphs: list[Paragraph]) -> list[Paragraph]:
 
 
 def parse_briefs(paragraphs: list[Paragraph], issue_id: str, issue_date: dt.date, domain: Domain):
-    """Every dated line is one brief; an undated line continues the brief above it (a wrapped line)."""
+    """Every dated line is one brief; an undated line continues the brief above it (a wrapped line).
+
+    Wrapped lines are joined before a line is split into its briefs: a page can wrap a line of several
+    briefs inside the next one's date ("…（泰顺县科协） 5月11" / "日-12日，…").
+    """
+    joined: list[Paragraph] = []
+    for paragraph in paragraphs:
+        if (
+            joined
+            and not BRIEF_OPENING.match(paragraph.text)
+            and split_attribution(joined[-1].text, domain)[1] is None
+        ):
+            joined[-1] = Paragraph(join_lines(joined[-1].text, paragraph.text), joined[-1].page)
+        else:
+            joined.append(paragraph)
     lines: list[Paragraph] = []
     warnings = []
-    for paragraph in split_brief_lines(paragraphs):
-        if BRIEF_OPENING.match(paragraph.text):
-            lines.append(paragraph)
-        elif lines and split_attribution(lines[-1].text, domain)[1] is None:
-            lines[-1].text = join_lines(lines[-1].text, paragraph.text)
+    for line in split_brief_lines(joined):
+        if BRIEF_OPENING.match(line.text):
+            lines.append(line)
         else:
-            warnings.append(f"简讯: skipped an undated line: {paragraph.text[:30]}")
+            warnings.append(f"简讯: skipped an undated line: {line.text[:30]}")
     briefs = [
         parse_brief(line.text, ordinal, line.page, issue_id, issue_date, domain)
         for ordinal, line in enumerate(lines, start=1)

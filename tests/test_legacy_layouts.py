@@ -222,6 +222,23 @@ def test_several_briefs_on_one_line(domain):
     ]
 
 
+def test_a_line_of_briefs_wrapped_inside_a_date_is_joined_before_it_is_split(domain):
+    # LibreOffice set the 2008-style text copy as a PDF and wrapped a line of three briefs between
+    # "5月11" and "日-12日"; splitting before joining left two briefs inside the first (27 of 29).
+    text = normalize_text(
+        MASTHEAD + "工作动态\n\n"
+        "5月10日，泰顺县科协开展志愿服务活动(泰顺县科协) 5月11\n\n"
+        "日-12日，科技教育活动走进苍南县金乡镇(市科协科普部) 5月11\n\n"
+        "日-12日，温州市科协到泰顺县开展考核工作【泰顺县科协】\n"
+    )
+    got = [(b.date.day, b.title, b.department) for b in parse_issue(text, "t.txt", domain).briefs]
+    assert got == [
+        (10, "泰顺县科协开展志愿服务活动", "泰顺县科协"),
+        (11, "科技教育活动走进苍南县金乡镇", "市科协科普部"),
+        (11, "温州市科协到泰顺县开展考核工作", "泰顺县科协"),
+    ]
+
+
 def test_brief_dated_as_a_range_in_numerals(domain):
     text = MASTHEAD + "简讯\n\n三月十一日至十二日，科技教育活动走进苍南县（市科协科普部）\n"
     (brief,) = parse_issue(text, "t.txt", domain).briefs
