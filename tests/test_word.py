@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -38,9 +39,15 @@ NAMESPACES = (
 MISSING_SOFFICE = "a Word 97-2003 file needs LibreOffice to be read: apt-get install libreoffice-writer"
 
 
+@pytest.fixture(scope="module")
+def word_cache(tmp_path_factory):
+    """One text cache for the module, so that LibreOffice converts the .doc fixture once."""
+    return tmp_path_factory.mktemp("word-cache")
+
+
 @pytest.fixture(scope="module", params=FIXTURES)
-def parsed(request, domain, tmp_path_factory):
-    document = extract_document(request.param, tmp_path_factory.mktemp("cache"))
+def parsed(request, domain, word_cache):
+    document = extract_document(request.param, word_cache)
     return document, parse_issue(document.text, str(request.param), domain)
 
 
@@ -225,17 +232,16 @@ def test_a_doc_without_libreoffice_is_one_line_naming_the_package(tmp_path, monk
 
 
 @needs_soffice
-def test_a_converted_doc_is_cached_by_content_hash(tmp_path, monkeypatch):
-    first = extract_document(WORD / "issue270.doc", tmp_path)
+def test_a_converted_doc_is_cached_by_content_hash(tmp_path, word_cache, monkeypatch):
+    first = extract_document(WORD / "issue270.doc", word_cache)
     renamed = tmp_path / "copy.doc"
     renamed.write_bytes((WORD / "issue270.doc").read_bytes())
     # No LibreOffice now: the text can only come from the cache.
     monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
-    again = extract_document(renamed, tmp_path)
+    again = extract_document(renamed, word_cache)
     assert (again.text, again.format) == (first.text, "doc")
-    assert [p.name.split(".", 1)[1] for p in (tmp_path / "text").iterdir()] == [
-        f"{doc.TEXT_CACHE_VERSION}.json"
-    ]
+    digest = hashlib.sha256(renamed.read_bytes()).hexdigest()
+    assert (word_cache / "text" / f"{digest}.{doc.TEXT_CACHE_VERSION}.json").is_file()
 
 
 @needs_soffice
@@ -290,15 +296,13 @@ def running(pid: int) -> bool:
 
 
 @needs_soffice
-def test_bulletin_index_takes_word_files_and_a_copy_is_the_same_issue(tmp_path, settings, capsys):
+def test_bulletin_index_takes_word_files_and_a_copy_is_the_same_issue(tmp_path, settings, word_cache):
     archive = tmp_path / "archive"
     archive.mkdir()
     shutil.copy(SEED, archive / "issue-270.txt")
     for name in ("issue270.docx", "issue270-libreoffice.docx", "issue270.doc"):
         shutil.copy(WORD / name, archive / name)
-    indexed = settings.with_overrides(
-        archive_dir=archive, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
-    )
+    indexed = settings.with_overrides(archive_dir=archive, index_dir=tmp_path / "index", cache_dir=word_cache)
     report = build_index(indexed)
     assert (report.added, report.failed, report.parsed_files) == (["270"], [], 4)
     issues = SearchEngine(indexed.index_dir, ()).issues()
