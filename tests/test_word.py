@@ -29,6 +29,7 @@ needs_soffice = pytest.mark.skipif(
 FIXTURES = [
     pytest.param(WORD / "issue270.docx", id="python-docx"),
     pytest.param(WORD / "issue270-libreoffice.docx", id="libreoffice-docx"),
+    pytest.param(WORD / "issue270-tables.docx", id="tables-docx"),
     pytest.param(WORD / "issue270.doc", id="doc", marks=needs_soffice),
 ]
 NAMESPACES = (

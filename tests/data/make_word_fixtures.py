@@ -9,9 +9,10 @@ titles broken by hand (Shift+Enter) where the seed's lines wrap, bold and centre
 indented by format in some articles and by typed full-width spaces in others; a page break before 简讯;
 a tracked insertion and deletion and a hyperlink field in the briefs; a running header and a page-number
 field in the footer. LibreOffice headless then saves it again as issue270-libreoffice.docx (another
-producer) and as issue270.doc (Word 97-2003). bad/ holds what must not be taken for a Word issue or
-must fail with one line. Needs Debian's libreoffice-writer (and libreoffice-calc for the two
-spreadsheets), and msoffcrypto-tool from PyPI for encrypted.docx.
+producer) and as issue270.doc (Word 97-2003). issue270-tables.docx is a second layout, set in tables.
+bad/ holds what must not be taken for a Word issue or must fail with one line. Needs Debian's
+libreoffice-writer (and libreoffice-calc for the two spreadsheets), and msoffcrypto-tool from PyPI for
+encrypted.docx.
 """
 
 from __future__ import annotations
@@ -283,6 +284,34 @@ def secretary_docx(parts: dict, path: Path) -> None:
     document.save(str(path))
 
 
+def tables_docx(parts: dict, path: Path) -> None:
+    """Another layout, set in tables: the masthead in a one-cell frame, 本期要目 in a one-column table
+    (a row per title), and 简讯 in a two-column table filled row by row."""
+    from docx import Document
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    document = Document()
+    frame = document.add_table(rows=1, cols=1, style="Table Grid").rows[0].cells[0]
+    frame.paragraphs[0].add_run(parts["masthead"][0]).bold = True
+    for line in parts["masthead"][1:]:
+        frame.add_paragraph(line).alignment = WD_ALIGN_PARAGRAPH.CENTER
+    heading(document, [parts["toc_heading"]])
+    contents = document.add_table(rows=0, cols=1, style="Table Grid")
+    for title in parts["contents"]:
+        contents.add_row().cells[0].text = title
+    for title, _, paragraphs in parts["features"]:
+        heading(document, [title])
+        for text in paragraphs:
+            document.add_paragraph(text)
+    heading(document, [parts["briefs_heading"]])
+    briefs = document.add_table(rows=0, cols=2)
+    for left in range(0, len(parts["briefs"]), 2):
+        row = briefs.add_row().cells
+        for cell, brief in zip(row, parts["briefs"][left : left + 2], strict=False):
+            cell.text = brief
+    document.save(str(path))
+
+
 def libreoffice(source: Path, target: Path, filter_name: str) -> None:
     """source converted by LibreOffice headless with the named export filter, in a throwaway profile."""
     with tempfile.TemporaryDirectory(prefix="lo-word-fixtures-") as folder:
@@ -332,6 +361,7 @@ def main() -> None:
     secretary_docx(parts, docx_path)
     libreoffice(docx_path, WORD / "issue270-libreoffice.docx", "MS Word 2007 XML")
     libreoffice(docx_path, WORD / "issue270.doc", "MS Word 97")
+    tables_docx(parts, WORD / "issue270-tables.docx")
 
     whole = docx_path.read_bytes()
     (BAD / "truncated.docx").write_bytes(whole[: len(whole) // 2])
