@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -178,6 +179,28 @@ def test_a_document_without_text_is_one_line():
     with pytest.raises(UnreadableFile) as caught:
         docx_text(docx_with("<w:p/>"), "blank.docx")
     assert str(caught.value) == "blank.docx: Word document without text"
+
+
+def test_a_damaged_picture_costs_no_text(tmp_path, domain):
+    damaged = tmp_path / "with-photo.docx"
+    photo = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+    relationship = (
+        '<Relationship Id="rIdPhoto" Target="media/image9.png" '
+        'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/image"/></Relationships>'
+    )
+    with zipfile.ZipFile(WORD / "issue270.docx") as original, zipfile.ZipFile(damaged, "w") as copy:
+        for member in original.infolist():
+            content = original.read(member)
+            if member.filename == "word/_rels/document.xml.rels":
+                content = content.replace(b"</Relationships>", relationship.encode())
+            copy.writestr(member, content)
+        copy.writestr("word/media/image9.png", photo, compress_type=zipfile.ZIP_STORED)
+    data = bytearray(damaged.read_bytes())
+    data[data.index(photo) + 20] ^= 0xFF
+    damaged.write_bytes(bytes(data))
+    assert zipfile.ZipFile(damaged).testzip() == "word/media/image9.png"
+    issue = parse_issue(extract_document(damaged).text, str(damaged), domain)
+    assert (len(issue.features), len(issue.briefs)) == (8, 29)
 
 
 def test_a_docx_named_txt_is_read_as_word(tmp_path, domain):

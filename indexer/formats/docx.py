@@ -1,9 +1,10 @@
-"""Word .docx (Office Open XML), read from its XML through python-docx: body, tables and text boxes in
-document order, a paragraph per line; headers, footers, deleted text and field codes left out."""
+"""Word .docx (Office Open XML), its main document's XML walked with lxml: body, tables and text boxes
+in document order, a paragraph per line; headers, footers, deleted text and field codes left out."""
 
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 import zlib
@@ -37,6 +38,7 @@ RUN_CHARACTERS = {f"{W}tab": "\t", f"{W}ptab": "\t", f"{W}br": "\n", f"{W}cr": "
 SKIPPED = frozenset(
     f"{W}{tag}" for tag in ("del", "moveFrom", "delText", "instrText", "delInstrText", "rPr", "pPr", "sectPr")
 )
+PACKAGE_RELATIONSHIPS = "_rels/.rels"
 # The name of a ZIP member at the start of a local file header (its fixed fields are 26 bytes long).
 WORD_MEMBER = re.compile(rb"PK\x03\x04.{26}word/", re.S)
 
@@ -53,28 +55,42 @@ def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
 
 def docx_text(data: bytes, source: str) -> str:
     """The main document's text, a paragraph per line. Raises UnreadableFile for a damaged file."""
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.opc.package import OpcPackage
-    from docx.oxml.parser import parse_xml
-
-    try:
-        part = OpcPackage.open(io.BytesIO(data)).main_document_part
-        body = parse_xml(part.blob)
-    except (zipfile.BadZipFile, zlib.error, PackageNotFoundError, EOFError) as error:
-        raise UnreadableFile(
-            source, f"damaged Word file (truncated, or its ZIP is broken: {error})"
-        ) from error
-    except KeyError as error:
-        # python-docx names the missing part or relationship: word/document.xml, [Content_Types].xml...
-        raise UnreadableFile(source, f"damaged Word file ({error.args[0]})") from error
-    except etree.XMLSyntaxError as error:
-        raise UnreadableFile(source, f"damaged Word file (its XML does not parse: {error})") from error
     lines: list[str] = []
-    block_lines(body, lines)
+    block_lines(main_document(data, source), lines)
+    # Indents typed as spaces go: normalize_text takes an indented line for the start of a paragraph
+    # and then joins the lines it sees as wrapped, which a paragraph per line must never be.
     text = "\n".join(line for line in (line.strip() for line in lines) if line)
     if not text:
         raise UnreadableFile(source, "Word document without text")
     return text
+
+
+def main_document(data: bytes, source: str) -> etree._Element:
+    """The root of the part the package's relationships name as its main document (word/document.xml
+    as a rule). Only that part is read: a damaged picture elsewhere in the ZIP costs no text."""
+    from docx.oxml.parser import parse_xml  # lxml set up not to expand entities
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            relationships = parse_xml(package.read(PACKAGE_RELATIONSHIPS))
+            target = next(
+                (r.get("Target", "") for r in relationships if r.get("Type", "").endswith("/officeDocument")),
+                None,
+            )
+            if target is None:
+                raise UnreadableFile(
+                    source, f"damaged Word file ({PACKAGE_RELATIONSHIPS} names no main document)"
+                )
+            return parse_xml(package.read(posixpath.normpath(target.lstrip("/"))))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise UnreadableFile(
+            source, f"damaged Word file (truncated, or its ZIP is broken: {error})"
+        ) from error
+    except KeyError as error:
+        # zipfile names the missing member: "There is no item named 'word/document.xml' in the archive".
+        raise UnreadableFile(source, f"damaged Word file ({error.args[0]})") from error
+    except etree.XMLSyntaxError as error:
+        raise UnreadableFile(source, f"damaged Word file (its XML does not parse: {error})") from error
 
 
 def block_lines(container: etree._Element, lines: list[str]) -> None:
