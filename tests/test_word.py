@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -32,13 +33,16 @@ FIXTURES = [
     pytest.param(WORD / "issue270-libreoffice.docx", id="libreoffice-docx"),
     pytest.param(WORD / "issue270-tables.docx", id="tables-docx"),
     pytest.param(WORD / "issue270.doc", id="doc", marks=needs_soffice),
+    pytest.param(WORD / "issue270-rtf.doc", id="rtf-named-doc", marks=needs_soffice),
 ]
 NAMESPACES = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
     'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
     'xmlns:v="urn:schemas-microsoft-com:vml"'
 )
-MISSING_SOFFICE = "a Word 97-2003 file needs LibreOffice to be read: apt-get install libreoffice-writer"
+MISSING_SOFFICE = (
+    "a Word 97-2003 or RTF file needs LibreOffice to be read: apt-get install libreoffice-writer"
+)
 
 
 @pytest.fixture(scope="module")
@@ -234,6 +238,7 @@ def test_sniffing_looks_at_the_members_not_the_zip(tmp_path):
     assert detect_format((WORD / "issue270.docx").read_bytes()) is docx
     assert detect_format((WORD / "issue270-libreoffice.docx").read_bytes()) is docx
     assert detect_format((WORD / "issue270.doc").read_bytes()) is doc
+    assert detect_format((WORD / "issue270-rtf.doc").read_bytes()) is doc
     for name in ("spreadsheet.xlsx", "plain.zip", "issue270.odt"):
         assert detect_format((BAD / name).read_bytes()).name == "text"
 
@@ -340,6 +345,7 @@ def test_bulletin_index_takes_word_files_and_a_copy_is_the_same_issue(tmp_path, 
 
 
 def test_bulletin_index_without_libreoffice_names_the_doc_and_goes_on(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # the command's default cache folder is ./var/cache
     archive = tmp_path / "archive"
     archive.mkdir()
     shutil.copy(WORD / "issue270.docx", archive / "issue270.docx")
@@ -350,3 +356,22 @@ def test_bulletin_index_without_libreoffice_names_the_doc_and_goes_on(tmp_path, 
     captured = capsys.readouterr()
     assert captured.err == f"failed: issue270.doc: {MISSING_SOFFICE}\n"
     assert captured.out.startswith("added 1, updated 0, removed 0, unchanged 0, failed 1")
+
+
+@needs_soffice
+def test_a_doc_is_read_on_the_run_after_libreoffice_is_installed(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "archive").mkdir()
+    shutil.copy(WORD / "issue270.doc", tmp_path / "archive" / "issue270.doc")
+    config = ["--archive", "archive", "--index", "index"]
+    installed = os.environ["PATH"]
+    monkeypatch.setenv("PATH", str(tmp_path / "nowhere"))
+    assert main(["index", *config]) == 1
+    assert capsys.readouterr().err == f"failed: issue270.doc: {MISSING_SOFFICE}\n"
+    monkeypatch.setenv("PATH", installed)
+    assert main(["index", *config]) == 0
+    assert capsys.readouterr().out.startswith("added 1, updated 0, removed 0, unchanged 0, failed 0")
+    assert main(["index", *config]) == 0
+    assert capsys.readouterr().out.startswith(
+        "added 0, updated 0, removed 0, unchanged 1, failed 0 issue files (0 parsed)"
+    )

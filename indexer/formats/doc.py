@@ -1,5 +1,5 @@
-"""Word 97–2003 .doc and the other OLE2 (Compound File) Office files: a .doc is converted to .docx by
-LibreOffice headless and read as one; the text is cached by content hash, as conversion takes seconds."""
+"""Word 97–2003 .doc (and the other OLE2 Office files), and RTF, which Word also saves under a .doc name:
+converted to .docx by LibreOffice headless and read as one, the text cached by content hash."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from indexer.errors import UnreadableFile
+from indexer.errors import ToolMissing, UnreadableFile
 from indexer.formats import docx
 from indexer.formats.text_cache import cached_text
 
@@ -22,6 +22,7 @@ has_pages = False
 preference = 2
 
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+RTF_SIGNATURE = b"{\\rtf"
 # Bump when the text read from a converted file changes (this module or docx.docx_text).
 TEXT_CACHE_VERSION = "doc1"
 # LibreOffice makes a fresh profile on each call, which alone takes a few seconds on a busy machine.
@@ -39,14 +40,16 @@ INSTALL_HINT = "apt-get install libreoffice-writer"
 
 
 def sniff(head: bytes) -> bool:
-    """Any OLE2 file. Which streams it holds (WordDocument for Word, Workbook for Excel, EncryptedPackage
-    for a password-protected .docx or .xlsx) is written in its directory, which Word and LibreOffice
-    put near the end of the file, out of sight of the first bytes; read() looks and names what it is."""
-    return head.startswith(OLE2_SIGNATURE)
+    """RTF, or any OLE2 file. Which streams an OLE2 file holds (WordDocument for Word, Workbook for
+    Excel, EncryptedPackage for a password-protected .docx or .xlsx) is written in its directory, which
+    Word and LibreOffice put near the end of the file, out of sight of the first bytes; read() looks and
+    names what it is. RTF would otherwise pass for plain text, its markup and escaped Chinese and all."""
+    return head.startswith((OLE2_SIGNATURE, RTF_SIGNATURE))
 
 
 def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
-    check_word_document(data, source)
+    if data.startswith(OLE2_SIGNATURE):
+        check_word_document(data, source)
     return cached_text(
         data,
         source,
@@ -84,10 +87,11 @@ def to_docx(data: bytes, source: str) -> bytes:
     parallel (or a LibreOffice the user has open) do not share one and wait on its lock."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise UnreadableFile(source, f"a Word 97-2003 file needs LibreOffice to be read: {INSTALL_HINT}")
+        raise ToolMissing(source, f"a Word 97-2003 or RTF file needs LibreOffice to be read: {INSTALL_HINT}")
     with tempfile.TemporaryDirectory(prefix="bulletin-doc-") as folder:
         work = Path(folder)
-        document = work / "issue.doc"
+        # The name LibreOffice is given only helps it guess; it reads the bytes.
+        document = work / ("issue.doc" if data.startswith(OLE2_SIGNATURE) else "issue.rtf")
         document.write_bytes(data)
         command = [
             soffice,

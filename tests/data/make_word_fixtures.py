@@ -9,8 +9,8 @@ titles broken by hand (Shift+Enter) where the seed's lines wrap, bold and centre
 indented by format in some articles and by typed full-width spaces in others; a page break before 简讯;
 a tracked insertion and deletion and a hyperlink field in the briefs; a running header and a page-number
 field in the footer. LibreOffice headless then saves it again as issue270-libreoffice.docx (another
-producer) and as issue270.doc (Word 97-2003). issue270-tables.docx is a second layout, set in tables.
-bad/ holds what must not be taken for a Word issue or must fail with one line. Needs Debian's
+producer), as issue270.doc (Word 97-2003) and as issue270-rtf.doc (RTF under a .doc name).
+issue270-tables.docx is a second layout, set in tables. bad/ holds what must not be taken for a Word issue or must fail with one line. Needs Debian's
 libreoffice-writer (and libreoffice-calc for the two spreadsheets), and msoffcrypto-tool from PyPI for
 encrypted.docx.
 """
@@ -361,6 +361,8 @@ def main() -> None:
     secretary_docx(parts, docx_path)
     libreoffice(docx_path, WORD / "issue270-libreoffice.docx", "MS Word 2007 XML")
     libreoffice(docx_path, WORD / "issue270.doc", "MS Word 97")
+    # Word's "Rich Text Format" under a .doc name, as old archives hold many.
+    libreoffice(docx_path, WORD / "issue270-rtf.doc", "Rich Text Format")
     tables_docx(parts, WORD / "issue270-tables.docx")
 
     whole = docx_path.read_bytes()
