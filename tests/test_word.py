@@ -234,6 +234,15 @@ def test_other_office_files_and_damaged_word_files_are_one_line(name, reason):
     assert str(caught.value) == f"{path}: {reason}"
 
 
+def test_a_truncated_doc_is_one_line(tmp_path):
+    truncated = tmp_path / "truncated.doc"
+    whole = (WORD / "issue270.doc").read_bytes()
+    truncated.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(UnreadableFile) as caught:
+        extract_document(truncated)
+    assert str(caught.value) == f"{truncated}: damaged Office 97-2003 file (OLE directory index out of range)"
+
+
 def test_sniffing_looks_at_the_members_not_the_zip(tmp_path):
     assert detect_format((WORD / "issue270.docx").read_bytes()) is docx
     assert detect_format((WORD / "issue270-libreoffice.docx").read_bytes()) is docx

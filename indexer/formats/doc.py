@@ -73,12 +73,11 @@ def check_word_document(data: bytes, source: str) -> None:
                     source, f"{kind or 'an OLE2 file without a WordDocument stream'}, not a Word document"
                 )
             fib = container.openstream("WordDocument").read(FIB_FLAGS_OFFSET + 2)
+            flags = struct.unpack_from("<H", fib, FIB_FLAGS_OFFSET)[0]
     except (OSError, struct.error, ValueError, IndexError) as error:
         # olefile reports a truncated or malformed container through errors like these.
         raise UnreadableFile(source, f"damaged Office 97-2003 file ({error})") from error
-    if len(fib) < FIB_FLAGS_OFFSET + 2:
-        raise UnreadableFile(source, "damaged Word 97-2003 file (its WordDocument stream is too short)")
-    if struct.unpack_from("<H", fib, FIB_FLAGS_OFFSET)[0] & FIB_ENCRYPTED:
+    if flags & FIB_ENCRYPTED:
         raise UnreadableFile(source, "encrypted Word document (needs a password)")
 
 
