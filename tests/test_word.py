@@ -38,7 +38,8 @@ FIXTURES = [
 NAMESPACES = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
     'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-    'xmlns:v="urn:schemas-microsoft-com:vml"'
+    'xmlns:v="urn:schemas-microsoft-com:vml" '
+    'xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"'
 )
 MISSING_SOFFICE = (
     "a Word 97-2003 or RTF file needs LibreOffice to be read: apt-get install libreoffice-writer"
@@ -113,14 +114,42 @@ def box(text: str) -> str:
     return f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
 
 
+def anchor(content: str, relative_from: str = "paragraph", offset: int = 0) -> str:
+    return (
+        f'<wp:anchor><wp:positionV relativeFrom="{relative_from}"><wp:posOffset>{offset}</wp:posOffset>'
+        f"</wp:positionV>{content}</wp:anchor>"
+    )
+
+
 def test_a_text_box_is_read_once_before_the_paragraph_it_is_anchored_in():
     anchored = (
         "<w:p><w:r><w:t>本期要目</w:t></w:r><w:r><mc:AlternateContent>"
-        f'<mc:Choice Requires="wps"><w:drawing><w:anchor>{box("温州科协信息")}</w:anchor></w:drawing></mc:Choice>'
+        f'<mc:Choice Requires="wps"><w:drawing>{anchor(box("温州科协信息"))}</w:drawing></mc:Choice>'
         f"<mc:Fallback><w:pict><v:shape><v:textbox>{box('温州科协信息')}</v:textbox></v:shape></w:pict></mc:Fallback>"
         "</mc:AlternateContent></w:r></w:p>"
     )
     assert docx_text(docx_with(anchored), "x.docx") == "温州科协信息\n本期要目"
+
+
+def test_a_text_box_hanging_below_its_paragraph_is_read_after_it():
+    # Drawn under the masthead's date line, 20 pt below that paragraph's top (254000 EMU); the same in
+    # VML; a box placed on the page, whose paragraph's place is not known without laying the page out.
+    body = (
+        "<w:p><w:r><w:t>2022 年 5 月 31 日</w:t></w:r>"
+        f"<w:r><w:drawing>{anchor(box('本期要目'), offset=254000)}</w:drawing></w:r></w:p>"
+        '<w:p><w:r><w:t>第 5 期</w:t></w:r><w:r><w:pict><v:shape style="position:absolute;margin-top:20pt">'
+        f"<v:textbox>{box('要目')}</v:textbox></v:shape></w:pict></w:r></w:p>"
+        f"<w:p><w:r><w:t>简讯</w:t></w:r><w:r><w:drawing>{anchor(box('页上的框'), 'page', 2423160)}</w:drawing>"
+        "</w:r></w:p>"
+    )
+    assert docx_text(docx_with(body), "x.docx").splitlines() == [
+        "2022 年 5 月 31 日",
+        "本期要目",
+        "第 5 期",
+        "要目",
+        "页上的框",
+        "简讯",
+    ]
 
 
 def test_a_fallback_is_read_when_the_choice_holds_no_text():

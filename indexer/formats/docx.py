@@ -26,8 +26,17 @@ MC = "{http://schemas.openxmlformats.org/markup-compatibility/2006}"
 PARAGRAPH = f"{W}p"
 TEXT = f"{W}t"
 TEXT_BOX = f"{W}txbxContent"
+VML = "{urn:schemas-microsoft-com:vml}"
 # Old WordArt (VML) keeps its text in an attribute; mastheads are often set in it.
-WORD_ART = "{urn:schemas-microsoft-com:vml}textpath"
+WORD_ART = f"{VML}textpath"
+# Floating shapes: DrawingML's anchor, and the VML shapes Word 2007 and the fallbacks use for text boxes.
+WP = "{http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing}"
+DRAWING_ANCHOR = f"{WP}anchor"
+VML_SHAPES = (f"{VML}shape", f"{VML}rect", f"{VML}roundrect")
+# A floating box this far or more below the top of its anchor paragraph is below that paragraph's first
+# line: one line of body text, 12 pt (in EMU for DrawingML, 12700 to the point).
+BELOW_ANCHOR_POINTS = 12
+EMU_PER_POINT = 12700
 ALTERNATE_CONTENT = f"{MC}AlternateContent"
 BRANCHES = (f"{MC}Choice", f"{MC}Fallback")
 # What a run holds besides w:t. A line break (Shift+Enter) ends a line as in html.py's <br>; a page
@@ -108,14 +117,17 @@ def block_lines(container: etree._Element, lines: list[str]) -> None:
 
 
 def paragraph_lines(paragraph: etree._Element, lines: list[str]) -> None:
-    """A paragraph's lines; the text boxes anchored in it go first: a box is placed by its paragraph,
-    usually above or beside it (a masthead is anchored to the first paragraph below it)."""
+    """A paragraph's lines, with the text boxes anchored in it: before its text, unless a box hangs
+    below the paragraph's first line (see hangs_below)."""
     text: list[str] = []
-    inline_text(paragraph, text, lines)
+    below: list[str] = []
+    inline_text(paragraph, text, lines, below)
     lines.extend("".join(text).split("\n"))
+    lines.extend(below)
 
 
-def inline_text(element: etree._Element, text: list[str], box_lines: list[str]) -> None:
+def inline_text(element: etree._Element, text: list[str], boxes: list[str], below: list[str]) -> None:
+    """The paragraph's own text into text; the lines of the text boxes met on the way into boxes."""
     for child in element:
         tag = child.tag
         if tag == TEXT:
@@ -123,15 +135,42 @@ def inline_text(element: etree._Element, text: list[str], box_lines: list[str]) 
         elif tag in RUN_CHARACTERS:
             text.append(RUN_CHARACTERS[tag])
         elif tag == TEXT_BOX:
-            block_lines(child, box_lines)
+            block_lines(child, boxes)
         elif tag == WORD_ART:
-            box_lines.append(child.get("string", ""))
+            boxes.append(child.get("string", ""))
         elif tag == ALTERNATE_CONTENT:
             branch = chosen_branch(child)
             if branch is not None:
-                inline_text(branch, text, box_lines)
+                inline_text(branch, text, boxes, below)
+        elif tag == DRAWING_ANCHOR or tag in VML_SHAPES:
+            inline_text(child, text, below if hangs_below(child) else boxes, below)
         elif tag not in SKIPPED and isinstance(tag, str):
-            inline_text(child, text, box_lines)
+            inline_text(child, text, boxes, below)
+
+
+def hangs_below(shape: etree._Element) -> bool:
+    """Whether a floating shape is placed a line or more below the top of the paragraph it is anchored
+    in, and so read after that paragraph. Word anchors a box to the paragraph at its top edge: a box
+    drawn under the masthead's date line hangs from that line, while a masthead box at the top of the
+    page sits at its paragraph's top and pushes the paragraph's text below it."""
+    if shape.tag == DRAWING_ANCHOR:
+        position = shape.find(f"{WP}positionV")
+        if position is None or position.get("relativeFrom") not in ("paragraph", "line"):
+            return False
+        offset = position.findtext(f"{WP}posOffset", "").strip()
+        return offset.lstrip("-").isdigit() and int(offset) >= BELOW_ANCHOR_POINTS * EMU_PER_POINT
+    # VML: "position:absolute;margin-top:36pt;mso-position-vertical-relative:text" (text: the paragraph).
+    style = dict(
+        (name.strip(), value.strip())
+        for name, _, value in (item.partition(":") for item in shape.get("style", "").split(";"))
+    )
+    if style.get("mso-position-vertical-relative", "text") not in ("text", "line"):
+        return False
+    top = style.get("margin-top", "0").removesuffix("pt")
+    try:
+        return float(top) >= BELOW_ANCHOR_POINTS
+    except ValueError:
+        return False
 
 
 def chosen_branch(alternate: etree._Element) -> etree._Element | None:
