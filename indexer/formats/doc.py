@@ -24,7 +24,7 @@ preference = 2
 OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 RTF_SIGNATURE = b"{\\rtf"
 # Bump when the text read from a converted file changes (this module or docx.docx_text).
-TEXT_CACHE_VERSION = "doc1"
+TEXT_CACHE_VERSION = "doc2"
 # LibreOffice makes a fresh profile on each call, which alone takes a few seconds on a busy machine.
 CONVERSION_TIMEOUT = 180
 # The FIB's flags word, and its fEncrypted bit ([MS-DOC] 2.5.2).
