@@ -22,6 +22,11 @@ class UnreadableFile(BulletinError):
         self.reason = reason
 
 
+class ToolMissing(UnreadableFile):
+    """A file that needs a program that is not installed (LibreOffice for a .doc). The failure is not
+    remembered: the next run reads the file again, so installing the program is all it takes."""
+
+
 class NotABulletin(BulletinError):
     """Text that was read but carries no masthead of the publication."""
 

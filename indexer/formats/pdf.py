@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import logging
 import re
 import statistics
@@ -18,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from indexer.errors import UnreadableFile
-from indexer.files import write_atomically
+from indexer.formats.text_cache import cached_text
 from indexer.models import PAGE_BREAK
 from indexer.normalize import PAGE_FOOTER, PAGE_NUMBER, join_lines, squeeze
 
@@ -50,8 +48,6 @@ MAX_GUTTER = 6.0
 FURNITURE_BAND = 0.075
 TEXT_CACHE_VERSION = "3"
 
-log = logging.getLogger(__name__)
-
 
 def sniff(head: bytes) -> bool:
     # The PDF specification lets a header sit anywhere in the first 1024 bytes.
@@ -61,23 +57,7 @@ def sniff(head: bytes) -> bool:
 def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
     """The text and page count (see pdf_text). pdfminer takes about a second an issue, so the text is
     kept in cache_dir by the file's content hash."""
-    if cache_dir is None:
-        return pdf_text(data, source)
-    digest = hashlib.sha256(data).hexdigest()
-    path = Path(cache_dir) / "text" / f"{digest}.v{TEXT_CACHE_VERSION}.json"
-    try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(cached.get("text"), str) and isinstance(cached.get("pages"), int):
-            return cached["text"], cached["pages"]
-    except (OSError, ValueError, AttributeError):
-        pass  # no entry, or a damaged one: extract again and overwrite it
-    text, pages = pdf_text(data, source)
-    try:
-        write_atomically(path, json.dumps({"text": text, "pages": pages}, ensure_ascii=False))
-    except OSError as error:
-        # The text is right; only the next run will be slower.
-        log.warning("cannot cache the text of %s in %s: %s", source, path.parent, error)
-    return text, pages
+    return cached_text(data, source, cache_dir, f"v{TEXT_CACHE_VERSION}", lambda: pdf_text(data, source))
 
 
 def pdf_text(data: bytes, source: str) -> tuple[str, int]:
