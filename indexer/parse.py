@@ -78,6 +78,9 @@ TOC_BULLET = re.compile(
     r"|[一二三四五六七八九十]{1,3}\s*、"
     r"|[\u2460-\u2473])\s*"
 )
+# A contents list set as a table with a number column gives the number as a paragraph of its own
+# ("1", "01", "１"), or the bullet alone ("★", "一、"): it labels the entry that follows.
+ENTRY_LABEL = re.compile(rf"^(?:\d{{1,2}}|{TOC_BULLET.pattern[1:]})$")
 # A space typed between Chinese and a number ("2022 年", "开展 2022 年科普"), as office software spaces
 # them on the page: typography, not part of a title.
 TYPED_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=\d)|(?<=\d)\s+(?=[\u3400-\u9fff])")
@@ -90,6 +93,12 @@ TITLE_MAX_CHARS = 40
 TITLE_MAX_LINES = 2
 TITLE_NEVER_ENDS = re.compile(r"[。；;，,：:、]\s*[”’」』）)]*\s*$")
 MASTHEAD_MAX_LINES = 12
+# A line of the masthead's own details: its date, 第N期, 总第N期, a year, brackets and separators. A
+# text box read out of place can put such lines inside the contents list.
+MASTHEAD_DETAILS = re.compile(
+    rf"{FULL_DATE.pattern}|{YEAR_MONTH.pattern}|{ISSUE_NUMBER.pattern}|{TOTAL_NUMBER.pattern}|{YEAR}\s*年"
+)
+MASTHEAD_SEPARATORS = re.compile(r"[\s()（）【】\[\]·•|/—–-]*")
 PLACE_CONTEXT = 8
 # An event dated this far after the issue date belongs to the previous year (a December item in January).
 FUTURE_TOLERANCE = dt.timedelta(days=31)
@@ -176,27 +185,45 @@ def without_typed_spaces(title: str) -> str:
     return TYPED_SPACE.sub("", title)
 
 
-def parse_contents(paragraphs: list[Paragraph]) -> tuple[list[str], int]:
-    """The 本期要目 titles and the index of the first paragraph after them.
+def is_masthead_line(text: str, publication: str) -> bool:
+    """A line holding nothing but the publication's name and the masthead's details (see MASTHEAD_DETAILS)."""
+    rest = MASTHEAD_DETAILS.sub("", squeeze(text).replace(squeeze(publication), ""))
+    return rest != squeeze(text) and MASTHEAD_SEPARATORS.fullmatch(rest) is not None
 
-    Entries end where the first title comes round again at the start of the body.
+
+def parse_contents(paragraphs: list[Paragraph], publication: str = "") -> tuple[list[str], int, list[str]]:
+    """The 本期要目 titles, the index of the first paragraph after them and the masthead's lines met
+    among them.
+
+    Entries end where the first title comes round again at the start of the body. A text box read out
+    of place can put the contents before the masthead's date line: masthead lines up to there (and no
+    further, so that no date in the body is taken for the issue's) are no entries.
     """
     entries: list[str] = []
+    masthead: list[str] = []
     bulleted = None
+    labelled = False
     for index, paragraph in enumerate(paragraphs):
         text = paragraph.text
         if BRIEFS_HEADING.match(squeeze(text)):
-            return entries, index
+            return entries, index, masthead
+        if ENTRY_LABEL.match(text):
+            bulleted = labelled = True
+            continue
+        if is_masthead_line(text, publication):
+            masthead.append(text)
+            continue
         if entries and (bare := unmarked(text)) and squeeze(entries[0]).startswith(bare):
-            return entries, index
+            return entries, index, masthead
         bullet = TOC_BULLET.match(text)
         if bulleted is None:
             bulleted = bool(bullet)
-        if bullet or not bulleted or not entries:
+        if bullet or labelled or not bulleted or not entries:
             entries.append(without_bullet(text, bullet))
         else:
             entries[-1] = join_lines(entries[-1], text)
-    return entries, len(paragraphs)
+        labelled = False
+    return entries, len(paragraphs), masthead
 
 
 class SqueezedText:
@@ -492,23 +519,24 @@ def parse_issue(text: str, source: str, domain: Domain) -> Issue:
         raise NotABulletin(source, "no text")
     toc_index = next((i for i, p in enumerate(paragraphs) if TOC_HEADING.match(squeeze(p.text))), None)
     head_end = toc_index if toc_index is not None else masthead_end(paragraphs)
-    number, total_number, issue_date, warnings = parse_masthead(
-        "\n".join(p.text for p in paragraphs[:head_end]), source, domain
-    )
-    issue_id = str(total_number)
-
+    head = [p.text for p in paragraphs[:head_end]]
     briefs_index = briefs_heading(paragraphs, head_end)
     if toc_index is not None:
-        titles, body_start = parse_contents(paragraphs[toc_index + 1 : briefs_index])
+        titles, body_start, masthead_lines = parse_contents(
+            paragraphs[toc_index + 1 : briefs_index], domain.publication
+        )
+        head += masthead_lines
         # A contents list may name the briefs section too; it is no feature to look for.
         titles = [title for title in titles if not BRIEFS_HEADING.match(squeeze(title))]
         body = paragraphs[toc_index + 1 + body_start : briefs_index]
+    else:
+        titles, body = [], paragraphs[head_end:briefs_index]
+    number, total_number, issue_date, warnings = parse_masthead("\n".join(head), source, domain)
+    issue_id = str(total_number)
+    if toc_index is not None:
         features, feature_warnings = parse_features(body, titles, issue_id, issue_date, domain)
     else:
-        titles = []
-        features, feature_warnings = parse_features_without_contents(
-            paragraphs[head_end:briefs_index], issue_id, issue_date, domain
-        )
+        features, feature_warnings = parse_features_without_contents(body, issue_id, issue_date, domain)
     briefs, brief_warnings = parse_briefs(paragraphs[briefs_index + 1 :], issue_id, issue_date, domain)
     if not features and not briefs:
         raise NotABulletin(source, "no articles found after the masthead")
