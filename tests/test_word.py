@@ -1,4 +1,5 @@
-"""Word files: .docx read from its XML, .doc through LibreOffice, both told apart by their bytes."""
+"""Word files: .docx read from its XML, .doc through LibreOffice, and LibreOffice's own .odt, all told apart
+by their bytes."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ import pytest
 from indexer.build import build_index
 from indexer.engine import SearchEngine
 from indexer.errors import UnreadableFile
-from indexer.formats import detect_format, doc, docx, extract_document
+from indexer.formats import detect_format, doc, docx, extract_document, odt
 from indexer.formats.docx import docx_text
+from indexer.formats.odt import odt_text
 from indexer.normalize import squeeze
 from indexer.parse import parse_issue
 from tests.conftest import DATA, SEED
@@ -24,6 +26,7 @@ from webui.cli import main
 
 WORD = DATA / "word"
 BAD = WORD / "bad"
+ODT = DATA / "odt"
 SOFFICE = shutil.which("soffice")
 needs_soffice = pytest.mark.skipif(
     SOFFICE is None, reason="LibreOffice is not installed (apt-get install libreoffice-writer)"
@@ -34,6 +37,9 @@ FIXTURES = [
     pytest.param(WORD / "issue270-tables.docx", id="tables-docx"),
     pytest.param(WORD / "issue270.doc", id="doc", marks=needs_soffice),
     pytest.param(WORD / "issue270-rtf.doc", id="rtf-named-doc", marks=needs_soffice),
+    # issue270.docx and issue270-tables.docx saved by LibreOffice as OpenDocument text.
+    pytest.param(ODT / "issue270.odt", id="odt"),
+    pytest.param(ODT / "issue270-tables.odt", id="tables-odt"),
 ]
 NAMESPACES = (
     'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
@@ -249,7 +255,6 @@ def test_a_docx_named_txt_is_read_as_word(tmp_path, domain):
     [
         ("spreadsheet.xlsx", "binary file, not text"),
         ("plain.zip", "binary file, not text"),
-        ("issue270.odt", "binary file, not text"),
         ("spreadsheet.xls", "an Excel workbook (.xls), not a Word document"),
         ("encrypted.docx", "encrypted Office document (needs a password)"),
         ("truncated.docx", "damaged Word file (truncated, or its ZIP is broken: File is not a zip file)"),
@@ -277,7 +282,7 @@ def test_sniffing_looks_at_the_members_not_the_zip(tmp_path):
     assert detect_format((WORD / "issue270-libreoffice.docx").read_bytes()) is docx
     assert detect_format((WORD / "issue270.doc").read_bytes()) is doc
     assert detect_format((WORD / "issue270-rtf.doc").read_bytes()) is doc
-    for name in ("spreadsheet.xlsx", "plain.zip", "issue270.odt"):
+    for name in ("spreadsheet.xlsx", "plain.zip"):
         assert detect_format((BAD / name).read_bytes()).name == "text"
 
 
@@ -413,3 +418,127 @@ def test_a_doc_is_read_on_the_run_after_libreoffice_is_installed(tmp_path, monke
     assert capsys.readouterr().out.startswith(
         "added 0, updated 0, removed 0, unchanged 1, failed 0 issue files (0 parsed)"
     )
+
+
+# -- OpenDocument text ----------------------------------------------------------------------------------
+
+ODF_NAMESPACES = " ".join(
+    f'xmlns:{prefix}="urn:oasis:names:tc:opendocument:xmlns:{name}:1.0"'
+    for prefix, name in (
+        ("office", "office"),
+        ("text", "text"),
+        ("table", "table"),
+        ("draw", "drawing"),
+        ("svg", "svg-compatible"),
+        ("style", "style"),
+    )
+)
+MANIFEST = (
+    '<manifest:manifest xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0">'
+    '<manifest:file-entry manifest:full-path="/" manifest:media-type="{mimetype}"/>{entries}</manifest:manifest>'
+)
+
+
+def odf_with(
+    body: str, mimetype: str = "application/vnd.oasis.opendocument.text", manifest_entries: str = ""
+) -> bytes:
+    """An OpenDocument package whose office:text holds body, a running header in styles.xml."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
+        package.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        package.writestr(
+            "META-INF/manifest.xml", MANIFEST.format(mimetype=mimetype, entries=manifest_entries)
+        )
+        package.writestr(
+            "content.xml",
+            f"<office:document-content {ODF_NAMESPACES}><office:body><office:text>{body}"
+            "</office:text></office:body></office:document-content>",
+        )
+        package.writestr(
+            "styles.xml",
+            f"<office:document-styles {ODF_NAMESPACES}><office:master-styles><style:master-page>"
+            "<style:header><text:p>温州科协信息 2022年第5期</text:p></style:header>"
+            "</style:master-page></office:master-styles></office:document-styles>",
+        )
+    return buffer.getvalue()
+
+
+def test_odt_paragraphs_lists_tables_and_boxes_once_without_notes_or_deletions():
+    body = (
+        '<text:tracked-changes><text:changed-region text:id="c1"><text:deletion>'
+        "<text:p>将于近日举行</text:p></text:deletion></text:changed-region></text:tracked-changes>"
+        '<text:p><draw:frame text:anchor-type="char"><svg:title>报头</svg:title><draw:text-box>'
+        "<text:p>温州科协信息</text:p></draw:text-box></draw:frame>第 5 期</text:p>"
+        '<text:h text:outline-level="1">科技惠企<text:s/>创新赋能<text:line-break/>推介大会<text:s text:c="3"/>成功举办</text:h>'
+        "<text:list><text:list-item><text:p>甲</text:p><text:list><text:list-item><text:p>乙</text:p>"
+        "</text:list-item></text:list></text:list-item></text:list>"
+        "<table:table><table:table-row><table:table-cell><text:p>丙</text:p></table:table-cell>"
+        "<table:table-cell><table:table><table:table-row><table:table-cell><text:p>丁</text:p></table:table-cell>"
+        "</table:table-row></table:table><text:p>戊</text:p></table:table-cell></table:table-row></table:table>"
+        '<text:p>5月15日，活动<text:change-start text:change-id="c1"/>正式启动<text:note text:note-class="footnote">'
+        "<text:note-citation>1</text:note-citation><text:note-body><text:p>脚注</text:p></text:note-body></text:note>"
+        "<office:annotation><text:p>批注</text:p></office:annotation>"
+        '<text:a xlink:href="http://x" xmlns:xlink="http://www.w3.org/1999/xlink">（市科协学会部）</text:a></text:p>'
+        "<text:p><draw:custom-shape><text:p>框</text:p></draw:custom-shape>简讯<text:tab/>甲<text:soft-page-break/>乙</text:p>"
+    )
+    assert odt_text(odf_with(body), "x.odt").splitlines() == [
+        "温州科协信息",
+        "第 5 期",
+        "科技惠企 创新赋能",
+        "推介大会   成功举办",
+        "甲",
+        "乙",
+        "丙",
+        "丁",
+        "戊",
+        "5月15日，活动正式启动（市科协学会部）",
+        "框",
+        "简讯\t甲乙",
+    ]
+
+
+def test_odt_is_told_from_other_opendocument_files_by_its_mimetype():
+    assert detect_format((ODT / "issue270.odt").read_bytes()) is odt
+    assert detect_format(odf_with("<text:p>甲</text:p>")) is odt
+    for mimetype in ("spreadsheet", "presentation", "text-template"):
+        other = odf_with("<text:p>甲</text:p>", f"application/vnd.oasis.opendocument.{mimetype}")
+        assert detect_format(other).name == "text"
+    assert detect_format((ODT / "bad" / "spreadsheet.ods").read_bytes()).name == "text"
+
+
+def test_an_odt_named_docx_is_read_as_odt(tmp_path, domain):
+    renamed = tmp_path / "issue270.docx"
+    renamed.write_bytes((ODT / "issue270.odt").read_bytes())
+    document = extract_document(renamed)
+    issue = parse_issue(document.text, str(renamed), domain)
+    assert (document.format, len(issue.features), len(issue.briefs)) == ("odt", 8, 29)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (
+            (ODT / "bad" / "truncated.odt").read_bytes(),
+            "damaged OpenDocument file (truncated, or its ZIP is broken: File is not a zip file)",
+        ),
+        (odf_with("<text:p/>"), "OpenDocument text without text"),
+        (
+            odf_with("<text:p>甲</text:p>").replace(b"content.xml", b"content.xmm"),
+            "damaged OpenDocument file (There is no item named 'content.xml' in the archive)",
+        ),
+        (
+            odf_with(
+                "<text:p>甲</text:p>",
+                manifest_entries='<manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/>'
+                "</manifest:file-entry>",
+            ),
+            "encrypted OpenDocument file (needs a password)",
+        ),
+    ],
+    ids=["truncated", "blank", "no-content", "encrypted"],
+)
+def test_a_damaged_or_locked_odt_is_one_line(tmp_path, capsys, data, reason):
+    path = tmp_path / "issue.odt"
+    path.write_bytes(data)
+    assert main(["parse", str(path)]) == 1
+    assert capsys.readouterr().err == f"bulletin: {path}: {reason}\n"

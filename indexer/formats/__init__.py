@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Protocol
 
 from indexer.errors import UnreadableFile
-from indexer.formats import doc, docx, html, pdf, text
+from indexer.formats import doc, docx, html, odt, pdf, text
 from indexer.models import Document
 from indexer.normalize import normalize_text
 
@@ -31,7 +31,7 @@ class Format(Protocol):
 
 
 # In the order they are asked: the first whose sniff() says yes reads the file. Text takes any bytes.
-FORMATS: list[Format] = [pdf, docx, doc, html, text]
+FORMATS: list[Format] = [pdf, docx, odt, doc, html, text]
 
 
 def detect_format(data: bytes) -> Format:

@@ -374,7 +374,6 @@ def main() -> None:
     libreoffice(table, BAD / "spreadsheet.xlsx", "Calc MS Excel 2007 XML")
     libreoffice(table, BAD / "spreadsheet.xls", "MS Excel 97")
     table.unlink()
-    libreoffice(docx_path, BAD / "issue270.odt", "writer8")
     with zipfile.ZipFile(BAD / "plain.zip", "w", zipfile.ZIP_DEFLATED) as plain:
         plain.writestr("温州科协信息-2022年第5期.txt", "\n".join(seed_lines()))
 

@@ -1,0 +1,138 @@
+"""OpenDocument text (.odt, LibreOffice's own format): content.xml walked with lxml, a paragraph per line,
+tables cell by cell and text boxes once; headers and footers (in styles.xml), notes, comments and
+tracked deletions left out."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+import zlib
+from pathlib import Path
+
+from lxml import etree
+
+from indexer.errors import UnreadableFile
+
+name = "odt"
+# As in a .docx, pages are laid out when the document is shown; the file does not know them.
+has_pages = False
+preference = 1
+
+MIMETYPE = b"application/vnd.oasis.opendocument.text"
+TEXT = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"
+SVG = "{urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0}"
+MANIFEST = "{urn:oasis:names:tc:opendocument:xmlns:manifest:1.0}"
+PARAGRAPHS = (f"{TEXT}p", f"{TEXT}h")
+SPACES, TAB, LINE_BREAK = f"{TEXT}s", f"{TEXT}tab", f"{TEXT}line-break"
+# Not printed in the text: deleted text kept for change tracking, footnotes and endnotes, comments,
+# a shape's alternative text, and form controls.
+SKIPPED = frozenset(
+    (
+        f"{TEXT}tracked-changes",
+        f"{TEXT}note",
+        f"{OFFICE}annotation",
+        f"{OFFICE}annotation-end",
+        f"{SVG}title",
+        f"{SVG}desc",
+        f"{OFFICE}forms",
+    )
+)
+# A generated index (a table of contents) keeps its entry templates in a *-source element beside the
+# entries themselves.
+INDEX_SOURCE_SUFFIX = "-source"
+# The local file header of a ZIP member: signature, version, flags, method, time, date, crc, sizes,
+# name length, extra length (30 bytes), then the name.
+LOCAL_HEADER = struct.Struct("<4s5H3L2H")
+STORED = 0
+# The parser behind content.xml: no entities expanded, nothing fetched.
+PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comments=True)
+
+
+def sniff(head: bytes) -> bool:
+    """An OpenDocument ZIP whose first member, mimetype, stored uncompressed as the format requires,
+    says text: a spreadsheet (.ods) or a presentation (.odp) says otherwise."""
+    if len(head) < LOCAL_HEADER.size or not head.startswith(b"PK\x03\x04"):
+        return False
+    *_, method, _, _, _, size, _, name_length, extra_length = LOCAL_HEADER.unpack_from(head)
+    start = LOCAL_HEADER.size + name_length + extra_length
+    member = head[LOCAL_HEADER.size : LOCAL_HEADER.size + name_length]
+    return member == b"mimetype" and method == STORED and head[start : start + size] == MIMETYPE
+
+
+def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
+    return odt_text(data, source), 1
+
+
+def odt_text(data: bytes, source: str) -> str:
+    """The body's text, a paragraph per line. Raises UnreadableFile for a damaged or encrypted file."""
+    lines: list[str] = []
+    for body in content(data, source).iter(f"{OFFICE}text"):
+        block_lines(body, lines)
+    text = "\n".join(line for line in (line.strip() for line in lines) if line)
+    if not text:
+        raise UnreadableFile(source, "OpenDocument text without text")
+    return text
+
+
+def content(data: bytes, source: str) -> etree._Element:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            manifest = etree.fromstring(package.read("META-INF/manifest.xml"), PARSER)
+            if next(manifest.iter(f"{MANIFEST}encryption-data"), None) is not None:
+                raise UnreadableFile(source, "encrypted OpenDocument file (needs a password)")
+            return etree.fromstring(package.read("content.xml"), PARSER)
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise UnreadableFile(
+            source, f"damaged OpenDocument file (truncated, or its ZIP is broken: {error})"
+        ) from error
+    except KeyError as error:
+        raise UnreadableFile(source, f"damaged OpenDocument file ({error.args[0]})") from error
+    except etree.XMLSyntaxError as error:
+        raise UnreadableFile(
+            source, f"damaged OpenDocument file (its XML does not parse: {error})"
+        ) from error
+
+
+def skipped(element: etree._Element) -> bool:
+    return (
+        not isinstance(element.tag, str)
+        or element.tag in SKIPPED
+        or element.tag.endswith(INDEX_SOURCE_SUFFIX)
+    )
+
+
+def block_lines(container: etree._Element, lines: list[str]) -> None:
+    """Paragraphs and headings in document order, wherever they sit: lists, tables (row by row, cell by
+    cell), sections, frames anchored to the page, generated indexes."""
+    for child in container:
+        if child.tag in PARAGRAPHS:
+            paragraph_lines(child, lines)
+        elif not skipped(child):
+            block_lines(child, lines)
+
+
+def paragraph_lines(paragraph: etree._Element, lines: list[str]) -> None:
+    """A paragraph's text boxes (frames and shapes anchored in it), then its own lines."""
+    text: list[str] = []
+    inline_text(paragraph, text, lines)
+    lines.extend("".join(text).split("\n"))
+
+
+def inline_text(element: etree._Element, text: list[str], boxes: list[str]) -> None:
+    text.append(element.text or "")
+    for child in element:
+        tag = child.tag
+        if tag == SPACES:
+            text.append(" " * int(child.get(f"{TEXT}c", "1")))
+        elif tag == TAB:
+            text.append("\t")
+        elif tag == LINE_BREAK:
+            text.append("\n")
+        elif isinstance(tag, str) and tag.startswith(DRAW):
+            block_lines(child, boxes)
+        elif not skipped(child):
+            inline_text(child, text, boxes)
+        text.append(child.tail or "")
