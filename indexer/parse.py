@@ -92,6 +92,9 @@ HEADING_MAX_CHARS = 20
 TITLE_MAX_CHARS = 40
 TITLE_MAX_LINES = 2
 TITLE_NEVER_ENDS = re.compile(r"[。；;，,：:、]\s*[”’」』）)]*\s*$")
+# Characters either side of a line break that word segmentation looks at to tell whether the break
+# falls inside a word.
+WORD_WINDOW = 4
 MASTHEAD_MAX_LINES = 12
 # A line of the masthead's own details: its date, 第N期, 总第N期, a year, brackets and separators. A
 # text box read out of place can put such lines inside the contents list.
@@ -449,6 +452,17 @@ def is_title_line(text: str, domain: Domain) -> bool:
     )
 
 
+def breaks_inside_word(left: str, right: str, domain: Domain) -> bool:
+    """Whether the break between two lines falls inside a word, as jieba segments the text around it."""
+    before, after = squeeze(left)[-WORD_WINDOW:], squeeze(right)[:WORD_WINDOW]
+    offset = 0
+    for word in tokenizer_for(domain).cut(before + after, HMM=False):
+        if offset + len(word) > len(before):
+            return offset < len(before)
+        offset += len(word)
+    return False
+
+
 def split_title(
     block: list[Paragraph], domain: Domain
 ) -> tuple[list[Paragraph], list[Paragraph], list[Paragraph]]:
@@ -460,6 +474,11 @@ def split_title(
     lead = 0
     while lead < len(block) - 1 and is_title_line(block[lead].text, domain):
         lead += 1
+    # A paragraph's first line can be as short as a title's (digits are narrower than Chinese, so a
+    # line holding them is cut short): a line that breaks inside a word (谋 / 划，…) goes on below,
+    # so it is text, whereas a title ends with its last word.
+    if lead >= TITLE_MAX_LINES and breaks_inside_word(block[lead - 1].text, block[lead].text, domain):
+        lead -= 1
     if lead == 0:
         return [], block[:1], block[1:]
     start = max(0, lead - TITLE_MAX_LINES)

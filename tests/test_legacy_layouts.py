@@ -372,11 +372,11 @@ def test_briefs_behind_bullets(domain):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="untuned: a short first body line is taken for the title's second line"
-)
 def test_pdftotext_copy_without_contents(domain):
     document = extract_document(LEGACY / "issue270-pdftotext-no-contents.txt")
     issue = parse_issue(document.text, document.source, domain)
     assert [(a.title, a.date.isoformat(), a.department, a.counties) for a in issue.features] == FEATURES
     assert [(b.date.isoformat(), b.title, b.department, b.counties) for b in issue.briefs] == BRIEFS
+    # The third feature's first line of text, cut short by its digits, was its title's second line.
+    assert issue.features[2].paragraphs[0].startswith("为进一步推进 2021 青科会成果落地转化")
+    assert (issue.warnings, issue.report.unassigned_chars) == ((NO_CONTENTS,), 0)

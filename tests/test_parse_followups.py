@@ -16,10 +16,10 @@ from tests.expected import BRIEFS, FEATURES
 WORD = DATA / "word"
 CONTENTS = [title for title, *_ in FEATURES]
 HEAD = "温州科协信息\n\n第 5 期\n\n(总第 270 期)\n\n"
+BRIEFS_SECTION = "简讯\n\n5月1日，文成县科协开展活动（文成县科协）\n"
 BODY = (
     "科技惠企 创新赋能\n\n5月13日，市科协举办推介大会。（市科协学会部）\n\n"
-    "青科会座谈会召开\n\n2022年5月13日下午，座谈会召开。（市科协国际部）\n\n"
-    "简讯\n\n5月1日，文成县科协开展活动（文成县科协）\n"
+    "青科会座谈会召开\n\n2022年5月13日下午，座谈会召开。（市科协国际部）\n\n" + BRIEFS_SECTION
 )
 
 
@@ -87,3 +87,17 @@ def test_a_date_in_the_body_is_never_the_issue_date(domain):
     with pytest.raises(NotABulletin) as caught:
         parse_issue(HEAD + "本期要目\n\n科技惠企 创新赋能\n\n青科会座谈会召开\n\n" + BODY, "t.txt", domain)
     assert caught.value.reason == "the masthead has no date"
+
+
+def test_a_first_line_of_text_breaking_inside_a_word_is_no_title_line(domain):
+    article = (
+        "青科会成果谋划与落地督导工作专班\n\n赴龙湾、乐清、浙南产业集聚区督查调研\n\n"
+        "为进一步推进 2021 青科会成果落地转化和 2022 青科会成果谋\n\n划，根据工作安排开展调研。（市科协国际部）\n\n"
+    )
+    issue = parse_issue(HEAD + "2022 年 5 月 31 日\n\n" + article + BRIEFS_SECTION, "t.txt", domain)
+    assert [(a.title, a.paragraphs) for a in issue.features] == [
+        (
+            "青科会成果谋划与落地督导工作专班赴龙湾、乐清、浙南产业集聚区督查调研",
+            ("为进一步推进 2021 青科会成果落地转化和 2022 青科会成果谋划，根据工作安排开展调研。",),
+        )
+    ]
