@@ -64,7 +64,7 @@ INDENTED = re.compile(r"^(?:\u3000|[ \t\u00a0]{2,}|\t)")
 INDENTED_LINE = re.compile(r"^(?:\u3000|[ \t\u00a0]{2,}|\t)[ \t\u00a0\u3000]*\S", re.M)
 # What may follow the publication name in a running header (or the masthead): issue number, date,
 # in older issues in Chinese numerals (二〇〇八年第三期).
-ISSUE_DETAILS = re.compile(r"[\s\d〇○零一二三四五六七八九十年月日期第总号()（）·•|/—–-]*")
+ISSUE_DETAILS = re.compile(r"[\s\d〇○零一二三四五六七八九十百千年月日期第总号()（）·•|/—–-]*")
 ISSUE_DETAILS_TAIL = re.compile(ISSUE_DETAILS.pattern + "$")
 # A line broken by layout fills its line: within this share of the page's widest line. Pages whose
 # widest line is longer than any printed line (display columns, a CJK character counts two) hold one

@@ -24,13 +24,14 @@ from indexer.wordseg import tokenizer_for
 # four digits (〇, ○ U+25CB, 零 or a typed letter O for zero); months and days count in tens (三十一).
 ZERO_TO_NINE = "〇○零O一二三四五六七八九"
 NUMERAL_VALUES = {char: max(0, index - 3) for index, char in enumerate(ZERO_TO_NINE)}
+NUMERAL_UNITS = {"十": 10, "百": 100, "千": 1000}
 YEAR = rf"(?:\d{{4}}|[{ZERO_TO_NINE}]{{4}})"
 MONTH = r"(?:\d{1,2}|十[一二]?|[一二三四五六七八九])"
 DAY = r"(?:\d{1,2}|[一二三]?十[一二三四五六七八九]?|[一二三四五六七八九])"
 SMALL_NUMBER = r"(?:\d{1,4}|[一二三四五六七八九十]{1,3})"
 ISSUE_NUMBER = re.compile(rf"(?<!总)(?<!总\s)第\s*({SMALL_NUMBER})\s*期")
-# 总第105期, and in some years 总105期.
-TOTAL_NUMBER = re.compile(r"总\s*第?\s*(\d{1,5})\s*期")
+# 总第105期, and in some years 总105期; in Chinese numerals 总第二百七十期 or 总第二七〇期.
+TOTAL_NUMBER = re.compile(rf"总\s*第?\s*(\d{{1,5}}|[{ZERO_TO_NINE}十百千]{{1,8}})\s*期")
 FULL_DATE = re.compile(rf"({YEAR})\s*年\s*({MONTH})\s*月\s*({DAY})\s*日")
 # A masthead that dates its issue by month alone: 二〇〇八年三月.
 YEAR_MONTH = re.compile(rf"({YEAR})\s*年\s*({MONTH})\s*月(?!\s*{DAY}\s*日)")
@@ -41,9 +42,12 @@ DATE_OPENING = (
     rf"(?:{YEAR}\s*年\s*)?{MONTH}\s*月\s*{DAY}\s*日(?:\s*[-—–~～至到]\s*(?:{MONTH}\s*月\s*)?{DAY}\s*日)?"
 )
 # Older briefs may open with "recently" instead of a date; they are dated the issue's date.
-UNDATED_OPENING = r"(?:近日|日前|近期)"
+# Or with a part of a month: 本月, 月初, 5月上旬, 4月下旬, 月底; dated the part's first day (see vague_date).
+VAGUE_OPENING = rf"(?:(?:{MONTH}\s*月|本?月)\s*(?:上旬|中旬|下旬|初|中|底|末)|本月)"
+UNDATED_OPENING = rf"(?:近日|日前|近期|{VAGUE_OPENING})"
 # A brief may stand behind a bullet or its number: ◇5月1日，…, （3）5月1日，…, 3.5月1日，…
 BRIEF_BULLET = r"(?:(?:[-–·•●○◆◇■□▪★☆▶►※◎]|[（(]\d{1,3}[)）]|\d{1,3}[.、])\s*)?"
+VAGUE_BRIEF_OPENING = re.compile(rf"^{BRIEF_BULLET}({VAGUE_OPENING})")
 BRIEF_OPENING = re.compile(rf"^{BRIEF_BULLET}(?:{DATE_OPENING}|{UNDATED_OPENING})\s*[，,、：:]?\s*")
 # Where one line holds several briefs: a new opening right after a closing bracket (not a brief's
 # number, （3）) or a full stop.
@@ -78,6 +82,8 @@ TOC_BULLET = re.compile(
     r"|[一二三四五六七八九十]{1,3}\s*、"
     r"|[\u2460-\u2473])\s*"
 )
+# A contents entry's page number, behind dot leaders (……3, ....3, ···3) or spaces (召开  2).
+PAGE_REFERENCE = re.compile(r"(?:\s*(?:[.．·…‥_]\s*){2,}|\s+)\d{1,3}\s*$")
 # A contents list set as a table with a number column gives the number as a paragraph of its own
 # ("1", "01", "１"), or the bullet alone ("★", "一、"): it labels the entry that follows.
 ENTRY_LABEL = re.compile(rf"^(?:\d{{1,2}}|{TOC_BULLET.pattern[1:]})$")
@@ -103,6 +109,9 @@ MASTHEAD_DETAILS = re.compile(
 )
 MASTHEAD_SEPARATORS = re.compile(r"[\s()（）【】\[\]·•|/—–-]*")
 PLACE_CONTEXT = 8
+VAGUE_DATE = re.compile(rf"({MONTH})?\s*月\s*(上旬|中旬|下旬|初|中|底|末)?")
+# The first day of each part of a month; 底 and 末 are its last day.
+PART_OF_MONTH_DAY = {"上旬": 1, "初": 1, "中旬": 11, "中": 11, "下旬": 21}
 # An event dated this far after the issue date belongs to the previous year (a December item in January).
 FUTURE_TOLERANCE = dt.timedelta(days=31)
 
@@ -142,13 +151,19 @@ def join_broken_paragraphs(paragraphs: list[str]) -> list[str]:
 
 
 def numeral_value(text: str) -> int:
-    """2008, 3, 二〇〇八 → 2008, 十二 → 12, 三十一 → 31."""
+    """2008, 3, 二〇〇八 → 2008, 十二 → 12, 三十一 → 31, 二百七十 → 270, 一百零五 → 105."""
     if text.isascii():
         return int(text)
-    tens, ten, units = text.partition("十")
-    if ten:
-        return (NUMERAL_VALUES[tens] if tens else 1) * 10 + (NUMERAL_VALUES[units] if units else 0)
-    return int("".join(str(NUMERAL_VALUES[char]) for char in text))
+    if not any(char in NUMERAL_UNITS for char in text):
+        return int("".join(str(NUMERAL_VALUES[char]) for char in text))
+    total = digit = 0
+    for char in text:
+        if char in NUMERAL_UNITS:
+            total += (digit or 1) * NUMERAL_UNITS[char]
+            digit = 0
+        else:
+            digit = NUMERAL_VALUES[char]
+    return total + digit
 
 
 def parse_masthead(head: str, source: str, domain: Domain) -> tuple[int, int, dt.date, list[str]]:
@@ -171,7 +186,7 @@ def parse_masthead(head: str, source: str, domain: Domain) -> tuple[int, int, dt
         issue_date = dt.date(year, month, *day)
     except ValueError as error:
         raise NotABulletin(source, f"the masthead date {date.group(0)} is not a date") from error
-    return numeral_value(number.group(1)), int(total.group(1)), issue_date, warnings
+    return numeral_value(number.group(1)), numeral_value(total.group(1)), issue_date, warnings
 
 
 def unmarked(text: str) -> str:
@@ -218,6 +233,7 @@ def parse_contents(paragraphs: list[Paragraph], publication: str = "") -> tuple[
             continue
         if entries and (bare := unmarked(text)) and squeeze(entries[0]).startswith(bare):
             return entries, index, masthead
+        text = PAGE_REFERENCE.sub("", text)
         bullet = TOC_BULLET.match(text)
         if bulleted is None:
             bulleted = bool(bullet)
@@ -259,6 +275,21 @@ class SqueezedText:
                 return position
             position = self.text.find(needle, position + 1)
         return first
+
+
+def vague_date(opening: str, issue_date: dt.date) -> dt.date | None:
+    """The date a brief opening with a part of a month stands for (5月上旬 → May 1st, 月底 → the
+    issue month's last day, 本月 → the issue date), or None for any other opening."""
+    vague = VAGUE_BRIEF_OPENING.match(opening)
+    if vague is None:
+        return None
+    month_text, part = VAGUE_DATE.search(vague.group(1)).groups()
+    if part is None:
+        return issue_date
+    month = numeral_value(month_text) if month_text else issue_date.month
+    year = issue_date.year - (month > issue_date.month + 1)
+    day = PART_OF_MONTH_DAY.get(part) or calendar.monthrange(year, month)[1]
+    return dt.date(year, month, day)
 
 
 def event_date(text: str, issue_date: dt.date) -> dt.date:
@@ -318,7 +349,7 @@ def parse_brief(
     text: str, ordinal: int, page: int, issue_id: str, issue_date: dt.date, domain: Domain
 ) -> Article:
     opening = BRIEF_OPENING.match(text)
-    date = event_date(opening.group(0), issue_date)
+    date = vague_date(opening.group(0), issue_date) or event_date(opening.group(0), issue_date)
     rest, department = split_attribution(text[opening.end() :], domain)
     title = without_typed_spaces(single_spaced(rest))
     return Article(
@@ -370,6 +401,11 @@ def parse_briefs(paragraphs: list[Paragraph], issue_id: str, issue_date: dt.date
     briefs = [
         parse_brief(line.text, ordinal, line.page, issue_id, issue_date, domain)
         for ordinal, line in enumerate(lines, start=1)
+    ]
+    warnings += [
+        f"简讯 {brief.ordinal}: dated {brief.date.isoformat()} from a vague date: {vague.group(1)}"
+        for brief, line in zip(briefs, lines, strict=True)
+        if (vague := VAGUE_BRIEF_OPENING.match(line.text))
     ]
     warnings += [f"简讯 {b.ordinal}: no closing department" for b in briefs if b.department is None]
     return briefs, warnings
@@ -500,6 +536,8 @@ def parse_features_without_contents(
             stray, title_lines, rest = split_title(current, domain)
             warnings += [f"a line above a title was not an article: {line.text[:30]}" for line in stray]
             title = reduce(join_lines, (line.text for line in title_lines))
+            # Numbered as a contents list would number it: 一、科技惠企…, 1. 科技惠企….
+            title = without_bullet(title, TOC_BULLET.match(title))
             features.append(
                 make_feature(
                     title, rest, len(features) + 1, title_lines[0].page, issue_id, issue_date, domain

@@ -82,7 +82,8 @@ def test_feature_text_keeps_its_paragraphs_without_the_attribution(legacy_issue)
 @pytest.mark.parametrize(
     "text, value",
     [("2008", 2008), ("二〇〇八", 2008), ("二○○八", 2008), ("二零零八", 2008), ("二OO八", 2008),
-     ("三", 3), ("十", 10), ("十二", 12), ("二十", 20), ("三十一", 31)],
+     ("三", 3), ("十", 10), ("十二", 12), ("二十", 20), ("三十一", 31),
+     ("二百七十", 270), ("一百零五", 105), ("一千零二", 1002), ("二七〇", 270)],
 )  # fmt: skip
 def test_numeral_value(text, value):
     assert numeral_value(text) == value

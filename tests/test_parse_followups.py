@@ -9,6 +9,7 @@ import pytest
 
 from indexer.errors import NotABulletin
 from indexer.formats import extract_document
+from indexer.normalize import normalize_text
 from indexer.parse import Paragraph, parse_contents, parse_issue
 from tests.conftest import DATA
 from tests.expected import BRIEFS, FEATURES
@@ -101,3 +102,70 @@ def test_a_first_line_of_text_breaking_inside_a_word_is_no_title_line(domain):
             ("为进一步推进 2021 青科会成果落地转化和 2022 青科会成果谋划，根据工作安排开展调研。",),
         )
     ]
+
+
+def test_contents_entries_lose_dot_leaders_and_page_numbers():
+    assert contents(
+        "★科技惠企 创新赋能……3",
+        "★青科会座谈会召开  2",
+        "★市科协与温州理工学院对接交流....12",
+        "★5.30全国科技工作者日 ··· 4",
+        "★迎接2022",
+    ) == [
+        "科技惠企 创新赋能",
+        "青科会座谈会召开",
+        "市科协与温州理工学院对接交流",
+        "5.30全国科技工作者日",
+        "迎接2022",
+    ]
+
+
+@pytest.mark.parametrize("total", ["总第二百七十期", "总第二七〇期", "总第 270 期"])
+def test_total_number_in_chinese_numerals(domain, total):
+    head = HEAD.replace("(总第 270 期)", f"（{total}）") + "2022 年 5 月 31 日\n\n本期要目\n\n"
+    issue = parse_issue(head + "科技惠企 创新赋能\n\n青科会座谈会召开\n\n" + BODY, "t.txt", domain)
+    assert (issue.id, issue.number, issue.total_number, len(issue.features)) == ("270", 5, 270, 2)
+
+
+@pytest.mark.parametrize("number", ["一、", "1. ", "（一）", "1、"])
+def test_numbering_before_a_title_found_from_the_layout_goes(domain, number):
+    text = HEAD + "2022 年 5 月 31 日\n\n" + BODY.replace("科技惠企", number + "科技惠企")
+    second = number.replace("一", "二").replace("1", "2")
+    issue = parse_issue(text.replace("青科会座谈会", second + "青科会座谈会"), "t.txt", domain)
+    assert [a.title for a in issue.features] == ["科技惠企 创新赋能", "青科会座谈会召开"]
+
+
+def test_briefs_dated_by_a_part_of_the_month_are_kept_and_dated_with_a_warning(domain):
+    briefs = (
+        "简讯\n\n本月，文成县科协开展活动（文成县科协）\n\n▶ 5月上旬，泰顺县举办培训（泰顺县科协）\n\n"
+        "4月下旬，市科协开展调研（市科协学会部）\n\n月初，平阳县开展科普（平阳县科协）（1）5月中旬，"
+        "苍南县举办讲座（苍南县科协）\n\n月底，瑞安市召开会议（瑞安市科协）\n\n5月1日，鹿城区开展活动（鹿城区科协）\n"
+    )
+    issue = parse_issue(HEAD + "2022 年 5 月 31 日\n\n" + briefs, "t.txt", domain)
+    assert [(b.date.isoformat(), b.title, b.department) for b in issue.briefs] == [
+        ("2022-05-31", "文成县科协开展活动", "文成县科协"),
+        ("2022-05-01", "泰顺县举办培训", "泰顺县科协"),
+        ("2022-04-21", "市科协开展调研", "市科协学会部"),
+        ("2022-05-01", "平阳县开展科普", "平阳县科协"),
+        ("2022-05-11", "苍南县举办讲座", "苍南县科协"),
+        ("2022-05-31", "瑞安市召开会议", "瑞安市科协"),
+        ("2022-05-01", "鹿城区开展活动", "鹿城区科协"),
+    ]
+    assert issue.warnings == (
+        "简讯 1: dated 2022-05-31 from a vague date: 本月",
+        "简讯 2: dated 2022-05-01 from a vague date: 5月上旬",
+        "简讯 3: dated 2022-04-21 from a vague date: 4月下旬",
+        "简讯 4: dated 2022-05-01 from a vague date: 月初",
+        "简讯 5: dated 2022-05-11 from a vague date: 5月中旬",
+        "简讯 6: dated 2022-05-31 from a vague date: 月底",
+    )
+
+
+def test_a_december_part_of_the_month_in_a_january_issue_is_last_year(domain):
+    text = HEAD + "2022 年 1 月 31 日\n\n简讯\n\n12月下旬，文成县科协开展活动（文成县科协）\n"
+    assert parse_issue(text, "t.txt", domain).briefs[0].date == dt.date(2021, 12, 21)
+
+
+def test_a_running_header_with_the_total_number_in_chinese_numerals_is_dropped():
+    text = "温州科协信息\n\n甲\f温州科协信息 总第二百七十期\n\n乙\n"
+    assert normalize_text(text) == "温州科协信息\n\n甲\n\n\f\n\n乙\n"
