@@ -29,14 +29,18 @@ def contents(*lines: str) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    "name",
+    "path",
     [
-        "issue270-numbered-contents.docx",  # 本期要目 as a table: the number, then the title, cell by cell
-        "issue270-contents-box.docx",  # 本期要目 in a text box read before the masthead's date line
+        WORD
+        / "issue270-numbered-contents.docx",  # 本期要目 as a table: the number, then the title, cell by cell
+        WORD / "issue270-contents-box.docx",  # 本期要目 in a text box read before the masthead's date line
+        # Exported by LibreOffice: ▶ before each contents entry and brief, page numbers behind dot leaders.
+        DATA / "followup" / "issue270-arrows.pdf",
     ],
+    ids=lambda path: path.name,
 )
-def test_word_layouts_give_the_issue_exactly(domain, name):
-    document = extract_document(WORD / name)
+def test_layouts_give_the_issue_exactly(domain, path):
+    document = extract_document(path)
     issue = parse_issue(document.text, document.source, domain)
     assert (issue.id, issue.number, issue.date.isoformat(), issue.warnings) == ("270", 5, "2022-05-31", ())
     assert list(issue.contents) == CONTENTS

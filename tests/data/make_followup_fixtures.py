@@ -5,7 +5,9 @@
 word/issue270-numbered-contents.docx sets 本期要目 as a two-column table, the entry's number in a cell
 of its own (1, 2, …). word/issue270-contents-box.docx draws 本期要目 in a text box placed on the page
 and anchored in the masthead's date paragraph, as a LibreOffice round trip leaves it: read in file
-order, the contents come before the date line. odt/ holds the Word fixtures issue270.docx and
+order, the contents come before the date line. followup/issue270-arrows.pdf is an office layout
+exported by LibreOffice: ▶ typed before each contents entry and brief, page numbers behind dot leaders.
+odt/ holds the Word fixtures issue270.docx and
 issue270-tables.docx saved by LibreOffice as .odt, and odt/bad/ what must not be read as one (a
 spreadsheet, an OpenDocument ZIP too, and a truncated .odt). Needs Debian's libreoffice-writer and -calc.
 """
@@ -15,6 +17,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from make_fixtures import seed_lines
+from make_office_fixtures import (
+    CJK_SERIF,
+    LATIN_SERIF,
+    Style,
+    add_body,
+    add_text,
+    convert_to_pdf,
+    new_document,
+    running_text,
+    seed_issue,
+)
 from make_word_fixtures import (
     BULLET_NUMBERING_ID,
     NAMESPACES,
@@ -26,6 +39,7 @@ from make_word_fixtures import (
 )
 
 HERE = Path(__file__).resolve().parent
+FOLLOWUP = HERE / "followup"
 ODT = HERE / "odt"
 ODT_BAD = ODT / "bad"
 
@@ -97,8 +111,36 @@ def contents_box_docx(parts: dict, path: Path) -> None:
     document.save(str(path))
 
 
+def arrows_docx(path: Path) -> None:
+    """An office layout with ▶ typed before each contents entry and each brief, and the contents' page
+    numbers behind a dot leader (a right tab stop), as the table of contents of a word processor."""
+    from docx.enum.text import WD_TAB_ALIGNMENT, WD_TAB_LEADER
+    from docx.shared import Cm
+
+    issue = seed_issue()
+    style = Style(CJK_SERIF, LATIN_SERIF, 11, 16, 30)
+    document = new_document(style)
+    running_text(document, None, ["第 ", "PAGE", " 页"], "center")
+    for index, line in enumerate(issue.masthead):
+        add_text(
+            document, line, style, style.masthead_size if index == 0 else 12, bold=index == 0, center=True
+        )
+    add_text(document, issue.toc_heading, style, 14, bold=True, center=True)
+    for page, entry in enumerate(issue.contents, start=2):
+        paragraph = add_text(document, f"▶ {entry}\t{page // 2}", style, indent=False)
+        paragraph.paragraph_format.tab_stops.add_tab_stop(Cm(16), WD_TAB_ALIGNMENT.RIGHT, WD_TAB_LEADER.DOTS)
+    add_body(document, issue, style)
+    add_text(document, issue.briefs_heading, style, style.title_size, bold=True, center=True)
+    for text in issue.briefs:
+        add_text(document, f"▶ {text}", style, indent=False)
+    document.save(str(path))
+
+
 def main() -> None:
     ODT_BAD.mkdir(parents=True, exist_ok=True)
+    FOLLOWUP.mkdir(exist_ok=True)
+    arrows_docx(FOLLOWUP / "issue270-arrows.docx")
+    convert_to_pdf(FOLLOWUP / "issue270-arrows.docx", FOLLOWUP)
     parts = issue_parts(seed_lines())
     numbered_contents_docx(parts, WORD / "issue270-numbered-contents.docx")
     contents_box_docx(parts, WORD / "issue270-contents-box.docx")
