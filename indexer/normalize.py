@@ -121,8 +121,14 @@ def tidy_line(line: str) -> str:
     return SPACES.sub(" ", line).strip()
 
 
+# A number Chinese text wrapped in the middle: its digits touch a Chinese character on either side.
+NUMBER_END_IN_CHINESE = re.compile(r"[\u3400-\u9fff]\d+$")
+NUMBER_START_IN_CHINESE = re.compile(r"^\d+[\u3400-\u9fff]")
+
+
 def join_lines(left: str, right: str) -> str:
-    """Two pieces of one wrapped line: Chinese joins directly, Latin words and numbers keep a space."""
+    """Two pieces of one wrapped line: Chinese joins directly, Latin words and numbers keep a space,
+    but a number that Chinese text wrapped (推进2 / 021青科会) is one number again."""
     if (
         left
         and right
@@ -130,6 +136,11 @@ def join_lines(left: str, right: str) -> str:
         and right[0].isascii()
         and left[-1].isalnum()
         and right[0].isalnum()
+        and not (
+            left[-1].isdigit()
+            and right[0].isdigit()
+            and (NUMBER_END_IN_CHINESE.search(left) or NUMBER_START_IN_CHINESE.match(right))
+        )
     ):
         return f"{left} {right}"
     return left + right

@@ -9,7 +9,7 @@ import pytest
 
 from indexer.errors import NotABulletin
 from indexer.formats import extract_document
-from indexer.normalize import normalize_text
+from indexer.normalize import join_lines, normalize_text
 from indexer.parse import Paragraph, parse_contents, parse_issue
 from tests.conftest import DATA
 from tests.expected import BRIEFS, FEATURES
@@ -173,3 +173,12 @@ def test_a_december_part_of_the_month_in_a_january_issue_is_last_year(domain):
 def test_a_running_header_with_the_total_number_in_chinese_numerals_is_dropped():
     text = "温州科协信息\n\n甲\f温州科协信息 总第二百七十期\n\n乙\n"
     assert normalize_text(text) == "温州科协信息\n\n甲\n\n\f\n\n乙\n"
+
+
+def test_a_number_wrapped_inside_chinese_text_is_one_number_again(domain):
+    assert join_lines("为进一步推进2", "021青科会") == "为进一步推进2021青科会"
+    assert join_lines("in 2021", "2022 was") == "in 2021 2022 was"
+    assert join_lines("推进2", "AI融合") == "推进2 AI融合"
+    document = extract_document(DATA / "legacy" / "issue270-pdftotext-no-contents.txt")
+    third = parse_issue(document.text, document.source, domain).features[2]
+    assert "朱勇敏代表专班对三地在推进2021青科会成果落地转化工作中" in third.paragraphs[1]
