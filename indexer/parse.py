@@ -43,7 +43,8 @@ DATE_OPENING = (
 )
 # Older briefs may open with "recently" instead of a date; they are dated the issue's date.
 # Or with a part of a month: 本月, 月初, 5月上旬, 4月下旬, 月底; dated the part's first day (see vague_date).
-VAGUE_OPENING = rf"(?:(?:{MONTH}\s*月|本?月)\s*(?:上旬|中旬|下旬|初|中|底|末)|本月)"
+# Only before a comma: a wrapped line may well start with 月底举行.
+VAGUE_OPENING = rf"(?:(?:{MONTH}\s*月|本?月)\s*(?:上旬|中旬|下旬|初|中|底|末)|本月)(?=\s*[，,、：:])"
 UNDATED_OPENING = rf"(?:近日|日前|近期|{VAGUE_OPENING})"
 # A brief may stand behind a bullet or its number: ◇5月1日，…, （3）5月1日，…, 3.5月1日，…
 BRIEF_BULLET = r"(?:(?:[-–·•●○◆◇■□▪★☆▶►※◎]|[（(]\d{1,3}[)）]|\d{1,3}[.、])\s*)?"
@@ -74,19 +75,20 @@ BRIEFS_HEADING = re.compile(
 # A contents entry's list bullet or number, as word processors type them: a mark, "1." "1、" "1)",
 # "（一）" "(1)", "一、", "①". A number followed by a digit is the entry's text ("5.30全国科技工作者日").
 # Typed by hand the bullet may sit inside the entry's opening quote ("“★ 科创中国”温州站"): the quote stays.
-TOC_BULLET = re.compile(
-    r"^\s*(?P<quote>[“‘「『\"]?)\s*"
+TOC_BULLET_PATTERN = (
+    r"\s*(?P<quote>[“‘「『\"]?)\s*"
     r"(?:[-–—·•●○◆◇■□▪▫★☆▶►▸→※*]"
     r"|\d{1,2}\s*(?:\.(?!\d)|[、)）])"
     r"|[（(]\s*(?:[一二三四五六七八九十]{1,3}|\d{1,2})\s*[)）]"
     r"|[一二三四五六七八九十]{1,3}\s*、"
     r"|[\u2460-\u2473])\s*"
 )
+TOC_BULLET = re.compile("^" + TOC_BULLET_PATTERN)
 # A contents entry's page number, behind dot leaders (……3, ....3, ···3) or spaces (召开  2).
 PAGE_REFERENCE = re.compile(r"(?:\s*(?:[.．·…‥_]\s*){2,}|\s+)\d{1,3}\s*$")
 # A contents list set as a table with a number column gives the number as a paragraph of its own
 # ("1", "01", "１"), or the bullet alone ("★", "一、"): it labels the entry that follows.
-ENTRY_LABEL = re.compile(rf"^(?:\d{{1,2}}|{TOC_BULLET.pattern[1:]})$")
+ENTRY_LABEL = re.compile(rf"^(?:\d{{1,2}}|{TOC_BULLET_PATTERN})$")
 # A space typed between Chinese and a number ("2022 年", "开展 2022 年科普"), as office software spaces
 # them on the page: typography, not part of a title.
 TYPED_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=\d)|(?<=\d)\s+(?=[\u3400-\u9fff])")

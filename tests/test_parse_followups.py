@@ -182,3 +182,12 @@ def test_a_number_wrapped_inside_chinese_text_is_one_number_again(domain):
     document = extract_document(DATA / "legacy" / "issue270-pdftotext-no-contents.txt")
     third = parse_issue(document.text, document.source, domain).features[2]
     assert "朱勇敏代表专班对三地在推进2021青科会成果落地转化工作中" in third.paragraphs[1]
+
+
+def test_a_wrapped_line_starting_with_a_part_of_the_month_continues_its_brief(domain):
+    briefs = "简讯\n\n5月20日，平阳县科协筹备科普活动，将于\n\n月底举行（平阳县科协）\n"
+    issue = parse_issue(HEAD + "2022 年 5 月 31 日\n\n" + briefs, "t.txt", domain)
+    assert [(b.date.isoformat(), b.title) for b in issue.briefs] == [
+        ("2022-05-20", "平阳县科协筹备科普活动，将于月底举行")
+    ]
+    assert issue.warnings == ()

@@ -1,4 +1,4 @@
-"""Re-make the fixtures of the parser's follow-ups: two more Word layouts and the OpenDocument copies.
+"""Re-make the fixtures of the parser's follow-ups: more Word layouts, an office PDF and the OpenDocument copies.
 
     .venv/bin/python tests/data/make_followup_fixtures.py
 
