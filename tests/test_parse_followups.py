@@ -57,6 +57,13 @@ def test_a_number_of_its_own_labels_the_contents_entry_after_it(number):
     ]
 
 
+def test_a_table_with_numbers_before_and_page_numbers_after_each_title():
+    assert contents("1", "科技惠企 创新赋能", "3", "2", "青科会座谈会召开", "5") == [
+        "科技惠企 创新赋能",
+        "青科会座谈会召开",
+    ]
+
+
 def test_a_number_column_whose_title_starts_with_a_number():
     assert contents("1", "2022青科会成果谋划", "2", "2021青科会成果落地") == [
         "2022青科会成果谋划",
