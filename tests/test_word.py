@@ -542,3 +542,18 @@ def test_a_damaged_or_locked_odt_is_one_line(tmp_path, capsys, data, reason):
     path.write_bytes(data)
     assert main(["parse", str(path)]) == 1
     assert capsys.readouterr().err == f"bulletin: {path}: {reason}\n"
+
+
+def test_bulletin_index_takes_an_odt(tmp_path, settings):
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    shutil.copy(ODT / "issue270.odt", archive / "issue270.odt")
+    indexed = settings.with_overrides(
+        archive_dir=archive, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+    report = build_index(indexed)
+    assert (report.added, report.failed, report.flagged) == (["270"], [], [])
+    issues = SearchEngine(indexed.index_dir, ()).issues()
+    assert [(i["id"], i["sources"], i["features"], i["briefs"]) for i in issues] == [
+        ("270", ["issue270.odt"], 8, 29)
+    ]
