@@ -506,6 +506,19 @@ def test_odt_is_told_from_other_opendocument_files_by_its_mimetype():
     assert detect_format((ODT / "bad" / "spreadsheet.ods").read_bytes()).name == "text"
 
 
+def test_an_odt_zipped_again_with_its_mimetype_member_later_is_still_odt():
+    rezipped = io.BytesIO()
+    with zipfile.ZipFile(ODT / "issue270.odt") as original, zipfile.ZipFile(rezipped, "w") as copy:
+        names = original.namelist()
+        for name in ["META-INF/manifest.xml", "mimetype", *names[1:-1]]:
+            stored = zipfile.ZIP_STORED if name == "mimetype" else zipfile.ZIP_DEFLATED
+            copy.writestr(name, original.read(name), compress_type=stored)
+    data = rezipped.getvalue()
+    assert not data[30:].startswith(b"mimetype")
+    assert detect_format(data) is odt
+    assert odt_text(data, "x.odt") == odt_text((ODT / "issue270.odt").read_bytes(), "x.odt")
+
+
 def test_an_odt_named_docx_is_read_as_odt(tmp_path, domain):
     renamed = tmp_path / "issue270.docx"
     renamed.write_bytes((ODT / "issue270.odt").read_bytes())

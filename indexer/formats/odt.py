@@ -52,14 +52,22 @@ PARSER = etree.XMLParser(resolve_entities=False, no_network=True, remove_comment
 
 
 def sniff(head: bytes) -> bool:
-    """An OpenDocument ZIP whose first member, mimetype, stored uncompressed as the format requires,
-    says text: a spreadsheet (.ods) or a presentation (.odp) says otherwise."""
-    if len(head) < LOCAL_HEADER.size or not head.startswith(b"PK\x03\x04"):
-        return False
-    *_, method, _, _, _, size, _, name_length, extra_length = LOCAL_HEADER.unpack_from(head)
-    start = LOCAL_HEADER.size + name_length + extra_length
-    member = head[LOCAL_HEADER.size : LOCAL_HEADER.size + name_length]
-    return member == b"mimetype" and method == STORED and head[start : start + size] == MIMETYPE
+    """An OpenDocument ZIP whose mimetype member, stored uncompressed, says text: a spreadsheet (.ods)
+    or a presentation (.odp) says otherwise. The format wants that member first; a file zipped again
+    by hand may have it after a member or two, which LibreOffice still opens, so the members in the
+    head are walked."""
+    position = 0
+    while head.startswith(b"PK\x03\x04", position) and position + LOCAL_HEADER.size <= len(head):
+        *_, method, _, _, _, size, _, name_length, extra_length = LOCAL_HEADER.unpack_from(head, position)
+        name_start = position + LOCAL_HEADER.size
+        start = name_start + name_length + extra_length
+        if head[name_start : name_start + name_length] == b"mimetype":
+            return method == STORED and head[start : start + size] == MIMETYPE
+        # A member written with its sizes after it (0 here) cannot be stepped over.
+        if size == 0 and method != STORED:
+            return False
+        position = start + size
+    return False
 
 
 def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
