@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import re
@@ -277,7 +278,7 @@ def test_pdf_text_is_cached_by_content_hash(tmp_path, monkeypatch):
     again = extract_document(renamed, tmp_path)
     assert again == Document(first.text, str(renamed), "pdf", 9)
     assert [p.name for p in (tmp_path / "text").iterdir()] == [
-        f"{pdf.hashlib.sha256(source.read_bytes()).hexdigest()}.v{pdf.TEXT_CACHE_VERSION}.json"
+        f"{hashlib.sha256(source.read_bytes()).hexdigest()}.v{pdf.TEXT_CACHE_VERSION}.json"
     ]
 
 

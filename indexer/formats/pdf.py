@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import logging
 import struct
 import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from indexer import ocr
 from indexer.errors import UnreadableFile
-from indexer.files import write_atomically
-from indexer.models import PAGE_BREAK
+from indexer.formats.text_cache import cached_text
+from indexer.models import PAGE_BREAK, Extracted
 from indexer.normalize import join_lines
 
 if TYPE_CHECKING:
@@ -29,6 +28,8 @@ FULL_LINE_SLACK = 1.5
 # A gap this much wider than the gap between a paragraph's lines separates paragraphs.
 PARAGRAPH_GAP_RATIO = 1.25
 TEXT_CACHE_VERSION = "2"
+# pdf_text's reason for a PDF whose pages are only images: those are read by OCR.
+NO_TEXT_LAYER = "no text layer (scanned?)"
 
 log = logging.getLogger(__name__)
 
@@ -38,26 +39,21 @@ def sniff(head: bytes) -> bool:
     return b"%PDF-" in head[:1024]
 
 
-def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
-    """The text and page count (see pdf_text). pdfminer takes about a second an issue, so the text is
+def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
+    """The text and page count (see pdf_text), or of a PDF without a text layer, what OCR reads on its
+    pages (see ocr.py). pdfminer takes about a second an issue and OCR seconds a page, so the text is
     kept in cache_dir by the file's content hash."""
-    if cache_dir is None:
-        return pdf_text(data, source)
-    digest = hashlib.sha256(data).hexdigest()
-    path = Path(cache_dir) / "text" / f"{digest}.v{TEXT_CACHE_VERSION}.json"
+    return cached_text(data, cache_dir, TEXT_CACHE_VERSION, lambda: text_or_ocr(data, source), source)
+
+
+def text_or_ocr(data: bytes, source: str) -> Extracted:
     try:
-        cached = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(cached.get("text"), str) and isinstance(cached.get("pages"), int):
-            return cached["text"], cached["pages"]
-    except (OSError, ValueError, AttributeError):
-        pass  # no entry, or a damaged one: extract again and overwrite it
-    text, pages = pdf_text(data, source)
-    try:
-        write_atomically(path, json.dumps({"text": text, "pages": pages}, ensure_ascii=False))
-    except OSError as error:
-        # The text is right; only the next run will be slower.
-        log.warning("cannot cache the text of %s in %s: %s", source, path.parent, error)
-    return text, pages
+        return Extracted(*pdf_text(data, source))
+    except UnreadableFile as error:
+        if error.reason != NO_TEXT_LAYER:
+            raise
+    text, pages = ocr.ocr_images(ocr.pdf_page_images(data, source), source)
+    return Extracted(text, pages, ocr=True)
 
 
 def pdf_text(data: bytes, source: str) -> tuple[str, int]:
