@@ -132,6 +132,7 @@ def make_schema(words: Iterable[str]) -> Schema:
         issue_date=STORED(),
         sources=STORED(),
         page=STORED(),
+        ocr=STORED(),
         content_hash=STORED(),
         # Every facet value of the article in one column, read in one pass to build the facet table.
         **{FACET_COLUMN: COLUMN(FacetColumn(fields.names()))},
@@ -162,6 +163,7 @@ def article_document(
         "issue_date": issue.date.isoformat(),
         "sources": list(issue.sources or (issue.source,)),
         "page": article.page,
+        "ocr": article.ocr,
         "content_hash": content_hash,
         FACET_COLUMN: encode_facets(facet_values),
         MATCH_TEXT_COLUMN: analysis.match_text.encode("utf-8"),
