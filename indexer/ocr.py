@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 
 from indexer.errors import UnreadableFile
 from indexer.models import PAGE_BREAK
@@ -90,17 +91,7 @@ def ocr_problem() -> str | None:
 def ocr_images(images: Iterable, source: str) -> tuple[str, int]:
     """The text of scanned page images (pages separated by models.PAGE_BREAK, as pdf_text gives them)
     and the page count. UnreadableFile when Tesseract is missing or finds no text."""
-    problem = ocr_problem()
-    if problem:
-        raise UnreadableFile(source, f"no text layer (scanned?) and {problem}: {INSTALL}")
-    import pytesseract
-
-    try:
-        with one_thread_per_tesseract(), ThreadPoolExecutor(PARALLEL_PAGES) as pool:
-            pages = list(pool.map(page_text, images))
-    except (pytesseract.TesseractError, RuntimeError) as error:
-        # RuntimeError is pytesseract's timeout.
-        raise UnreadableFile(source, f"OCR failed on a page: {str(error)[:80]}") from error
+    pages = read_pages(images, source)
     if not pages:
         raise UnreadableFile(source, "damaged scan (no pages)")
     if sum(len(squeeze(page)) for page in pages) < MIN_CHARACTERS:
@@ -108,8 +99,28 @@ def ocr_images(images: Iterable, source: str) -> tuple[str, int]:
     return f"\n{PAGE_BREAK}\n".join(pages), len(pages)
 
 
-def pdf_page_images(data: bytes, source: str) -> Iterator:
-    """Each page of a PDF as a grey image at RENDER_DPI."""
+def read_pages(images: Iterable, source: str) -> list[str]:
+    """page_text of each image, PARALLEL_PAGES at a time (so that only that many pages are held
+    rendered). UnreadableFile when Tesseract is missing or fails."""
+    import pytesseract
+
+    problem = ocr_problem()
+    if problem:
+        raise UnreadableFile(source, f"no text layer (scanned?) and {problem}: {INSTALL}")
+    pages: list[str] = []
+    images = iter(images)
+    try:
+        with one_thread_per_tesseract(), ThreadPoolExecutor(PARALLEL_PAGES) as pool:
+            while batch := list(islice(images, PARALLEL_PAGES)):
+                pages += pool.map(page_text, batch)
+    except (pytesseract.TesseractError, RuntimeError) as error:
+        # RuntimeError is pytesseract's timeout.
+        raise UnreadableFile(source, f"OCR failed on a page: {str(error)[:80]}") from error
+    return pages
+
+
+def pdf_page_images(data: bytes, source: str, numbers: Iterable[int] | None = None) -> Iterator:
+    """Each page of a PDF (or those numbered, from 0) as a grey image at RENDER_DPI."""
     import pypdfium2
 
     try:
@@ -117,10 +128,12 @@ def pdf_page_images(data: bytes, source: str) -> Iterator:
     except pypdfium2.PdfiumError as error:
         raise UnreadableFile(source, f"damaged PDF ({error})") from error
     try:
-        for index in range(len(document)):
+        for index in range(len(document)) if numbers is None else numbers:
             page = document[index]
             yield page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil().convert("L")
             page.close()
+    except pypdfium2.PdfiumError as error:
+        raise UnreadableFile(source, f"damaged PDF ({error})") from error
     finally:
         document.close()
 

@@ -263,3 +263,23 @@ def test_lines_join_into_paragraphs_by_their_geometry():
         "5月19日，市科协开展“汇聚先锋力量、共建文明城市”活动助力全国",
         "5月20日，文成科协开展科普进文化礼堂活动（文成县科协）",
     ]
+
+
+@needs_tesseract
+def test_scanned_pages_behind_a_typed_page_are_read_by_ocr(scan_workspace, tmp_path, domain):
+    import pypdfium2
+
+    scan, _ = scan_workspace
+    mixed = pypdfium2.PdfDocument.new()
+    mixed.import_pages(pypdfium2.PdfDocument(DATA / "issue270-reportlab.pdf"), [0])
+    mixed.import_pages(pypdfium2.PdfDocument(scan), [8])
+    path = tmp_path / "mixed.pdf"
+    mixed.save(path)
+    read = extract_document(path)
+    assert (read.format, read.page_count, read.ocr) == ("pdf", 2, True)
+    typed, scanned_page = read.text.split(PAGE_BREAK)
+    assert typed == extract_document(DATA / "issue270-reportlab.pdf").text.split(PAGE_BREAK)[0]
+    briefs, _ = parse_briefs(split_paragraphs(scanned_page), "270", dt.date(2022, 5, 31), domain)
+    assert [(brief.date.isoformat(), brief.department) for brief in briefs] == [
+        (date, department) for date, _, department, _ in BRIEFS[-4:]
+    ]
