@@ -37,7 +37,7 @@ MIN_CHARACTERS = 20
 # its own (see reread_line) scaled to each of REREAD_HEIGHTS times the usual line height, with
 # REREAD_MARGIN of its height around it.
 LARGER_TYPE = 1.1
-REREAD_HEIGHTS = (1.0, 0.8)
+REREAD_HEIGHTS = (1.0, 0.85, 0.7, 0.55)
 REREAD_MARGIN = 0.3
 # A line continues the one above when that one reaches the text's right edge, give or take this many
 # character heights, and lies at most this much further below than the page's usual line pitch.
@@ -57,8 +57,9 @@ SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{CJK_OR_PUNCTUATION}])[ \t]+(?=[{CJK_OR_P
 SPACE_AROUND_PUNCTUATION = re.compile(r"[ \t]*([，。、；：！？“”（）《》])[ \t]*")
 # A list bullet printed before a contents entry reads as 。 o e ° or ·.
 BULLET = re.compile(rf"^[。oe°·•●*]\s+(?=[{CJK}“])")
-# The em dash —— reads as two 一.
-DOUBLE_DASH = re.compile(r"一一")
+# The em dash —— reads as two 一, or as one 一 before the space where its second half was, or before
+# an opening quote (a numeral 一 is not followed by either in this prose).
+DOUBLE_DASH = re.compile(rf"一一|(?<=[{CJK}])一(?:[ \t]+(?=[{CJK}“])|(?=“))")
 # Brackets around Chinese, however their halves were read: 〈市、区) 《市科协学会部) (总第 270 期).
 BRACKETED = re.compile(rf"[(（〈][ \t]*([^()（）〈〉《》\n]*[{CJK}][^()（）〈〉《》\n]*?)[ \t]*[)）〉]")
 BOOK_TITLE_MISREAD = re.compile(rf"《([^()（）〈〉《》\n]*[{CJK}][^()（）〈〉《》\n]*?)[ \t]*[)）]")
@@ -206,10 +207,10 @@ def doubtful(line: Line, size: float, column: tuple[int, int]) -> bool:
 
 
 def reread_line(image, line: Line, size: float) -> str:
-    """A doubtful line read again on its own, at the body's size and a little smaller; of the three
-    readings, the one two agree on, else the one at the body's size. Within the page Tesseract misreads
-    the masthead's widely spaced characters (温州科协信息 as 温州科协信和有), drops a heading's dash and
-    brackets, and bold headings read differently at every scale (召开 as 台开, 如开)."""
+    """A doubtful line read again on its own at REREAD_HEIGHTS; the reading most of them agree on (the
+    first of the best, on a tie). Within the page Tesseract misreads the masthead's widely spaced
+    characters (温州科协信息 as 温州科协信和有) and drops a heading's dash and brackets, and bold headings
+    read differently at every scale (召开 as 台开 or 如开): the majority is right more often than any one scale."""
     import pytesseract
     from PIL import Image
 
@@ -221,14 +222,16 @@ def reread_line(image, line: Line, size: float) -> str:
         scaled = crop.resize(
             (round(crop.width * scale), round(crop.height * scale)), Image.Resampling.LANCZOS
         )
-        readings.append(
-            pytesseract.image_to_string(scaled, lang=LANGUAGE, config="--psm 7", timeout=PAGE_TIMEOUT_SECONDS)
-        )
-    votes = Counter(squeeze(reading) for reading in (line.text, *readings))
-    agreed, count = votes.most_common(1)[0]
-    if count > 1 and agreed:
-        return next(text for text in (*readings, line.text) if squeeze(text) == agreed).strip()
-    return readings[0].strip() or line.text
+        reading = pytesseract.image_to_string(
+            scaled, lang=LANGUAGE, config="--psm 7", timeout=PAGE_TIMEOUT_SECONDS
+        ).strip()
+        readings.append(reading)
+    readings.append(line.text)
+    votes = Counter(squeeze(reading) for reading in readings if squeeze(reading))
+    if not votes:
+        return line.text
+    agreed = votes.most_common(1)[0][0]
+    return next(reading for reading in readings if squeeze(reading) == agreed)
 
 
 def page_lines(text: str, tsv: str) -> list[Line]:
