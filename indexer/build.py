@@ -23,7 +23,7 @@ from pathlib import Path
 from indexer import index_folder
 from indexer.analysis import KEYWORD_COUNT, ArticleAnalysis, analyze_article, keyword_scorer
 from indexer.engine import IssueWriter, SegmentBuilder, article_document, create_index, open_current_index
-from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt
+from indexer.errors import INDEX_DAMAGE, ArchiveMissing, BulletinError, IndexCorrupt, MissingTool
 from indexer.files import write_atomically
 from indexer.formats import extract_document, format_named
 from indexer.index_folder import MANIFEST_NAME, fault_point
@@ -77,6 +77,7 @@ class FileState:
     format: str | None = None
     articles: int = 0
     error: str | None = None
+    retry: bool = False  # the error was a missing program (errors.MissingTool): parse it again next run
 
 
 def file_hash(path: Path) -> str:
@@ -197,6 +198,8 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
     try:
         document = extract_document(path, cache_dir)
         issue = parse_issue(document.text, source, domain)
+    except MissingTool as error:
+        return {"error": error.reason, "retry": True}
     except BulletinError as error:
         entry = {"error": getattr(error, "reason", str(error))}
     else:
@@ -408,14 +411,19 @@ def scan_archive(archive_dir: Path, previous: dict[str, FileState], report: Buil
         try:
             stat = path.stat()
             known = previous.get(name)
-            if known and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns:
+            if (
+                known
+                and not known.retry
+                and known.size == stat.st_size
+                and known.mtime_ns == stat.st_mtime_ns
+            ):
                 current[name] = known
                 continue
             digest = file_hash(path)
         except OSError as error:
             report.failed.append((name, f"cannot read: {error.strerror}"))
             continue
-        if known and known.hash == digest:
+        if known and known.hash == digest and not known.retry:
             current[name] = dataclasses.replace(known, size=stat.st_size, mtime_ns=stat.st_mtime_ns)
         else:
             current[name] = FileState(digest, stat.st_size, stat.st_mtime_ns)
@@ -456,7 +464,7 @@ def update_index(
         parsed += 1
         state = current[name]
         if "error" in summary:
-            state.error = summary["error"]
+            state.error, state.retry = summary["error"], summary.get("retry", False)
         else:
             state.issue_id, state.format, state.articles = (
                 summary["id"],

@@ -22,6 +22,11 @@ class UnreadableFile(BulletinError):
         self.reason = reason
 
 
+class MissingTool(UnreadableFile):
+    """A file that needs a program this machine lacks (Tesseract for a scan). Not remembered as failed:
+    it is read again on the next run, so installing the program is all it takes."""
+
+
 class NotABulletin(BulletinError):
     """Text that was read but carries no masthead of the publication."""
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import islice
 
-from indexer.errors import UnreadableFile
+from indexer.errors import MissingTool, UnreadableFile
 from indexer.models import PAGE_BREAK
 from indexer.normalize import join_lines, squeeze
 
@@ -107,7 +107,7 @@ def read_pages(images: Iterable, source: str) -> list[str]:
 
     problem = ocr_problem()
     if problem:
-        raise UnreadableFile(source, f"no text layer (scanned?) and {problem}: {INSTALL}")
+        raise MissingTool(source, f"no text layer (scanned?) and {problem}: {INSTALL}")
     pages: list[str] = []
     images = iter(images)
     try:

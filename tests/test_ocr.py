@@ -282,3 +282,27 @@ def test_scanned_pages_behind_a_typed_page_are_read_by_ocr(scan_workspace, tmp_p
     assert [(brief.date.isoformat(), brief.department) for brief in briefs] == [
         (date, department) for date, _, department, _ in BRIEFS[-4:]
     ]
+
+
+@needs_tesseract
+def test_a_scan_refused_for_want_of_tesseract_is_indexed_once_it_is_installed(
+    scan_workspace, scanned, settings, tmp_path, monkeypatch
+):
+    import shutil
+
+    import pytesseract
+
+    from indexer.build import build_index
+
+    scan, session_cache = scan_workspace
+    indexed = settings.with_overrides(
+        archive_dir=scan.parent, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+    with monkeypatch.context() as without:
+        without.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
+        first = build_index(indexed, workers=1)
+    assert (first.added, [name for name, _ in first.failed]) == ([], [scan.name])
+    # Tesseract is back; its text of this scan is in the session's cache, so it need not run again.
+    shutil.copytree(session_cache / "text", tmp_path / "cache" / "text", dirs_exist_ok=True)
+    again = build_index(indexed, workers=1)
+    assert (again.added, again.failed) == (["270"], [])
