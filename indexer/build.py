@@ -207,6 +207,8 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
         if isinstance(error, ToolMissing):
             return {**entry, "retry": True}  # not cached: installing the program must be enough
     else:
+        if document.ocr:
+            issue = issue.read_by_ocr()
         if not format_named(document.format).has_pages:
             issue = dataclasses.replace(
                 issue, articles=tuple(dataclasses.replace(a, page=None) for a in issue.articles)

@@ -171,12 +171,14 @@ def run_config(args: argparse.Namespace, settings: Settings) -> int:
 def run_parse(args: argparse.Namespace, settings: Settings) -> int:
     document = extract_document(args.file, settings.cache_dir)
     issue = parse_issue(document.text, str(args.file), settings.domain)
+    if document.ocr:
+        issue = issue.read_by_ocr()
     exit_code = EXIT_FAILED_FILES if issue.report.flagged else 0
     if args.json:
         print(json.dumps(issue.to_dict(), ensure_ascii=False, indent=2))
         return exit_code
     print(
-        f"{issue.publication} 第{issue.number}期 (总第{issue.total_number}期) {issue.date} [{document.format}]"
+        f"{issue.publication} 第{issue.number}期 (总第{issue.total_number}期) {issue.date} [{document.format}{', read by OCR' if document.ocr else ''}]"
     )
     print(f"{len(issue.features)} features, {len(issue.briefs)} briefs")
     for article in issue.articles:

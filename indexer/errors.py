@@ -23,8 +23,9 @@ class UnreadableFile(BulletinError):
 
 
 class ToolMissing(UnreadableFile):
-    """A file that needs a program that is not installed (LibreOffice for a .doc). The failure is not
-    remembered: the next run reads the file again, so installing the program is all it takes."""
+    """A file that needs a program this machine lacks (LibreOffice for a .doc, Tesseract for a scan).
+    The failure is not remembered: the next run reads the file again, so installing the program is all
+    it takes."""
 
 
 class NotABulletin(BulletinError):

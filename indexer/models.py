@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import NamedTuple
 
 PAGE_BREAK = "\f"
+
+
+class Extracted(NamedTuple):
+    """What a format's read() gives: the text (pages separated by PAGE_BREAK), the page count, and
+    whether the text was read from page images by OCR. A plain (text, pages) pair means no OCR."""
+
+    text: str
+    pages: int
+    ocr: bool = False
 
 
 @dataclass(frozen=True)
@@ -16,6 +26,7 @@ class Document:
     source: str
     format: str  # "pdf", "html" or "text"
     page_count: int = 1
+    ocr: bool = False  # read from page images by OCR, so it may hold misread characters
 
 
 @dataclass(frozen=True)
@@ -29,6 +40,7 @@ class Article:
     department: str | None
     counties: tuple[str, ...]
     page: int | None = None
+    ocr: bool = False  # the text was read by OCR from a scan
 
     @property
     def body(self) -> str:
@@ -107,6 +119,10 @@ class Issue:
     sources: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
     report: ParseReport | None = None
+
+    def read_by_ocr(self) -> Issue:
+        """The issue with every article marked as read by OCR."""
+        return replace(self, articles=tuple(replace(article, ocr=True) for article in self.articles))
 
     @property
     def features(self) -> tuple[Article, ...]:

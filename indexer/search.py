@@ -107,6 +107,7 @@ class Hit:
     issue: dict
     snippet: str
     source: dict
+    ocr: bool = False  # the text was read by OCR from a scan and may hold misread characters
     # Every facet's values of the article (fields.FACETS), for the CSV; not in the JSON.
     facets: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -127,6 +128,7 @@ class Hit:
             "snippet": self.snippet,
             "url": self.url,
             "source": self.source,
+            "ocr": self.ocr,
         }
 
 
@@ -301,6 +303,7 @@ def hit_from_stored(stored: dict, pattern: re.Pattern | None) -> Hit:
         },
         snippet=make_snippet(stored["body"], pattern),
         source={"file": stored["sources"][0] if stored["sources"] else None, "page": stored.get("page")},
+        ocr=bool(stored.get("ocr")),
         facets=stored.get("facets", {}),
     )
 

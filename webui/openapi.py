@@ -54,6 +54,7 @@ HIT = {
     "snippet": "5月17日上午，市科协党组书记、主席林建波一行赴<mark>瑞安</mark>东新产城科创园调研…",
     "url": "/articles/270-f05",
     "source": SOURCE,
+    "ocr": False,
 }
 FACET_VALUE = {"value": "瑞安市", "count": 3, "selected": True}
 ISSUE = {

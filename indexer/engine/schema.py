@@ -132,6 +132,7 @@ def make_schema(words: Iterable[str]) -> Schema:
         issue_date=STORED(),
         sources=STORED(),
         page=STORED(),
+        ocr=STORED(),
         content_hash=STORED(),
         # The issue's parse report, on its first article only (see SearchEngine._issue_entry).
         parse_report=STORED(),
@@ -164,6 +165,7 @@ def article_document(
         "issue_date": issue.date.isoformat(),
         "sources": list(issue.sources or (issue.source,)),
         "page": article.page,
+        "ocr": article.ocr,
         "content_hash": content_hash,
         FACET_COLUMN: encode_facets(facet_values),
         MATCH_TEXT_COLUMN: analysis.match_text.encode("utf-8"),

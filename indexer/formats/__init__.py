@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Protocol
 
 from indexer.errors import UnreadableFile
-from indexer.formats import doc, docx, html, odt, pdf, text
-from indexer.models import Document
+from indexer.formats import doc, docx, html, image, odt, pdf, text
+from indexer.models import Document, Extracted
 from indexer.normalize import normalize_text
 
 # How much of the start of a file sniff() is shown.
@@ -25,13 +25,13 @@ class Format(Protocol):
     def sniff(self, head: bytes) -> bool:
         """Whether the file's first SNIFF_BYTES bytes are this format's."""
 
-    def read(self, data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
-        """The text (pages separated by models.PAGE_BREAK) and the page count; UnreadableFile naming
-        the reason if there is no text to be had."""
+    def read(self, data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int] | Extracted:
+        """The text (pages separated by models.PAGE_BREAK) and the page count, and whether OCR read it
+        (models.Extracted); UnreadableFile naming the reason if there is no text to be had."""
 
 
 # In the order they are asked: the first whose sniff() says yes reads the file. Text takes any bytes.
-FORMATS: list[Format] = [pdf, docx, odt, doc, html, text]
+FORMATS: list[Format] = [pdf, image, docx, odt, doc, html, text]
 
 
 def detect_format(data: bytes) -> Format:
@@ -56,5 +56,5 @@ def extract_document(path: Path, cache_dir: Path | None = None) -> Document:
     if not data.strip():
         raise UnreadableFile(source, "empty file")
     file_format = detect_format(data)
-    raw, pages = file_format.read(data, source, cache_dir)
-    return Document(normalize_text(raw), source, file_format.name, pages)
+    extracted = Extracted(*file_format.read(data, source, cache_dir))
+    return Document(normalize_text(extracted.text), source, file_format.name, extracted.pages, extracted.ocr)

@@ -15,6 +15,7 @@ from pathlib import Path
 from indexer.errors import ToolMissing, UnreadableFile
 from indexer.formats import docx
 from indexer.formats.text_cache import cached_text
+from indexer.models import Extracted
 
 name = "doc"
 has_pages = False
@@ -52,10 +53,10 @@ def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
         check_word_document(data, source)
     return cached_text(
         data,
-        source,
         cache_dir,
         TEXT_CACHE_VERSION,
-        lambda: (docx.docx_text(to_docx(data, source), source), 1),
+        lambda: Extracted(docx.docx_text(to_docx(data, source), source), 1),
+        source,
     )
 
 

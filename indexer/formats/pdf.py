@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from indexer import ocr
 from indexer.errors import UnreadableFile
 from indexer.formats.text_cache import cached_text
-from indexer.models import PAGE_BREAK
+from indexer.models import PAGE_BREAK, Extracted
 from indexer.normalize import PAGE_FOOTER, PAGE_NUMBER, join_lines, squeeze
 
 if TYPE_CHECKING:
@@ -46,7 +47,11 @@ MIN_GUTTER = 0.8
 MAX_GUTTER = 6.0
 # Running headers and footers sit in this share of the page height at its top and bottom.
 FURNITURE_BAND = 0.075
-TEXT_CACHE_VERSION = "3"
+TEXT_CACHE_VERSION = "4"
+# pdf_text's reason for a PDF whose pages are only images: those are read by OCR.
+NO_TEXT_LAYER = "no text layer (scanned?)"
+
+log = logging.getLogger(__name__)
 
 
 def sniff(head: bytes) -> bool:
@@ -54,10 +59,11 @@ def sniff(head: bytes) -> bool:
     return b"%PDF-" in head[:1024]
 
 
-def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
-    """The text and page count (see pdf_text). pdfminer takes about a second an issue, so the text is
+def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
+    """The text and page count (see pdf_text), or of a PDF without a text layer, what OCR reads on its
+    pages (see ocr.py). pdfminer takes about a second an issue and OCR seconds a page, so the text is
     kept in cache_dir by the file's content hash."""
-    return cached_text(data, source, cache_dir, f"v{TEXT_CACHE_VERSION}", lambda: pdf_text(data, source))
+    return cached_text(data, cache_dir, TEXT_CACHE_VERSION, lambda: text_or_ocr(data, source), source)
 
 
 def pdf_text(data: bytes, source: str) -> tuple[str, int]:
@@ -104,7 +110,7 @@ def pdf_text(data: bytes, source: str) -> tuple[str, int]:
         page.lines = reading_order(page.lines, document_gutter)
     texts = [paragraphs_text(page.lines) for page in pages]
     if not any(text.strip() for text in texts):
-        raise UnreadableFile(source, "no text layer (scanned?)")
+        raise UnreadableFile(source, NO_TEXT_LAYER)
     return f"\n{PAGE_BREAK}\n".join(texts), len(texts)
 
 
