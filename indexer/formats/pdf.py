@@ -66,6 +66,27 @@ def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
     return cached_text(data, cache_dir, TEXT_CACHE_VERSION, lambda: text_or_ocr(data, source), source)
 
 
+def text_or_ocr(data: bytes, source: str) -> Extracted:
+    """The text layer; the pages without one (a scanned issue, or scanned pages behind a typed cover)
+    read by OCR."""
+    try:
+        text, count = pdf_text(data, source)
+    except UnreadableFile as error:
+        if error.reason != NO_TEXT_LAYER:
+            raise
+        text, count = ocr.ocr_images(ocr.pdf_page_images(data, source), source)
+        return Extracted(text, count, ocr=True)
+    pages = text.split(f"\n{PAGE_BREAK}\n")
+    scanned = [number for number, page in enumerate(pages) if not page.strip()]
+    if not scanned:
+        return Extracted(text, count)
+    for number, page in zip(
+        scanned, ocr.read_pages(ocr.pdf_page_images(data, source, scanned), source), strict=True
+    ):
+        pages[number] = page
+    return Extracted(f"\n{PAGE_BREAK}\n".join(pages), count, ocr=True)
+
+
 def pdf_text(data: bytes, source: str) -> tuple[str, int]:
     """Text of every page, a paragraph per line, pages separated by form feeds; and the page count."""
     from pdfminer.high_level import extract_pages
