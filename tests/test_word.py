@@ -313,7 +313,7 @@ def test_a_converted_doc_is_cached_by_content_hash(tmp_path, word_cache, monkeyp
     again = extract_document(renamed, word_cache)
     assert (again.text, again.format) == (first.text, "doc")
     digest = hashlib.sha256(renamed.read_bytes()).hexdigest()
-    assert (word_cache / "text" / f"{digest}.{doc.TEXT_CACHE_VERSION}.json").is_file()
+    assert (word_cache / "text" / f"{digest}.v{doc.TEXT_CACHE_VERSION}.json").is_file()
 
 
 @needs_soffice
