@@ -32,13 +32,15 @@ preference = 2
 FULL_LINE_SLACK = 1.5
 # A gap this much wider than the gap between a paragraph's lines separates paragraphs.
 PARAGRAPH_GAP_RATIO = 1.25
-# Characters join a line when they overlap its last one vertically by this share of their size and
+# Characters join a line when they overlap its last one vertically by this share of the larger size and
 # the gap between them is at most SEGMENT_GAP sizes: wider gaps are a column gutter or a tab stop.
 BASELINE_OVERLAP = 0.5
 SEGMENT_GAP = 1.2
 # A gap of this many character sizes is a typed space: between Chinese (whose glyphs touch) or Latin.
 CJK_SPACE = 0.2
 LATIN_SPACE = 0.15
+# A space glyph is a typed space only where its neighbours stand this many sizes apart.
+TYPED_SPACE = 0.1
 # Two columns: at least this many lines start at the right column's edge and end at the left one's,
 # with a gutter of MIN_GUTTER to MAX_GUTTER character sizes between them.
 COLUMN_EVIDENCE = 3
@@ -46,7 +48,7 @@ MIN_GUTTER = 0.8
 MAX_GUTTER = 6.0
 # Running headers and footers sit in this share of the page height at its top and bottom.
 FURNITURE_BAND = 0.075
-TEXT_CACHE_VERSION = "3"
+TEXT_CACHE_VERSION = "4"
 
 
 def sniff(head: bytes) -> bool:
@@ -169,7 +171,10 @@ def join_chars(chars: list[LTChar]) -> str:
             gap = char.x0 - previous.x1
             size = max(min(previous.size, char.size), 1.0)
             left, right = is_cjk(previous.get_text()[-1]), is_cjk(glyph[0])
-            if typed or (left == right and gap >= (CJK_SPACE if left else LATIN_SPACE) * size):
+            # LibreOffice also writes space glyphs over the characters around them: no gap, no space.
+            if (typed and gap >= TYPED_SPACE * size) or (
+                left == right and gap >= (CJK_SPACE if left else LATIN_SPACE) * size
+            ):
                 text += " "
         text += glyph
         previous, typed = char, False
@@ -199,7 +204,8 @@ def page_lines(page: LTPage) -> PageLines:
             size = max(min(last.size, char.size), 1.0)
             if not -0.5 * size <= char.x0 - last.x1 <= SEGMENT_GAP * size:
                 continue
-            overlap = (min(last.y1, char.y1) - max(last.y0, char.y0)) / size
+            # Shared by the larger: a line of small print beside a large title's descent is a line of its own.
+            overlap = (min(last.y1, char.y1) - max(last.y0, char.y0)) / max(last.size, char.size, 1.0)
             if overlap >= best_overlap:
                 best, best_overlap = group, overlap
         if best is None:
@@ -268,9 +274,7 @@ def reading_order(lines: list[Line], document_gutter: tuple[float, float] | None
     if split is not None and not side_by_side(lines, split[1]):
         split = None
     if split is None:
-        for line in lines:
-            line.left_edge, line.right_edge = page_left, page_right
-        return lines
+        return blocks_order(lines, page_left, page_right)
     left_end, right_start = split
     ordered: list[Line] = []
     run: dict[str, list[Line]] = {"left": [], "right": []}
@@ -292,6 +296,104 @@ def reading_order(lines: list[Line], document_gutter: tuple[float, float] | None
             continue
         run[line.column].append(line)
     close_run()
+    return ordered
+
+
+def overlap(low0: float, high0: float, low1: float, high1: float) -> float:
+    return min(high0, high1) - max(low0, low1)
+
+
+def line_gaps(lines: list[Line], below: dict[int, list[int]]) -> dict[int, float]:
+    """The tightest gap per size (rounded height) between a line and the nearest line under it."""
+    gaps: dict[int, float] = {}
+    for index, under in below.items():
+        for other in under:
+            gap = lines[index].y0 - lines[other].y1
+            size = round(lines[other].height)
+            if gap >= 1 and size == round(lines[index].height):
+                gaps[size] = min(gap, gaps.get(size, gap))
+    return gaps
+
+
+def blocks(lines: list[Line]) -> list[list[Line]]:
+    """Lines (top to bottom) grouped into blocks, each a paragraph, a table cell or a text box: a line
+    continues the block of the line above it when their x ranges overlap, the gap between them is an
+    ordinary line gap, and neither has another such neighbour (a line over two cells ends its block)."""
+    near: dict[int, list[int]] = {index: [] for index in range(len(lines))}
+    for index, line in enumerate(lines):
+        for other in range(index + 1, len(lines)):
+            under = lines[other]
+            gap = line.y0 - under.y1
+            if gap >= -1 and overlap(line.x0, line.x1, under.x0, under.x1) > 0:
+                near[index].append(other)
+    gaps = line_gaps(lines, near)
+    fallback = min(gaps.values(), default=0.0)
+
+    def ordinary(index: int, other: int) -> bool:
+        size = max(lines[other].height, 1.0)
+        gap = lines[index].y0 - lines[other].y1
+        # A line gap is narrower than a line, whatever the tightest gap on the page.
+        return gap <= min(gaps.get(round(size), fallback) * PARAGRAPH_GAP_RATIO + 0.5, size)
+
+    below = {index: [other for other in near[index] if ordinary(index, other)] for index in near}
+    above: dict[int, list[int]] = {index: [] for index in near}
+    for index, under in below.items():
+        for other in under:
+            above[other].append(index)
+    block_of: dict[int, list[Line]] = {}
+    found: list[list[Line]] = []
+    for index, line in enumerate(lines):
+        over = above[index]
+        if len(over) == 1 and len(below[over[0]]) == 1:
+            block_of[index] = block_of[over[0]]
+            block_of[index].append(line)
+        else:
+            block_of[index] = [line]
+            found.append(block_of[index])
+    return found
+
+
+def blocks_order(lines: list[Line], page_left: float, page_right: float) -> list[Line]:
+    """Lines top to bottom, except where blocks stand side by side (the cells of a table row, a text
+    box beside the text): each block is read whole, left to right, and its lines are wrapped within its
+    own edges."""
+    ordered: list[Line] = []
+    band: list[list[Line]] = []
+    band_bottom = 0.0
+
+    def close_band() -> None:
+        if len(band) == 1:
+            for line in band[0]:
+                line.left_edge, line.right_edge = page_left, page_right
+            ordered.extend(band[0])
+            return
+        # Blocks whose x ranges overlap are one above the other; the rest stand side by side.
+        stacks: list[list[list[Line]]] = []
+        for block in sorted(band, key=lambda b: min(line.x0 for line in b)):
+            left, right = min(line.x0 for line in block), max(line.x1 for line in block)
+            for line in block:
+                line.left_edge, line.right_edge = left, right
+            if stacks and left < max(line.x1 for b in stacks[-1] for line in b):
+                stacks[-1].append(block)
+            else:
+                stacks.append([block])
+        for number, stack in enumerate(stacks):
+            for block in sorted(stack, key=lambda b: -b[0].y1):
+                for line in block:
+                    line.column = f"block {number}"
+                ordered.extend(block)
+
+    for block in blocks(lines):
+        top, bottom = block[0].y1, min(line.y0 for line in block)
+        if band and top - band_bottom >= BASELINE_OVERLAP * max(block[0].height, 1.0):
+            band.append(block)
+            band_bottom = min(band_bottom, bottom)
+        else:
+            if band:
+                close_band()
+            band, band_bottom = [block], bottom
+    if band:
+        close_band()
     return ordered
 
 
@@ -354,7 +456,7 @@ def paragraphs_text(lines: list[Line]) -> str:
         wrapped = full and line.x0 <= line.left_edge + size * 0.5 and ordinary_gap
         wrapped_heading = (
             full
-            and line.x0 > line.left_edge + size
+            and line.x0 > line.left_edge + size * 0.5
             and abs((above.x0 + above.x1) - (line.x0 + line.x1)) <= size
             and abs(above.height - line.height) < 0.5
             and 0 <= gap <= size
