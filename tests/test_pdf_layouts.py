@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from indexer.formats import extract_document, pdf
-from indexer.formats.pdf import Line, join_chars, page_lines, paragraphs_text, reading_order
+from indexer.formats.pdf import Line, join_chars, page_lines, paragraphs_text, reading_order, struck_through
 from indexer.parse import parse_issue
 from tests.expected import BRIEFS, FEATURES
 
@@ -32,22 +32,9 @@ RENDERINGS = [
     pytest.param("two-columns", (6, 0, 6798), id="two-columns"),
     # The caption and the pull quote repeat 27 characters of their articles.
     pytest.param("photo-and-quote", (8, 0, 6825), id="photo-and-quote"),
-    pytest.param(
-        "rtf-libreoffice",
-        (8, 0, 6804),
-        id="rtf-libreoffice",
-        marks=xfail(
-            "LibreOffice prints the tracked deletion 将于近日举行 struck through; it is read as text"
-        ),
-    ),
-    pytest.param(
-        "docx-libreoffice",
-        (8, 0, 6804),
-        id="docx-libreoffice",
-        marks=xfail(
-            "LibreOffice prints the tracked deletion 将于近日举行 struck through; it is read as text"
-        ),
-    ),
+    # Word files exported with a tracked change shown: 将于近日举行 printed struck through, 正式启动 underlined.
+    pytest.param("rtf-libreoffice", (8, 0, 6798), id="rtf-libreoffice"),
+    pytest.param("docx-libreoffice", (8, 0, 6798), id="docx-libreoffice"),
     pytest.param(
         "tables-libreoffice",
         (7, 0, 6798),
@@ -141,6 +128,13 @@ def test_small_print_beside_a_large_title_is_a_line_of_its_own(parsed):
         "温州市科学技术协会编",
         "2022 年 5 月 31 日",
     ]
+
+
+@pytest.mark.parametrize("name", ["docx-libreoffice", "rtf-libreoffice"])
+def test_tracked_deletion_struck_through_is_not_text(parsed, name):
+    document, _ = parsed(name)
+    assert "将于近日举行" not in document.text
+    assert "5月15日，2022年温州市“全民营养周”活动正式启动（市科协学会部）" in document.text.split("\n\n")
 
 
 # -- geometry ------------------------------------------------------------------------------------------
@@ -254,3 +248,20 @@ def test_generator_makes_the_a5_rendering(tmp_path, domain):
     issue = parse_issue(extract_document(pdf).text, str(pdf), domain)
     assert [f.title for f in issue.features] == [title for title, *_ in FEATURES]
     assert len(issue.briefs) == 29
+
+
+@dataclass
+class Stroke:
+    x0: float
+    x1: float
+    y0: float
+    y1: float
+
+
+def test_strike_through_the_middle_of_a_character_only():
+    # LibreOffice: characters boxed 409.6-420.6, struck at 412.7, underlined at 408.5.
+    char = Glyph("将", 296.9, 307.9, 409.6, 420.6, 11)
+    assert struck_through(char, [Stroke(296.9, 362.9, 412.7, 412.7)])
+    assert not struck_through(char, [Stroke(296.9, 362.9, 408.5, 408.5)])  # underline
+    assert not struck_through(char, [Stroke(296.9, 362.9, 420.0, 420.5)])  # a rule over the line
+    assert not struck_through(char, [Stroke(310.0, 362.9, 412.7, 412.7)])  # a stroke beside it

@@ -10,7 +10,7 @@ import struct
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,7 +21,7 @@ from indexer.models import PAGE_BREAK
 from indexer.normalize import PAGE_FOOTER, PAGE_NUMBER, join_lines, squeeze
 
 if TYPE_CHECKING:
-    from pdfminer.layout import LTChar, LTPage
+    from pdfminer.layout import LTChar, LTCurve, LTPage
 
 name = "pdf"
 has_pages = True
@@ -46,6 +46,10 @@ TYPED_SPACE = 0.1
 COLUMN_EVIDENCE = 3
 MIN_GUTTER = 0.8
 MAX_GUTTER = 6.0
+# A stroke at most MAX_STROKE high through the STRIKE_BAND of a character's box (shares of its height
+# from the bottom, which holds the descent) strikes it through.
+MAX_STROKE = 2.0
+STRIKE_BAND = (0.2, 0.7)
 # Running headers and footers sit in this share of the page height at its top and bottom.
 FURNITURE_BAND = 0.075
 TEXT_CACHE_VERSION = "4"
@@ -152,18 +156,45 @@ def page_chars(item) -> Iterator[LTChar]:
             yield from page_chars(child)
 
 
+def page_strokes(item) -> Iterator[LTCurve]:
+    """The page's thin horizontal lines and bars: rules, underlines and strike-throughs."""
+    from pdfminer.layout import LTChar, LTCurve
+
+    if isinstance(item, LTCurve):
+        if item.width > 0 and item.height <= MAX_STROKE:
+            yield item
+    elif isinstance(item, Iterable) and not isinstance(item, LTChar):
+        for child in item:
+            yield from page_strokes(child)
+
+
+def struck_through(char: LTChar, strokes: list[LTCurve]) -> bool:
+    """A stroke across the character's middle height: a word processor's tracked deletion, printed
+    struck through, is not text. An underline runs lower, a table's rule between the lines."""
+    middle = (char.x0 + char.x1) / 2
+    low = char.y0 + STRIKE_BAND[0] * (char.y1 - char.y0)
+    high = char.y0 + STRIKE_BAND[1] * (char.y1 - char.y0)
+    return any(
+        stroke.x0 <= middle <= stroke.x1 and low <= (stroke.y0 + stroke.y1) / 2 <= high for stroke in strokes
+    )
+
+
 def is_cjk(char: str) -> bool:
     return unicodedata.east_asian_width(char) in "WF" or char in "“”‘’"
 
 
-def join_chars(chars: list[LTChar]) -> str:
+def join_chars(chars: list[LTChar], struck: Container[int] = ()) -> str:
     """The characters of one line, with a space where one was typed: a space glyph, or a gap as wide as
     a word space between Latin text or between Chinese characters. Office software sets Chinese apart
-    from digits and Latin letters (autospace) by a gap with no glyph in it: that is not a space."""
+    from digits and Latin letters (autospace) by a gap with no glyph in it: that is not a space.
+    Characters whose id() is in struck are left out, without leaving a gap."""
     text = ""
     previous, typed = None, False
     for char in chars:
         glyph = char.get_text()
+        if id(char) in struck:
+            previous = char
+            continue
         if not glyph.strip():
             typed = previous is not None
             continue
@@ -196,6 +227,8 @@ def page_lines(page: LTPage) -> PageLines:
     """The page's characters grouped into lines by vertical overlap and horizontal adjacency, top to bottom."""
     # Space glyphs take part (join_chars keeps a typed space) but do not count for a line's extent.
     chars = sorted((c for c in page_chars(page) if c.x1 > c.x0), key=lambda c: (c.x0, -c.y1))
+    strokes = list(page_strokes(page))
+    struck = {id(c) for c in chars if struck_through(c, strokes)}
     groups: list[list[LTChar]] = []
     for char in chars:
         best, best_overlap = None, BASELINE_OVERLAP
@@ -214,7 +247,7 @@ def page_lines(page: LTPage) -> PageLines:
             best.append(char)
     lines = [
         Line(
-            join_chars(group),
+            join_chars(group, struck),
             min(c.x0 for c in glyphs),
             max(c.x1 for c in glyphs),
             # A Latin quote's box sits lower than the Chinese around it: the line is where most glyphs are.
@@ -223,7 +256,7 @@ def page_lines(page: LTPage) -> PageLines:
             lead_width=lead_width(glyphs),
         )
         for group in groups
-        if (glyphs := [c for c in group if c.get_text().strip()])
+        if (glyphs := [c for c in group if c.get_text().strip() and id(c) not in struck])
     ]
     lines.sort(key=lambda line: (-line.y1, line.x0))
     return PageLines(page.height, lines)
