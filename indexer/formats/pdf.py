@@ -11,7 +11,7 @@ import unicodedata
 import zlib
 from collections import Counter
 from collections.abc import Container, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -45,6 +45,8 @@ TYPED_SPACE = 0.1
 # with a gutter of MIN_GUTTER to MAX_GUTTER character sizes between them.
 COLUMN_EVIDENCE = 3
 MIN_GUTTER = 0.8
+# Two columns are a table's cells, read row by row, when this many blocks of each start level.
+TABLE_ROWS = 3
 MAX_GUTTER = 6.0
 # A stroke at most MAX_STROKE high through the STRIKE_BAND of a character's box (shares of its height
 # from the bottom, which holds the descent) strikes it through.
@@ -129,6 +131,9 @@ class Line:
     column: str = "page"
     # Width of the Latin word or number the line opens with: a line above ends short when it did not fit.
     lead_width: float = 0.0
+    # Its characters, spaces and struck ones included, and the id()s of those struck: to cut it at a gutter.
+    chars: list = field(default_factory=list, repr=False, compare=False)
+    struck: Container[int] = field(default=(), repr=False, compare=False)
 
     @property
     def height(self) -> float:
@@ -245,21 +250,41 @@ def page_lines(page: LTPage) -> PageLines:
             groups.append([char])
         else:
             best.append(char)
-    lines = [
-        Line(
-            join_chars(group, struck),
-            min(c.x0 for c in glyphs),
-            max(c.x1 for c in glyphs),
-            # A Latin quote's box sits lower than the Chinese around it: the line is where most glyphs are.
-            statistics.median(c.y0 for c in glyphs),
-            statistics.median(c.y1 for c in glyphs),
-            lead_width=lead_width(glyphs),
-        )
-        for group in groups
-        if (glyphs := [c for c in group if c.get_text().strip() and id(c) not in struck])
-    ]
+    lines = [line for group in groups if (line := make_line(group, struck)) is not None]
     lines.sort(key=lambda line: (-line.y1, line.x0))
     return PageLines(page.height, lines)
+
+
+def make_line(group: list[LTChar], struck: Container[int]) -> Line | None:
+    """The line of a group of characters, None if none of them is printed."""
+    glyphs = [c for c in group if c.get_text().strip() and id(c) not in struck]
+    if not glyphs:
+        return None
+    return Line(
+        join_chars(group, struck),
+        min(c.x0 for c in glyphs),
+        max(c.x1 for c in glyphs),
+        # A Latin quote's box sits lower than the Chinese around it: the line is where most glyphs are.
+        statistics.median(c.y0 for c in glyphs),
+        statistics.median(c.y1 for c in glyphs),
+        lead_width=lead_width(glyphs),
+        chars=group,
+        struck=struck,
+    )
+
+
+def cut_at_gutter(line: Line, right_start: float) -> list[Line]:
+    """A line whose characters jump a gutter's width to the right column's edge, as two lines: in a table
+    a cell's line may end closer to the next cell than a column's."""
+    printed = [c for c in line.chars if c.get_text().strip()]
+    for before, char in zip(printed, printed[1:], strict=False):
+        size = max(min(before.size, char.size), 1.0)
+        if abs(char.x0 - right_start) <= 1 and char.x0 - before.x1 >= MIN_GUTTER * size:
+            cut = line.chars.index(char)
+            left = [c for c in line.chars[:cut] if c.x0 < before.x1]
+            parts = [make_line(left, line.struck), make_line(line.chars[cut:], line.struck)]
+            return [part for part in parts if part is not None]
+    return [line]
 
 
 def side_by_side(lines: list[Line], right_start: float) -> list[float]:
@@ -313,10 +338,10 @@ def reading_order(lines: list[Line], document_gutter: tuple[float, float] | None
     run: dict[str, list[Line]] = {"left": [], "right": []}
 
     def close_run() -> None:
-        ordered.extend(run["left"] + run["right"])
+        ordered.extend(table_rows(run["left"], run["right"]) or run["left"] + run["right"])
         run["left"], run["right"] = [], []
 
-    for line in lines:
+    for line in (part for whole in lines for part in cut_at_gutter(whole, right_start)):
         if line.x0 >= right_start - 1:
             line.column, line.left_edge, line.right_edge = "right", right_start, page_right
         elif line.x1 < right_start - 1:
@@ -330,6 +355,19 @@ def reading_order(lines: list[Line], document_gutter: tuple[float, float] | None
         run[line.column].append(line)
     close_run()
     return ordered
+
+
+def table_rows(left: list[Line], right: list[Line]) -> list[Line] | None:
+    """The lines of two columns row by row if they are the cells of a table: every block (see blocks)
+    of one column starts level with one of the other, on TABLE_ROWS rows or more. None if not."""
+    left_blocks, right_blocks = blocks(left), blocks(right)
+    if min(len(left_blocks), len(right_blocks)) < TABLE_ROWS or abs(len(left_blocks) - len(right_blocks)) > 1:
+        return None
+    fewer, more = sorted((left_blocks, right_blocks), key=len)
+    if not all(any(abs(block[0].y1 - other[0].y1) <= 1 for other in more) for block in fewer):
+        return None
+    rows = sorted(left_blocks + right_blocks, key=lambda block: (-round(block[0].y1), block[0].x0))
+    return [line for block in rows for line in block]
 
 
 def overlap(low0: float, high0: float, low1: float, high1: float) -> float:
