@@ -289,14 +289,15 @@ def cut_at_gutter(line: Line, right_start: float) -> list[Line]:
 
 def side_by_side(lines: list[Line], right_start: float) -> list[float]:
     """The right ends of lines that share their row with a line starting at right_start, a gutter's
-    width to its right: the evidence of two columns."""
+    width to its right: the evidence of two columns. A heading in one column shifts the rows of the
+    other by up to half a line: a row is shared when the lines' middles are less than a line apart."""
     right = [line for line in lines if abs(line.x0 - right_start) <= 1]
     ends = []
     for line in lines:
         size = max(line.height, 1.0)
         if not right_start - MAX_GUTTER * size <= line.x1 <= right_start - MIN_GUTTER * size:
             continue
-        if any(min(line.y1, other.y1) - max(line.y0, other.y0) >= BASELINE_OVERLAP * size for other in right):
+        if any(abs(line.y0 + line.y1 - other.y0 - other.y1) / 2 < size for other in right):
             ends.append(line.x1)
     return ends
 

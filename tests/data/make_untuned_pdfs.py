@@ -1,17 +1,20 @@
 """PDFs of the real issue the PDF reader was not tuned to: the committed web pages and Word files opened by
-LibreOffice and exported, and three more office layouts (the whole issue in two columns, a photo with a
-caption box and a pull quote, an A5 page whose masthead is a table of narrow cells).
+LibreOffice and exported, more office layouts (the whole issue in two or three columns, a narrow gutter
+with a rule, a photo with a caption box and a pull quote, an A5 page whose masthead is a table of narrow
+cells), and the web page printed by Chromium on A5.
 
     .venv/bin/python tests/data/make_untuned_pdfs.py [name ...]
 
 The words are the seed issue's (a caption and a pull quote repeat words of the article they stand in).
-Needs python-docx, Pillow and Debian's libreoffice-writer with fonts-noto-cjk.
+Needs python-docx, Pillow and Debian's libreoffice-writer, chromium and fonts-noto-cjk.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import shutil
+import subprocess
 import sys
 import tempfile
 from collections.abc import Callable
@@ -32,6 +35,8 @@ from tests.data.make_office_fixtures import (  # noqa: E402
     add_text,
     convert_to_pdf,
     new_document,
+    qn,
+    running_text,
     seed_issue,
     set_columns,
     set_fonts,
@@ -40,6 +45,7 @@ from tests.data.make_office_fixtures import (  # noqa: E402
 UNTUNED = HERE / "untuned"
 # Opened as a web page, LibreOffice takes the HTML export filter unless told to use Writer's.
 HTML_TO_PDF = "pdf:writer_pdf_Export"
+CHROMIUM_TIMEOUT = 120
 
 
 def from_file(source: Path, target: str = "pdf") -> Callable[[Path], Path]:
@@ -69,6 +75,38 @@ def masthead_and_contents(document, issue: Issue, style: Style, size: float, toc
         add_text(document, bullet + entry, style, indent=False)
 
 
+def printed_by_chromium(page: Path, page_css: str) -> Callable[[Path], Path]:
+    """The web page printed by headless Chromium, with page_css (say a paper size) added to its head."""
+
+    def export(out_dir: Path) -> Path:
+        chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+        if chromium is None:
+            raise SystemExit("chromium not found: install Debian's chromium to print the web page")
+        source = out_dir / page.name
+        source.write_bytes(
+            page.read_bytes().replace(b"<head>", f"<head><style>{page_css}</style>".encode(), 1)
+        )
+        pdf = out_dir / f"{page.stem}.pdf"
+        subprocess.run(
+            [
+                chromium,
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                f"--user-data-dir={out_dir / 'chromium-profile'}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                source.as_uri(),
+            ],
+            check=True,
+            timeout=CHROMIUM_TIMEOUT,
+            capture_output=True,
+        )
+        return pdf
+
+    return export
+
+
 def whole_issue_in_two_columns(issue: Issue) -> object:
     """Masthead, contents, features and briefs all in two justified columns, serif 10.5 pt."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -84,6 +122,23 @@ def whole_issue_in_two_columns(issue: Issue) -> object:
     for paragraph in document.paragraphs:
         if paragraph.alignment is None:
             paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
+    return document
+
+
+def two_columns_narrow_gutter(issue: Issue) -> object:
+    """The two-column issue with a gutter of 0.3 cm and a rule in it, a running header and a 第N页 footer."""
+    document = whole_issue_in_two_columns(issue)
+    columns = document.sections[0]._sectPr.find(qn("w:cols"))
+    columns.set(qn("w:space"), "170")
+    columns.set(qn("w:sep"), "1")
+    running_text(document, "温州科协信息 2022年第5期", ["第", "PAGE", "页"], "center")
+    return document
+
+
+def three_columns(issue: Issue) -> object:
+    """The two-column issue set in three columns."""
+    document = whole_issue_in_two_columns(issue)
+    set_columns(document.sections[0], 3)
     return document
 
 
@@ -180,6 +235,9 @@ RENDERINGS: dict[str, Callable[[Path], Path]] = {
     "two-columns": from_document(whole_issue_in_two_columns, "two-columns"),
     "photo-and-quote": from_document(photo_caption_and_pull_quote, "photo-and-quote"),
     "a5-masthead-cells": from_document(a5_with_masthead_cells, "a5-masthead-cells"),
+    "two-columns-narrow-gutter": from_document(two_columns_narrow_gutter, "two-columns-narrow-gutter"),
+    "three-columns": from_document(three_columns, "three-columns"),
+    "web-page-a5-chromium": printed_by_chromium(HERE / "issue270.html", "@page { size: A5; margin: 1cm }"),
 }
 
 
