@@ -45,9 +45,9 @@ TYPED_SPACE = 0.1
 # with a gutter of MIN_GUTTER to MAX_GUTTER character sizes between them.
 COLUMN_EVIDENCE = 3
 MIN_GUTTER = 0.8
+MAX_GUTTER = 6.0
 # Two columns are a table's cells, read row by row, when this many blocks of each start level.
 TABLE_ROWS = 3
-MAX_GUTTER = 6.0
 # A stroke at most MAX_STROKE high through the STRIKE_BAND of a character's box (shares of its height
 # from the bottom, which holds the descent) strikes it through.
 MAX_STROKE = 2.0
