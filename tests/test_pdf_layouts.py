@@ -41,6 +41,19 @@ RENDERINGS = [
     pytest.param("two-columns", (6, 0, 6798), id="two-columns"),
     # A 0.3 cm gutter with a rule, and a heading in one column setting its rows half a line off the other's.
     pytest.param("two-columns-narrow-gutter", (6, 0, 6798), id="two-columns-narrow-gutter"),
+    # Saved again by pdftocairo: on one baseline, the Chinese glyphs' boxes hang a line below the digits'.
+    pytest.param("layout-c-pdftocairo", (6, 0, 6798), id="layout-c-pdftocairo"),
+    pytest.param("links-2010-pdftocairo", (8, 51, 6849), id="links-2010-pdftocairo"),
+    pytest.param(
+        "layout-a-ghostscript",
+        (8, 0, 6798),
+        id="layout-a-ghostscript",
+        marks=xfail(
+            "Ghostscript re-encodes the Chinese glyphs without a Unicode map: pdfminer reads them as "
+            "(cid:N) or as ASCII punctuation and letters, so the text layer is garbage; such a page "
+            "wants OCR, and nothing yet tells garbage from text"
+        ),
+    ),
     pytest.param(
         "three-columns",
         (6, 89, 6800),
@@ -236,9 +249,16 @@ class Glyph:
     y0: float = 0.0
     y1: float = 10.0
     size: float = 10.0
+    fontname: str = "NotoSerifCJK"
+    # The baseline, where it is not the box's bottom (as LibreOffice's boxes stand on it).
+    origin: float | None = None
 
     def get_text(self) -> str:
         return self.text
+
+    @property
+    def matrix(self) -> tuple[float, ...]:
+        return (1, 0, 0, 1, self.x0, self.y0 if self.origin is None else self.origin)
 
 
 @dataclass
@@ -354,3 +374,45 @@ def test_columns_whose_rows_are_half_a_line_apart():
     assert [x.text for x in reading_order(rows)][1:] == [f"左栏第{n}行左栏第{n}行" for n in range(5)] + [
         f"右栏第{n}行右栏第{n}行" for n in range(5)
     ]
+
+
+def test_fonts_whose_boxes_disagree_on_one_baseline_are_one_line(monkeypatch):
+    # pdftocairo's copy of the 2010 page: on the baseline 797.2 the Chinese boxes hang below it, the
+    # digits' stand on it; the next row is 18 lower.
+    monkeypatch.setattr(pdf, "page_chars", lambda page: iter(page.glyphs))
+
+    def chinese(text: str, x: float, origin: float) -> list[Glyph]:
+        return [
+            Glyph(c, x + 12 * i, x + 12 * i + 12, origin - 12.6, origin - 0.6, 12, origin=origin)
+            for i, c in enumerate(text)
+        ]
+
+    def digits(text: str, x: float, origin: float) -> list[Glyph]:
+        return [
+            Glyph(c, x + 6 * i, x + 6 * i + 6, origin - 2.6, origin + 9.4, 12, "LiberationSerif", origin)
+            for i, c in enumerate(text)
+        ]
+
+    glyphs = chinese("总第", 100, 797.2) + digits("270", 124, 797.2) + chinese("期", 100, 779.2)
+    glyphs += chinese("温州科协信息", 200, 797.2) + chinese("温州科协信息", 200, 779.2)
+    lines = page_lines(Page(glyphs)).lines
+    assert [(x.text, round(x.y0, 1)) for x in lines] == [
+        ("总第270", 784.6),
+        ("温州科协信息", 784.6),
+        ("期", 766.6),
+        ("温州科协信息", 766.6),
+    ]
+
+
+def test_centred_heading_ending_in_the_gutter_is_not_in_the_left_column():
+    # As in pdftocairo's copy of layout c: 简讯 ends a third of a size left of the right column and 1.8
+    # sizes past the left one's edge.
+    rows = [line("简讯", 275, 305, 694, 14)]
+    for row in range(6):
+        x1 = 280 if row % 2 == 0 else 200  # each brief a full line and a short one
+        rows += [
+            line(f"左{row}", 72, x1, 676 - 14 * row, 10),
+            line(f"右{row}", 310, x1 + 238, 676 - 14 * row, 10),
+        ]
+    rows.sort(key=lambda x: (-x.y1, x.x0))
+    assert paragraphs_text(reading_order(rows)).split("\n\n")[:3] == ["简讯", "左0左1", "左2左3"]

@@ -35,6 +35,10 @@ PARAGRAPH_GAP_RATIO = 1.25
 # Characters join a line when they overlap its last one vertically by this share of the larger size and
 # the gap between them is at most SEGMENT_GAP sizes: wider gaps are a column gutter or a tab stop.
 BASELINE_OVERLAP = 0.5
+# Characters of about one size (the larger at most SAME_SIZE times the smaller) whose baselines are
+# BASELINE_SHIFT of their size apart no longer share a row (half of that counts as BASELINE_OVERLAP).
+BASELINE_SHIFT = 0.5
+SAME_SIZE = 1.25
 SEGMENT_GAP = 1.2
 # A gap of this many character sizes is a typed space: between Chinese (whose glyphs touch) or Latin.
 CJK_SPACE = 0.2
@@ -234,6 +238,7 @@ def page_lines(page: LTPage) -> PageLines:
     chars = sorted((c for c in page_chars(page) if c.x1 > c.x0), key=lambda c: (c.x0, -c.y1))
     strokes = list(page_strokes(page))
     struck = {id(c) for c in chars if struck_through(c, strokes)}
+    level_boxes(chars)
     groups: list[list[LTChar]] = []
     for char in chars:
         best, best_overlap = None, BASELINE_OVERLAP
@@ -242,8 +247,7 @@ def page_lines(page: LTPage) -> PageLines:
             size = max(min(last.size, char.size), 1.0)
             if not -0.5 * size <= char.x0 - last.x1 <= SEGMENT_GAP * size:
                 continue
-            # Shared by the larger: a line of small print beside a large title's descent is a line of its own.
-            overlap = (min(last.y1, char.y1) - max(last.y0, char.y0)) / max(last.size, char.size, 1.0)
+            overlap = shared_row(last, char)
             if overlap >= best_overlap:
                 best, best_overlap = group, overlap
         if best is None:
@@ -253,6 +257,42 @@ def page_lines(page: LTPage) -> PageLines:
     lines = [line for group in groups if (line := make_line(group, struck)) is not None]
     lines.sort(key=lambda line: (-line.y1, line.x0))
     return PageLines(page.height, lines)
+
+
+def baseline(char: LTChar) -> float | None:
+    """Where an upright character stands: its origin in the text matrix. None for rotated text."""
+    a, b, c, d, _, f = char.matrix
+    return f if b == 0 and c == 0 and a > 0 and d > 0 else None
+
+
+def level_boxes(chars: list[LTChar]) -> None:
+    """Set every upright character's box where the page's commonest font has it relative to the
+    baseline: fonts whose metrics pdfminer reads otherwise (a Latin quote in LibreOffice's copies, the
+    digits in pdftocairo's) would stand higher or lower than the line they are in."""
+    fonts = Counter(c.fontname for c in chars if baseline(c) is not None and c.get_text().strip())
+    if not fonts:
+        return
+    common = fonts.most_common(1)[0][0]
+    reference = [c for c in chars if c.fontname == common and baseline(c) is not None]
+    bottom = statistics.median((c.y0 - baseline(c)) / max(c.size, 1.0) for c in reference)
+    for char in chars:
+        origin = baseline(char)
+        if origin is not None and char.fontname != common:
+            height = char.y1 - char.y0
+            char.y0 = origin + bottom * max(char.size, 1.0)
+            char.y1 = char.y0 + height
+
+
+def shared_row(last: LTChar, char: LTChar) -> float:
+    """How much two characters share a row, as a share of the larger's size. Of one size (within
+    SAME_SIZE), the baseline decides: the boxes pdfminer draws from two fonts' metrics may stand a line
+    apart on one baseline (pdftocairo's copies). Of sizes apart, the boxes' overlap by the larger size
+    does: a line of small print beside a large title's descent is a line of its own."""
+    small, large = sorted((max(last.size, 1.0), max(char.size, 1.0)))
+    here, there = baseline(last), baseline(char)
+    if here is not None and there is not None and large <= SAME_SIZE * small:
+        return 1.0 - abs(here - there) / (BASELINE_SHIFT * small)
+    return (min(last.y1, char.y1) - max(last.y0, char.y0)) / large
 
 
 def make_line(group: list[LTChar], struck: Container[int]) -> Line | None:
@@ -345,8 +385,9 @@ def reading_order(lines: list[Line], document_gutter: tuple[float, float] | None
     for line in (part for whole in lines for part in cut_at_gutter(whole, right_start)):
         if line.x0 >= right_start - 1:
             line.column, line.left_edge, line.right_edge = "right", right_start, page_right
-        elif line.x1 < right_start - 1:
-            # Not left_end: punctuation may hang past a column's edge.
+        elif line.x1 < min(right_start - 1, left_end + FULL_LINE_SLACK * max(line.height, 1.0)):
+            # Punctuation may hang past a column's edge; a centred heading ending in the gutter is no
+            # left-column line.
             line.column, line.left_edge, line.right_edge = "left", page_left, left_end
         else:
             line.left_edge, line.right_edge = page_left, page_right

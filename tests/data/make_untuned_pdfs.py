@@ -1,12 +1,14 @@
 """PDFs of the real issue the PDF reader was not tuned to: the committed web pages and Word files opened by
 LibreOffice and exported, more office layouts (the whole issue in two or three columns, a narrow gutter
 with a rule, a photo with a caption box and a pull quote, an A5 page whose masthead is a table of narrow
-cells), and the web page printed by Chromium on A5.
+cells), the web page printed by Chromium on A5, and fixture PDFs saved again by pdftocairo and
+Ghostscript.
 
     .venv/bin/python tests/data/make_untuned_pdfs.py [name ...]
 
 The words are the seed issue's (a caption and a pull quote repeat words of the article they stand in).
-Needs python-docx, Pillow and Debian's libreoffice-writer, chromium and fonts-noto-cjk.
+Needs python-docx, Pillow and Debian's libreoffice-writer, chromium, poppler-utils, ghostscript and
+fonts-noto-cjk.
 """
 
 from __future__ import annotations
@@ -45,7 +47,8 @@ from tests.data.make_office_fixtures import (  # noqa: E402
 UNTUNED = HERE / "untuned"
 # Opened as a web page, LibreOffice takes the HTML export filter unless told to use Writer's.
 HTML_TO_PDF = "pdf:writer_pdf_Export"
-CHROMIUM_TIMEOUT = 120
+# Chromium, pdftocairo and Ghostscript each get this many seconds.
+TOOL_TIMEOUT = 120
 
 
 def from_file(source: Path, target: str = "pdf") -> Callable[[Path], Path]:
@@ -99,10 +102,37 @@ def printed_by_chromium(page: Path, page_css: str) -> Callable[[Path], Path]:
                 source.as_uri(),
             ],
             check=True,
-            timeout=CHROMIUM_TIMEOUT,
+            timeout=TOOL_TIMEOUT,
             capture_output=True,
         )
         return pdf
+
+    return export
+
+
+def resaved(pdf: Path, tool: str) -> Callable[[Path], Path]:
+    """A fixture PDF saved again as a print dialog or a PDF tool does: pdftocairo (poppler-utils; GTK's
+    print to file is cairo too) or Ghostscript's pdfwrite."""
+    commands = {
+        "pdftocairo": lambda target: ["pdftocairo", "-pdf", str(pdf), str(target)],
+        "ghostscript": lambda target: [
+            "gs",
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-sDEVICE=pdfwrite",
+            f"-sOutputFile={target}",
+            str(pdf),
+        ],
+    }
+
+    def export(out_dir: Path) -> Path:
+        target = out_dir / f"{pdf.stem}-{tool}.pdf"
+        command = commands[tool](target)
+        if shutil.which(command[0]) is None:
+            raise SystemExit(f"{command[0]} not found: install Debian's poppler-utils or ghostscript")
+        subprocess.run(command, check=True, timeout=TOOL_TIMEOUT, capture_output=True)
+        return target
 
     return export
 
@@ -238,6 +268,9 @@ RENDERINGS: dict[str, Callable[[Path], Path]] = {
     "two-columns-narrow-gutter": from_document(two_columns_narrow_gutter, "two-columns-narrow-gutter"),
     "three-columns": from_document(three_columns, "three-columns"),
     "web-page-a5-chromium": printed_by_chromium(HERE / "issue270.html", "@page { size: A5; margin: 1cm }"),
+    "layout-c-pdftocairo": resaved(HERE / "office" / "issue270-layout-c.pdf", "pdftocairo"),
+    "links-2010-pdftocairo": resaved(UNTUNED / "issue270-links-2010-libreoffice.pdf", "pdftocairo"),
+    "layout-a-ghostscript": resaved(HERE / "office" / "issue270-layout-a.pdf", "ghostscript"),
 }
 
 
