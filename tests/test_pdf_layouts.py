@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from indexer.errors import UnreadableFile
 from indexer.formats import extract_document, pdf
 from indexer.formats.pdf import (
     Line,
@@ -21,6 +22,7 @@ from indexer.formats.pdf import (
     paragraphs_text,
     reading_order,
     struck_through,
+    unmapped,
 )
 from indexer.parse import parse_issue
 from tests.expected import BRIEFS, FEATURES
@@ -44,16 +46,6 @@ RENDERINGS = [
     # Saved again by pdftocairo: on one baseline, the Chinese glyphs' boxes hang a line below the digits'.
     pytest.param("layout-c-pdftocairo", (6, 0, 6798), id="layout-c-pdftocairo"),
     pytest.param("links-2010-pdftocairo", (8, 51, 6849), id="links-2010-pdftocairo"),
-    pytest.param(
-        "layout-a-ghostscript",
-        (8, 0, 6798),
-        id="layout-a-ghostscript",
-        marks=xfail(
-            "Ghostscript re-encodes the Chinese glyphs without a Unicode map: pdfminer reads them as "
-            "(cid:N) or as ASCII punctuation and letters, so the text layer is garbage; such a page "
-            "wants OCR, and nothing yet tells garbage from text"
-        ),
-    ),
     pytest.param(
         "three-columns",
         (6, 89, 6800),
@@ -183,6 +175,22 @@ def test_table_of_briefs_read_row_by_row(parsed):
     got = [(b.date.isoformat(), b.title, b.department, b.counties) for b in issue.briefs]
     assert got[:10] == BRIEFS[:10]
     assert got[12:] == BRIEFS[12:]
+
+
+def test_text_layer_of_unmapped_glyphs_reads_as_none():
+    # Ghostscript's copy of layout a: its Chinese glyphs read as (cid:N) or ASCII ('#', '$'): the pages
+    # read as pages without text (so that OCR reads them) instead of as garbage that is no bulletin.
+    data = (UNTUNED / "issue270-layout-a-ghostscript.pdf").read_bytes()
+    with pytest.raises(UnreadableFile) as refused:
+        pdf.pdf_text(data, "issue270-layout-a-ghostscript.pdf")
+    assert refused.value.reason == "no text layer (scanned?)"
+
+
+def test_unmapped_glyphs():
+    assert unmapped(Glyph("(cid:12)", 0, 12, size=12))
+    assert unmapped(Glyph("#", 0, 12, size=12))  # a Chinese glyph's width
+    assert not unmapped(Glyph("W", 0, 11.3, size=12))
+    assert not unmapped(Glyph("温", 0, 12, size=12))
 
 
 # -- geometry ------------------------------------------------------------------------------------------

@@ -56,6 +56,10 @@ TABLE_ROWS = 3
 # from the bottom, which holds the descent) strikes it through.
 MAX_STROKE = 2.0
 STRIKE_BAND = (0.2, 0.7)
+# A page whose glyphs are more than this share unmapped (see unmapped) has no usable text layer; an ASCII
+# glyph at least FULL_WIDTH of its size wide is a Chinese one mapped wrong (Latin W is 0.94 wide).
+UNMAPPED_SHARE = 0.2
+FULL_WIDTH = 0.98
 # Running headers and footers sit in this share of the page height at its top and bottom.
 FURNITURE_BAND = 0.075
 TEXT_CACHE_VERSION = "4"
@@ -236,6 +240,10 @@ def page_lines(page: LTPage) -> PageLines:
     """The page's characters grouped into lines by vertical overlap and horizontal adjacency, top to bottom."""
     # Space glyphs take part (join_chars keeps a typed space) but do not count for a line's extent.
     chars = sorted((c for c in page_chars(page) if c.x1 > c.x0), key=lambda c: (c.x0, -c.y1))
+    printed = [c for c in chars if c.get_text().strip()]
+    if sum(map(unmapped, printed)) > UNMAPPED_SHARE * len(printed):
+        # Its text layer is garbage: the page reads as one without text, which OCR can read.
+        return PageLines(page.height, [])
     strokes = list(page_strokes(page))
     struck = {id(c) for c in chars if struck_through(c, strokes)}
     level_boxes(chars)
@@ -257,6 +265,13 @@ def page_lines(page: LTPage) -> PageLines:
     lines = [line for group in groups if (line := make_line(group, struck)) is not None]
     lines.sort(key=lambda line: (-line.y1, line.x0))
     return PageLines(page.height, lines)
+
+
+def unmapped(char: LTChar) -> bool:
+    """A glyph whose font maps it to no character, or to an ASCII one though it is as wide as it is
+    high: Ghostscript's copies re-encode Chinese glyphs so, and pdfminer reads (cid:12) or '#'."""
+    text = char.get_text()
+    return text.startswith("(cid:") or (text.isascii() and char.x1 - char.x0 >= FULL_WIDTH * char.size)
 
 
 def baseline(char: LTChar) -> float | None:
