@@ -399,8 +399,9 @@ def layout_d(issue: Issue) -> object:
 LAYOUTS: dict[str, Callable[[Issue], object]] = {"a": layout_a, "b": layout_b, "c": layout_c, "d": layout_d}
 
 
-def convert_to_pdf(source: Path, out_dir: Path) -> Path:
-    """soffice --headless --convert-to pdf, with a profile of its own so parallel calls do not clash."""
+def convert_to_pdf(source: Path, out_dir: Path, target: str = "pdf") -> Path:
+    """soffice --headless --convert-to pdf (or target, a filter named), with a profile of its own so
+    parallel calls do not clash."""
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise SystemExit("soffice not found: install libreoffice-writer (Debian) to make the office PDFs")
@@ -411,7 +412,7 @@ def convert_to_pdf(source: Path, out_dir: Path) -> Path:
                 f"-env:UserInstallation=file://{profile}/{uuid.uuid4().hex}",
                 "--headless",
                 "--convert-to",
-                "pdf",
+                target,
                 "--outdir",
                 str(out_dir),
                 str(source),
