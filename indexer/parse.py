@@ -59,9 +59,16 @@ BRIEF_BOUNDARY = re.compile(
 )
 # （市科协学会部）, (平阳县科协), 【市科协办公室】, 〔…〕, ［…］, also （供稿：…）, （来源：…）, （——…）, （…供稿）.
 ATTRIBUTION_OPEN, ATTRIBUTION_CLOSE = r"（(【［\[〔〖", r"）)】］\]〕〗"
-CLOSING_ATTRIBUTION = re.compile(
-    rf"[{ATTRIBUTION_OPEN}]\s*(?:(?:供稿|来源|稿源|信息来源)\s*[:：]\s*|[-—–]{{1,2}}\s*)?"
-    rf"([^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]{{2,20}}?)\s*(?:供稿)?\s*[{ATTRIBUTION_CLOSE}]\s*$"
+ATTRIBUTION_INSIDE = (
+    rf"\s*(?:(?:供稿|来源|稿源|信息来源)\s*[:：]\s*|[-—–]{{1,2}}\s*)?"
+    rf"([^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]{{2,20}}?)\s*(?:供稿)?\s*"
+)
+CLOSING_ATTRIBUTION = re.compile(rf"[{ATTRIBUTION_OPEN}]{ATTRIBUTION_INSIDE}[{ATTRIBUTION_CLOSE}]\s*$")
+# OCR loses brackets: "…开展活动（鹿城区科协" keeps its opening one only; "…开展活动鹿城区科协)", its
+# closing one only, is matched against the known departments (known_department_ending).
+UNCLOSED_ATTRIBUTION = re.compile(rf"[{ATTRIBUTION_OPEN}]{ATTRIBUTION_INSIDE}$")
+LAST_BRACKET = re.compile(
+    rf"[{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}][^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]*$"
 )
 # Headings and titles may be bracketed or decorated: 【简讯】, ◎基层动态, ★要目★, 【市科协…调研】.
 OPENING_MARKS, CLOSING_MARKS = "【[〔［◎●○◆◇■□★☆▲△▶►※", "】]〕］◎●○◆◇■□★☆▲△◀※"
@@ -323,11 +330,38 @@ def event_date(text: str, issue_date: dt.date) -> dt.date:
     return issue_date
 
 
+@lru_cache(maxsize=8)
+def known_departments(domain: Domain) -> frozenset[str]:
+    """The departments the settings name (市科协学会部) and each county's association (鹿城区科协, 文成科协)."""
+    return frozenset((*domain.departments, *(spelling + "科协" for spelling in domain.place_by_spelling())))
+
+
+@lru_cache(maxsize=8)
+def known_department_ending(domain: Domain) -> re.Pattern:
+    """A known department before a closing bracket that ends the text."""
+    names = sorted(known_departments(domain), key=len, reverse=True)
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(rf"({alternatives})\s*(?:供稿)?\s*[{ATTRIBUTION_CLOSE}]\s*$")
+
+
 def split_attribution(paragraph: str, domain: Domain) -> tuple[str, str | None]:
-    """("正文……", "市科协学会部") from "正文……（市科协学会部）", "正文……【供稿：市科协学会部】" and the like."""
+    """("正文……", "市科协学会部") from "正文……（市科协学会部）", "正文……【供稿：市科协学会部】" and the like.
+
+    With one bracket lost (by OCR) the department must be one the settings know: any text may end
+    in a bracket, and department_pattern takes "开展活动鹿城区科协" for a department too.
+    """
     match = CLOSING_ATTRIBUTION.search(paragraph)
     if match and domain.is_department(squeeze(match.group(1))):
         return paragraph[: match.start()].rstrip(), squeeze(match.group(1))
+    unclosed = UNCLOSED_ATTRIBUTION.search(paragraph)
+    if unclosed and squeeze(unclosed.group(1)) in known_departments(domain):
+        return paragraph[: unclosed.start()].rstrip(), squeeze(unclosed.group(1))
+    unopened = known_department_ending(domain).search(paragraph)
+    if unopened:
+        # A bracket opened before the name holds more than the name: （龙湾区、鹿城区科协).
+        last_bracket = LAST_BRACKET.search(paragraph, 0, unopened.start())
+        if last_bracket is None or last_bracket.group(0)[0] not in ATTRIBUTION_OPEN:
+            return paragraph[: unopened.start()].rstrip(), unopened.group(1)
     return paragraph, None
 
 

@@ -1,5 +1,5 @@
 """A contents title printed otherwise above its article (shortened, misread by OCR, a quote mark
-lost) is found by that heading."""
+lost) is found by that heading; an attribution that lost one bracket still names its department."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import dataclasses
 
 import pytest
 
-from indexer.parse import Paragraph, locate_titles, parse_issue, resembles
-from tests.expected import FEATURES
+from indexer.parse import Paragraph, locate_titles, parse_issue, resembles, split_attribution
+from tests.expected import BRIEFS, FEATURES
 from tests.test_coverage import CLEAN_REPORT, catch_all, replaced_once
 
 ENTRIES = [title for title, *_ in FEATURES]
@@ -183,3 +183,56 @@ def test_a_misread_heading_is_preferred_to_the_title_repeated_in_the_first_sente
     assert issue.features[0] == clean.features[0]
     assert issue.warnings == (f"{DIFFERS}{ENTRIES[1]} / 青科会助力大孵化集群发展座读会名开",)
     assert (issue.report.unassigned_chars, issue.report.flagged) == (0, False)
+
+
+# An attribution with one bracket lost -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "department"),
+    [
+        ("开展活动鹿城区科协)", "鹿城区科协"),
+        ("开展活动（鹿城区科协", "鹿城区科协"),
+        ("开展活动。（ 鹿城区科协 ", "鹿城区科协"),
+        ("开展活动市科协学会部）", "市科协学会部"),
+        ("开展活动文成科协】", "文成科协"),
+        ("开展活动（来源：苍南县科协", "苍南县科协"),
+    ],
+)
+def test_an_attribution_with_one_bracket_names_a_known_department(domain, text, department):
+    assert split_attribution(text, domain) == (text[:4] + ("。" if "。" in text else ""), department)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "活动在线上举行(线上)",
+        "活动圆满结束(2022)",
+        # department_pattern would take 开展培训科协 for a department; with one bracket it must be known.
+        "开展培训科协)",
+        "开展活动（温州市护理学会",
+        "举办讲座（第二部",
+        # The bracket opened before the department holds more than it.
+        "活动（参加的有龙湾区科技局、瓯海区科技局、鹿城区科技局和鹿城区科协)",
+        "会议决定成立鹿城区科协",
+    ],
+)
+def test_text_ending_in_a_bracket_is_not_cut(domain, text):
+    assert split_attribution(text, domain) == (text, None)
+
+
+@pytest.mark.parametrize("closing", ["鹿城区科协)", "（鹿城区科协"])
+def test_a_brief_whose_attribution_lost_a_bracket(domain, seed_text, clean, closing):
+    text = replaced_once(seed_text, "法治教育学习会（鹿城区科协）", f"法治教育学习会{closing}")
+    issue = parse_issue(text, "bracket.txt", domain)
+    brief = issue.briefs[7]
+    assert (brief.date.isoformat(), brief.title, brief.department, brief.counties) == BRIEFS[7]
+    assert issue.articles == clean.articles
+    assert issue.report == CLEAN_REPORT
+
+
+def test_a_feature_whose_attribution_lost_a_bracket(domain, seed_text, clean):
+    text = replaced_once(seed_text, "高光时刻。（市科协学会部）", "高光时刻。市科协学会部)")
+    issue = parse_issue(text, "bracket.txt", domain)
+    assert issue.features[3].department == FEATURES[3][2] == "市科协学会部"
+    assert (issue.articles, issue.report) == (clean.articles, CLEAN_REPORT)
