@@ -25,6 +25,10 @@ CATCH_ALL_ORDINAL = 1
 # title in the contents list is followed by the next title.
 TITLE_FOLLOWER_WINDOW = 40
 FOLLOWER_PREFIX = 12
+# A heading the parser matched to a contents entry worded otherwise spans at most this many lines
+# and this many times the entry's length (a shortened entry).
+HEADING_MAX_LINES = 2
+HEADING_MAX_LENGTH = 2
 # A section (the briefs) may open with a heading line of no more than this many characters.
 SECTION_HEADING_MAX = 6
 # A department closes its article, set off from the text by brackets only.
@@ -163,7 +167,8 @@ class ArticleMatcher:
                 self.cursor = attribution.end()
 
     def find_title(self, title: str, follower: str) -> int | None:
-        """The occurrence of the title that its article's text follows most closely, else its first."""
+        """The occurrence of the title that its article's text follows most closely, else the heading
+        printed right above that text, else the title's first occurrence."""
         text = self.document.text
         best = None
         for start, end in self.document.occurrences(title, self.cursor):
@@ -172,11 +177,32 @@ class ArticleMatcher:
             best = min(best or candidate, candidate)
             if not gap:
                 break
+        if follower and (best is None or best[0] == TITLE_FOLLOWER_WINDOW):
+            heading = self.printed_heading(follower, len(title))
+            best = (0, *heading) if heading else best
         if best is None:
             return None
         _, start, self.cursor = best
         self.document.take(start, self.cursor)
         return start
+
+    def printed_heading(self, follower: str, title_length: int) -> tuple[int, int] | None:
+        """(start, end) of the one or two whole lines right above the article's text, as long as a
+        reworded title at most: the parser took its contents entry's title from a heading printed
+        otherwise (parse.locate_titles)."""
+        starts = self.document.starts
+        text_start = self.document.text.find(follower[:FOLLOWER_PREFIX], self.cursor)
+        line = bisect.bisect_right(starts, text_start) - 1
+        if text_start == -1 or starts[line] != text_start:
+            return None
+        first = line
+        while (
+            first > max(0, line - HEADING_MAX_LINES)
+            and starts[first - 1] >= self.cursor
+            and text_start - starts[first - 1] <= HEADING_MAX_LENGTH * title_length
+        ):
+            first -= 1
+        return (starts[first], text_start) if first < line else None
 
     def take(self, needle: str, window: int | None) -> bool:
         stop = None if window is None else self.cursor + window + len(needle)

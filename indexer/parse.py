@@ -8,6 +8,7 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache, reduce
@@ -58,9 +59,16 @@ BRIEF_BOUNDARY = re.compile(
 )
 # （市科协学会部）, (平阳县科协), 【市科协办公室】, 〔…〕, ［…］, also （供稿：…）, （来源：…）, （——…）, （…供稿）.
 ATTRIBUTION_OPEN, ATTRIBUTION_CLOSE = r"（(【［\[〔〖", r"）)】］\]〕〗"
-CLOSING_ATTRIBUTION = re.compile(
-    rf"[{ATTRIBUTION_OPEN}]\s*(?:(?:供稿|来源|稿源|信息来源)\s*[:：]\s*|[-—–]{{1,2}}\s*)?"
-    rf"([^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]{{2,20}}?)\s*(?:供稿)?\s*[{ATTRIBUTION_CLOSE}]\s*$"
+ATTRIBUTION_INSIDE = (
+    rf"\s*(?:(?:供稿|来源|稿源|信息来源)\s*[:：]\s*|[-—–]{{1,2}}\s*)?"
+    rf"([^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]{{2,20}}?)\s*(?:供稿)?\s*"
+)
+CLOSING_ATTRIBUTION = re.compile(rf"[{ATTRIBUTION_OPEN}]{ATTRIBUTION_INSIDE}[{ATTRIBUTION_CLOSE}]\s*$")
+# OCR loses brackets: "…开展活动（鹿城区科协" keeps its opening one only; "…开展活动鹿城区科协)", its
+# closing one only, is matched against the known departments (known_department_ending).
+UNCLOSED_ATTRIBUTION = re.compile(rf"[{ATTRIBUTION_OPEN}]{ATTRIBUTION_INSIDE}$")
+LAST_BRACKET = re.compile(
+    rf"[{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}][^{ATTRIBUTION_OPEN}{ATTRIBUTION_CLOSE}]*$"
 )
 # Headings and titles may be bracketed or decorated: 【简讯】, ◎基层动态, ★要目★, 【市科协…调研】.
 OPENING_MARKS, CLOSING_MARKS = "【[〔［◎●○◆◇■□★☆▲△▶►※", "】]〕］◎●○◆◇■□★☆▲△◀※"
@@ -100,6 +108,17 @@ HEADING_MAX_CHARS = 20
 TITLE_MAX_CHARS = 40
 TITLE_MAX_LINES = 2
 TITLE_NEVER_ENDS = re.compile(r"[。；;，,：:、]\s*[”’」』）)]*\s*$")
+# A contents title not in the body as listed is found by its printed heading (locate_titles) when
+# difflib's ratio of their letters reaches this: two characters misread in the shortest title (17
+# letters) give 0.88, a reworded verb (成功举办/隆重举办) 0.91; against every other paragraph and pair of
+# paragraphs of the fixtures a title's best is 0.59 (its article's first sentence, which names it).
+TITLE_SIMILARITY = 0.75
+# Or when the one's letters stand whole in the other's, as when the editor shortened the heading
+# (林建波赴瑞安调研科创工作, 12 of its entry's 21: ratio 0.73); the shorter at least this long and
+# this share of the longer. No heading-like line of the fixtures lies in a title but 5 letters
+# (科创中国试, 0.21).
+CONTAINED_MIN_CHARS = 8
+CONTAINED_MIN_SHARE = 0.5
 # Characters either side of a line break that word segmentation looks at to tell whether the break
 # falls inside a word.
 WORD_WINDOW = 4
@@ -267,13 +286,17 @@ class SqueezedText:
                 return index, offset
         raise IndexError(position)
 
+    def starts_paragraph(self, position: int) -> bool:
+        """Whether the character at position opens its paragraph (after any 【 or ◆)."""
+        index, offset = self.origin(position)
+        return not squeeze(self.paragraphs[index][:offset]).lstrip(OPENING_MARKS)
+
     def find_title(self, title: str, start: int) -> int:
         """The first match at a paragraph start (after any 【 or ◆), else the first match anywhere, else -1."""
         needle = squeeze(title)
         first = position = self.text.find(needle, start)
         while position != -1:
-            index, offset = self.origin(position)
-            if not squeeze(self.paragraphs[index][:offset]).lstrip(OPENING_MARKS):
+            if self.starts_paragraph(position):
                 return position
             position = self.text.find(needle, position + 1)
         return first
@@ -307,11 +330,38 @@ def event_date(text: str, issue_date: dt.date) -> dt.date:
     return issue_date
 
 
+@lru_cache(maxsize=8)
+def known_departments(domain: Domain) -> frozenset[str]:
+    """The departments the settings name (市科协学会部) and each county's association (鹿城区科协, 文成科协)."""
+    return frozenset((*domain.departments, *(spelling + "科协" for spelling in domain.place_by_spelling())))
+
+
+@lru_cache(maxsize=8)
+def known_department_ending(domain: Domain) -> re.Pattern:
+    """A known department before a closing bracket that ends the text."""
+    names = sorted(known_departments(domain), key=len, reverse=True)
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(rf"({alternatives})\s*(?:供稿)?\s*[{ATTRIBUTION_CLOSE}]\s*$")
+
+
 def split_attribution(paragraph: str, domain: Domain) -> tuple[str, str | None]:
-    """("正文……", "市科协学会部") from "正文……（市科协学会部）", "正文……【供稿：市科协学会部】" and the like."""
+    """("正文……", "市科协学会部") from "正文……（市科协学会部）", "正文……【供稿：市科协学会部】" and the like.
+
+    With one bracket lost (by OCR) the department must be one the settings know: any text may end
+    in a bracket, and department_pattern takes "开展活动鹿城区科协" for a department too.
+    """
     match = CLOSING_ATTRIBUTION.search(paragraph)
     if match and domain.is_department(squeeze(match.group(1))):
         return paragraph[: match.start()].rstrip(), squeeze(match.group(1))
+    unclosed = UNCLOSED_ATTRIBUTION.search(paragraph)
+    if unclosed and squeeze(unclosed.group(1)) in known_departments(domain):
+        return paragraph[: unclosed.start()].rstrip(), squeeze(unclosed.group(1))
+    unopened = known_department_ending(domain).search(paragraph)
+    if unopened:
+        # A bracket opened before the name holds more than the name: （龙湾区、鹿城区科协).
+        last_bracket = LAST_BRACKET.search(paragraph, 0, unopened.start())
+        if last_bracket is None or last_bracket.group(0)[0] not in ATTRIBUTION_OPEN:
+            return paragraph[: unopened.start()].rstrip(), unopened.group(1)
     return paragraph, None
 
 
@@ -440,15 +490,65 @@ def make_feature(
     )
 
 
-def locate_titles(body: list[Paragraph], titles: list[str]):
-    """(title, first paragraph index, paragraph index where its text starts, char offset) for each found title."""
+def letters_of(text: str) -> str:
+    """Letters, ideographs and digits only: quotes, dashes and spaces are what PDFs drop or move."""
+    return "".join(char for char in text if char.isalnum())
+
+
+def resembles(entry: str, heading: str) -> float | None:
+    """How closely a printed heading resembles a contents entry (difflib's ratio of their letters),
+    or None when it is no rewording of it (see TITLE_SIMILARITY and CONTAINED_MIN_SHARE)."""
+    entry_letters, heading_letters = letters_of(entry), letters_of(heading)
+    ratio = difflib.SequenceMatcher(None, entry_letters, heading_letters, autojunk=False).ratio()
+    shorter, longer = sorted((entry_letters, heading_letters), key=len)
+    shortened = (
+        len(shorter) >= CONTAINED_MIN_CHARS
+        and len(shorter) >= CONTAINED_MIN_SHARE * len(longer)
+        and shorter in longer
+    )
+    return ratio if ratio >= TITLE_SIMILARITY or shortened else None
+
+
+def is_heading_like(text: str, domain: Domain) -> bool:
+    """A paragraph that may be (a line of) a printed heading: a title line that ends no sentence."""
+    return is_title_line(text, domain) and not SENTENCE_END.search(text)
+
+
+def find_heading(
+    body: list[Paragraph], entry: str, start: int, stop: int, domain: Domain
+) -> tuple[int, int, str] | None:
+    """(first paragraph, paragraph after it, heading) of the printed heading between start and stop
+    most like the contents entry: one paragraph or a heading wrapped over two, followed by text."""
+    best: tuple[float, int, int, str] | None = None
+    for first in range(start, stop):
+        for after in range(first + 1, min(first + TITLE_MAX_LINES, stop - 1) + 1):
+            if not is_heading_like(body[after - 1].text, domain):
+                break
+            heading = reduce(join_lines, (paragraph.text for paragraph in body[first:after]))
+            ratio = resembles(entry, heading)
+            if ratio is not None and (best is None or ratio > best[0]):
+                best = (ratio, first, after, heading)
+    return best[1:] if best else None
+
+
+def locate_titles(body: list[Paragraph], titles: list[str], domain: Domain):
+    """(title, first paragraph index, paragraph index where its text starts, char offset) for each found
+    title, the titles not found, and (title, heading) of those found by their printed heading only.
+
+    A title not in the body as listed, or only inside a paragraph (an article's first sentence often
+    repeats its title), is looked for among the headings between the titles found before and after it
+    (find_heading); its article keeps the contents entry's wording, as the issue's contents list and
+    its parse report name it.
+    """
     squeezed = SqueezedText(body)
-    found, missing = [], []
+    located: list[tuple[str, int, int, int] | None] = []
+    inside_paragraph = []
     cursor = 0
     for title in titles:
         position = squeezed.find_title(title, cursor)
+        inside_paragraph.append(position != -1 and not squeezed.starts_paragraph(position))
         if position == -1:
-            missing.append(title)
+            located.append(None)
             continue
         end = position + len(squeeze(title))
         start_paragraph = squeezed.origin(position)[0]
@@ -456,16 +556,30 @@ def locate_titles(body: list[Paragraph], titles: list[str]):
             after_paragraph, after_char = squeezed.origin(end)
         else:
             after_paragraph, after_char = len(body), 0
-        found.append((title, start_paragraph, after_paragraph, after_char))
+        located.append((title, start_paragraph, after_paragraph, after_char))
         cursor = end
-    return found, missing
+    differing = []
+    for index, title in enumerate(titles):
+        if located[index] is not None and not inside_paragraph[index]:
+            continue
+        before = next((found for found in reversed(located[:index]) if found), None)
+        start = before[2] + bool(before[3]) if before else 0
+        stop = next((found[1] for found in located[index + 1 :] if found), len(body))
+        heading = find_heading(body, title, start, stop, domain)
+        if heading:
+            first, after, printed = heading
+            located[index] = (title, first, after, 0)
+            differing.append((title, printed))
+    missing = [title for title, found in zip(titles, located, strict=True) if found is None]
+    return [found for found in located if found], missing, differing
 
 
 def parse_features(
     body: list[Paragraph], titles: list[str], issue_id: str, issue_date: dt.date, domain: Domain
 ):
-    located, missing = locate_titles(body, titles)
-    warnings = [f"本期要目 title not found in the body: {title}" for title in missing]
+    located, missing, differing = locate_titles(body, titles, domain)
+    warnings = [f"本期要目 title differs from the heading in the body: {a} / {b}" for a, b in differing]
+    warnings += [f"本期要目 title not found in the body: {title}" for title in missing]
     features = []
     for ordinal, (title, start, after_paragraph, after_char) in enumerate(located, start=1):
         stop = located[ordinal][1] if ordinal < len(located) else len(body)

@@ -209,12 +209,13 @@ def test_a_renamed_first_title_leaves_the_text_to_the_catch_all(domain, seed_tex
 
 
 def test_a_renamed_middle_title_leaves_its_text_in_the_feature_before(domain, seed_text):
-    text = replaced_once(seed_text, THIRD_TITLE_IN_BODY, "青科会成果督导专班赴龙湾乐清浙南产业集聚区督查调研")
+    # Worded unlike its entry: a heading that resembles it is found (tests/test_fuzzy_titles.py).
+    text = replaced_once(seed_text, THIRD_TITLE_IN_BODY, "督查调研组走访龙湾乐清浙南三地")
     issue = parse_issue(text, "renamed.txt", domain)
     assert issue.report == ParseReport(
         contents_expected=8,
         contents_found=7,
-        body_chars=6791,
+        body_chars=6781,
         unassigned_chars=0,
         problems=(
             "1 of 8 contents titles not found (青科会成果谋划与落地督导工作专班赴龙湾、乐清、浙南产业集聚区督查调研)",
