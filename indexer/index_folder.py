@@ -14,8 +14,10 @@ import re
 import secrets
 import shutil
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
 
 from indexer.engine import index_exists
 from indexer.errors import FolderNotAnIndex, IndexBusy
@@ -24,6 +26,9 @@ MARKER_NAME = "bulletin-index.json"
 MANIFEST_NAME = "bulletin-manifest.json"
 AT_FDCWD = -100
 RENAME_EXCHANGE = 2
+# How often, and how far apart, a run turned away looks for the lock holder's process id.
+HOLDER_READS = 20
+HOLDER_READ_PAUSE = 0.01
 
 Warn = Callable[[str], None]
 
@@ -110,8 +115,7 @@ class IndexLock:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip()
+            holder = lock_holder(handle)
             handle.close()
             raise IndexBusy(
                 f"{self.index_dir}: another `bulletin index` is running on this folder"
@@ -126,6 +130,18 @@ class IndexLock:
 
     def __exit__(self, *exception) -> None:
         self.handle.close()
+
+
+def lock_holder(handle: TextIO) -> str:
+    """The process id the lock's holder wrote. It writes it just after taking the lock, so a run that
+    comes in between sees an empty file for a moment: look again briefly before giving up on it."""
+    for _ in range(HOLDER_READS):
+        handle.seek(0)
+        holder = handle.read().strip()
+        if holder:
+            return holder
+        time.sleep(HOLDER_READ_PAUSE)
+    return ""
 
 
 def new_sibling(index_dir: Path, kind: str) -> Path:
