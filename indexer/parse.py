@@ -104,6 +104,8 @@ TYPED_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=\d)|(?<=\d)\s+(?=[\u3400-\u
 # like this and is longer than a heading was cut by a page or column break and continues below.
 SENTENCE_END = re.compile(r"[。！？!?；;…]\s*[”’」』）)]*\s*$")
 HEADING_MAX_CHARS = 20
+# A paragraph this long that ends a sentence is running text, never a contents entry.
+PROSE_MIN_CHARS = 60
 # Without a contents list, a title is at most two lines, each this short and not ending a clause.
 TITLE_MAX_CHARS = 40
 TITLE_MAX_LINES = 2
@@ -236,9 +238,12 @@ def parse_contents(paragraphs: list[Paragraph], publication: str = "") -> tuple[
 
     Entries end where the first title comes round again at the start of the body. A text box read out
     of place can put the contents before the masthead's date line: masthead lines up to there (and no
-    further, so that no date in the body is taken for the issue's) are no entries.
+    further, so that no date in the body is taken for the issue's) are no entries. When the first
+    heading is printed otherwise (misread by OCR, reworded), the first paragraph of prose ends them:
+    the body begins at the lines above it that resemble the first title, else at the last line.
     """
     entries: list[str] = []
+    entry_lines: list[int] = []
     masthead: list[str] = []
     bulleted = None
     labelled = False
@@ -254,6 +259,11 @@ def parse_contents(paragraphs: list[Paragraph], publication: str = "") -> tuple[
             continue
         if entries and (bare := unmarked(text)) and squeeze(entries[0]).startswith(bare):
             return entries, index, masthead
+        if len(entries) > 1 and is_prose(text):
+            body_start = first_heading_line(paragraphs, entry_lines, entries[0])
+            titles, _, masthead = parse_contents(paragraphs[:body_start], publication)
+            return titles, body_start, masthead
+        entry_lines.append(index)
         text = PAGE_REFERENCE.sub("", text)
         bullet = TOC_BULLET.match(text)
         if bulleted is None:
@@ -264,6 +274,23 @@ def parse_contents(paragraphs: list[Paragraph], publication: str = "") -> tuple[
             entries[-1] = join_lines(entries[-1], text)
         labelled = False
     return entries, len(paragraphs), masthead
+
+
+def is_prose(text: str) -> bool:
+    """A paragraph of running text, which no contents entry is: long, and ending a sentence."""
+    return len(squeeze(text)) >= PROSE_MIN_CHARS and bool(SENTENCE_END.search(text))
+
+
+def first_heading_line(paragraphs: list[Paragraph], entry_lines: list[int], first_title: str) -> int:
+    """Which of the lines read as contents before the first prose paragraph begins the first article:
+    the first after the first entry that, alone or with the next (a wrapped heading), resembles the
+    first title; else the last line, a heading of one line."""
+    for position, line in enumerate(entry_lines[1:], start=1):
+        following = entry_lines[position + 1 : position + 2]
+        for heading in (paragraphs[line].text, " ".join(paragraphs[i].text for i in [line, *following])):
+            if resembles(first_title, heading) is not None:
+                return line
+    return entry_lines[-1]
 
 
 class SqueezedText:

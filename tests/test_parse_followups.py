@@ -198,3 +198,41 @@ def test_a_wrapped_line_starting_with_a_part_of_the_month_continues_its_brief(do
         ("2022-05-20", "平阳县科协筹备科普活动，将于月底举行")
     ]
     assert issue.warnings == ()
+
+
+# -- a first heading printed otherwise ends the contents at the first prose --------------------------
+
+FIRST_HEADING = "科技惠企 创新赋能——“科创中国”温州站 推介大会成功举办"
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "科枝惠企 创新赋能——“科创中国”刘州站 推介大会成功举办",  # OCR: two characters misread
+        "科枝惠企 创新赋能——“科创中国”刘州站\n\n推介大会成功举办",  # and wrapped over two lines
+    ],
+)
+def test_a_misread_first_heading_ends_the_contents_at_the_first_prose(domain, seed_text, printed):
+    # The contents used to end only where the first title came round again letter for letter: the
+    # whole body was read as contents, 0 features.
+    text = seed_text.replace(f"\n{FIRST_HEADING}\n", f"\n{printed}\n", 1)
+    issue = parse_issue(text, "misread.txt", domain)
+    assert [feature.title for feature in issue.features] == [title for title, *_ in FEATURES]
+    assert len(issue.briefs) == 29
+    assert issue.features[0].paragraphs[0].startswith("为扎实推进温州市“科创中国”试点城市建设")
+    assert not issue.report.flagged
+
+
+def test_a_heading_like_nothing_in_the_contents_begins_the_body_by_itself(domain):
+    lines = ["- 科技惠企推介大会成功举办", "- 青科会座谈会召开", "全然不同的标题", "正文" * 40 + "。"]
+    entries, body_start, _ = parse_contents([Paragraph(line, 1) for line in lines])
+    assert (entries, body_start) == (["科技惠企推介大会成功举办", "青科会座谈会召开"], 2)
+
+
+def test_contents_entries_are_never_taken_for_prose():
+    long_entry = (
+        "- 市科协党组书记、主席林建波赴苍南调研青科会和“科创中国”试点城市建设并召开座谈会听取意见建议。"
+    )
+    lines = ["- 第一篇的标题", long_entry, "第一篇的标题", "正文" * 40 + "。"]
+    entries, body_start, _ = parse_contents([Paragraph(line, 1) for line in lines])
+    assert (len(entries), body_start) == (2, 2)
