@@ -3,11 +3,13 @@ in document order, a paragraph per line; headers, footers, deleted text and fiel
 
 from __future__ import annotations
 
+import contextlib
 import io
 import posixpath
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
@@ -74,32 +76,36 @@ def docx_text(data: bytes, source: str) -> str:
     return text
 
 
+@contextlib.contextmanager
+def damaged_package_reasons(source: str, kind: str) -> Iterator[None]:
+    """What goes wrong reading an office package (a ZIP of XML parts), as one UnreadableFile reason."""
+    try:
+        yield
+    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
+        raise UnreadableFile(source, f"damaged {kind} (truncated, or its ZIP is broken: {error})") from error
+    except KeyError as error:
+        # zipfile names the missing member: "There is no item named 'word/document.xml' in the archive".
+        raise UnreadableFile(source, f"damaged {kind} ({error.args[0]})") from error
+    except etree.XMLSyntaxError as error:
+        raise UnreadableFile(source, f"damaged {kind} (its XML does not parse: {error})") from error
+
+
 def main_document(data: bytes, source: str) -> etree._Element:
     """The root of the part the package's relationships name as its main document (word/document.xml
     as a rule). Only that part is read: a damaged picture elsewhere in the ZIP costs no text."""
     from docx.oxml.parser import parse_xml  # lxml set up not to expand entities
 
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            relationships = parse_xml(package.read(PACKAGE_RELATIONSHIPS))
-            target = next(
-                (r.get("Target", "") for r in relationships if r.get("Type", "").endswith("/officeDocument")),
-                None,
+    with damaged_package_reasons(source, "Word file"), zipfile.ZipFile(io.BytesIO(data)) as package:
+        relationships = parse_xml(package.read(PACKAGE_RELATIONSHIPS))
+        target = next(
+            (r.get("Target", "") for r in relationships if r.get("Type", "").endswith("/officeDocument")),
+            None,
+        )
+        if target is None:
+            raise UnreadableFile(
+                source, f"damaged Word file ({PACKAGE_RELATIONSHIPS} names no main document)"
             )
-            if target is None:
-                raise UnreadableFile(
-                    source, f"damaged Word file ({PACKAGE_RELATIONSHIPS} names no main document)"
-                )
-            return parse_xml(package.read(posixpath.normpath(target.lstrip("/"))))
-    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise UnreadableFile(
-            source, f"damaged Word file (truncated, or its ZIP is broken: {error})"
-        ) from error
-    except KeyError as error:
-        # zipfile names the missing member: "There is no item named 'word/document.xml' in the archive".
-        raise UnreadableFile(source, f"damaged Word file ({error.args[0]})") from error
-    except etree.XMLSyntaxError as error:
-        raise UnreadableFile(source, f"damaged Word file (its XML does not parse: {error})") from error
+        return parse_xml(package.read(posixpath.normpath(target.lstrip("/"))))
 
 
 def block_lines(container: etree._Element, lines: list[str]) -> None:

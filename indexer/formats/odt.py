@@ -7,12 +7,12 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
-import zlib
 from pathlib import Path
 
 from lxml import etree
 
 from indexer.errors import UnreadableFile
+from indexer.formats.docx import damaged_package_reasons
 
 name = "odt"
 # As in a .docx, pages are laid out when the document is shown; the file does not know them.
@@ -86,22 +86,11 @@ def odt_text(data: bytes, source: str) -> str:
 
 
 def content(data: bytes, source: str) -> etree._Element:
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as package:
-            manifest = etree.fromstring(package.read("META-INF/manifest.xml"), PARSER)
-            if next(manifest.iter(f"{MANIFEST}encryption-data"), None) is not None:
-                raise UnreadableFile(source, "encrypted OpenDocument file (needs a password)")
-            return etree.fromstring(package.read("content.xml"), PARSER)
-    except (zipfile.BadZipFile, zlib.error, EOFError) as error:
-        raise UnreadableFile(
-            source, f"damaged OpenDocument file (truncated, or its ZIP is broken: {error})"
-        ) from error
-    except KeyError as error:
-        raise UnreadableFile(source, f"damaged OpenDocument file ({error.args[0]})") from error
-    except etree.XMLSyntaxError as error:
-        raise UnreadableFile(
-            source, f"damaged OpenDocument file (its XML does not parse: {error})"
-        ) from error
+    with damaged_package_reasons(source, "OpenDocument file"), zipfile.ZipFile(io.BytesIO(data)) as package:
+        manifest = etree.fromstring(package.read("META-INF/manifest.xml"), PARSER)
+        if next(manifest.iter(f"{MANIFEST}encryption-data"), None) is not None:
+            raise UnreadableFile(source, "encrypted OpenDocument file (needs a password)")
+        return etree.fromstring(package.read("content.xml"), PARSER)
 
 
 def skipped(element: etree._Element) -> bool:
