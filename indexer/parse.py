@@ -106,6 +106,10 @@ SENTENCE_END = re.compile(r"[。！？!?；;…]\s*[”’」』）)]*\s*$")
 HEADING_MAX_CHARS = 20
 # A paragraph this long that ends a sentence is running text, never a contents entry.
 PROSE_MIN_CHARS = 60
+# Without a 简讯 heading, this many dated lines, making up this share of what follows an article's
+# department, are the briefs.
+UNHEADED_BRIEFS_MIN = 3
+UNHEADED_BRIEFS_SHARE = 0.6
 # Without a contents list, a title is at most two lines, each this short and not ending a clause.
 TITLE_MAX_CHARS = 40
 TITLE_MAX_LINES = 2
@@ -712,6 +716,35 @@ def briefs_heading(paragraphs: list[Paragraph], head_end: int) -> int:
     return next(dated, headings[0] if headings else len(paragraphs))
 
 
+def briefs_section(paragraphs: list[Paragraph], head_end: int, domain: Domain) -> tuple[int, int, list[str]]:
+    """Where the articles end and the briefs begin, and a warning if that was found without a heading.
+
+    A missing 简讯 heading used to leave the briefs as the tail of the last feature, joined into one
+    paragraph under the last brief's department: a run of dated lines right after an article's
+    closing department is the briefs section all the same.
+    """
+    heading = briefs_heading(paragraphs, head_end)
+    if heading < len(paragraphs):
+        return heading, heading + 1, []
+    dated_from = [0] * (len(paragraphs) + 1)
+    for index in range(len(paragraphs) - 1, -1, -1):
+        dated_from[index] = dated_from[index + 1] + bool(BRIEF_OPENING.match(paragraphs[index].text))
+    for index in range(head_end + 1, len(paragraphs)):
+        dated = dated_from[index]
+        if (
+            BRIEF_OPENING.match(paragraphs[index].text)
+            and dated >= UNHEADED_BRIEFS_MIN
+            and dated >= UNHEADED_BRIEFS_SHARE * (len(paragraphs) - index)
+            and split_attribution(paragraphs[index - 1].text, domain)[1]
+        ):
+            return (
+                index,
+                index,
+                ["no 简讯 heading: the dated lines after an article's department are read as briefs"],
+            )
+    return len(paragraphs), len(paragraphs), []
+
+
 def parse_issue(text: str, source: str, domain: Domain) -> Issue:
     """Parse one issue's normalized text. Raises NotABulletin when there is no masthead."""
     paragraphs = split_paragraphs(text)
@@ -720,24 +753,25 @@ def parse_issue(text: str, source: str, domain: Domain) -> Issue:
     toc_index = next((i for i, p in enumerate(paragraphs) if TOC_HEADING.match(squeeze(p.text))), None)
     head_end = toc_index if toc_index is not None else masthead_end(paragraphs)
     head = [p.text for p in paragraphs[:head_end]]
-    briefs_index = briefs_heading(paragraphs, head_end)
+    articles_end, briefs_start, section_warnings = briefs_section(paragraphs, head_end, domain)
     if toc_index is not None:
         titles, body_start, masthead_lines = parse_contents(
-            paragraphs[toc_index + 1 : briefs_index], domain.publication
+            paragraphs[toc_index + 1 : articles_end], domain.publication
         )
         head += masthead_lines
         # A contents list may name the briefs section too; it is no feature to look for.
         titles = [title for title in titles if not BRIEFS_HEADING.match(squeeze(title))]
-        body = paragraphs[toc_index + 1 + body_start : briefs_index]
+        body = paragraphs[toc_index + 1 + body_start : articles_end]
     else:
-        titles, body = [], paragraphs[head_end:briefs_index]
+        titles, body = [], paragraphs[head_end:articles_end]
     number, total_number, issue_date, warnings = parse_masthead("\n".join(head), source, domain)
     issue_id = str(total_number)
     if toc_index is not None:
         features, feature_warnings = parse_features(body, titles, issue_id, issue_date, domain)
     else:
         features, feature_warnings = parse_features_without_contents(body, issue_id, issue_date, domain)
-    briefs, brief_warnings = parse_briefs(paragraphs[briefs_index + 1 :], issue_id, issue_date, domain)
+    briefs, brief_warnings = parse_briefs(paragraphs[briefs_start:], issue_id, issue_date, domain)
+    brief_warnings = section_warnings + brief_warnings
     if not features and not briefs:
         raise NotABulletin(source, "no articles found after the masthead")
     issue = Issue(

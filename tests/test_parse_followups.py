@@ -236,3 +236,27 @@ def test_contents_entries_are_never_taken_for_prose():
     lines = ["- 第一篇的标题", long_entry, "第一篇的标题", "正文" * 40 + "。"]
     entries, body_start, _ = parse_contents([Paragraph(line, 1) for line in lines])
     assert (len(entries), body_start) == (2, 2)
+
+
+def test_briefs_without_their_heading_are_still_briefs(domain, seed_text):
+    # Without "简讯" the 29 briefs were glued onto the last feature as one paragraph, under the last
+    # brief's department, and nothing said so.
+    text = seed_text.replace("\n简讯\n", "\n", 1)
+    issue = parse_issue(text, "unheaded.txt", domain)
+    assert [(b.date.isoformat(), b.title, b.department, b.counties) for b in issue.briefs] == [
+        tuple(brief) for brief in BRIEFS
+    ]
+    assert [(f.title, f.department) for f in issue.features] == [(f[0], f[2]) for f in FEATURES]
+    assert issue.warnings == (
+        "no 简讯 heading: the dated lines after an article's department are read as briefs",
+    )
+
+
+def test_a_feature_opening_with_a_date_is_no_briefs_section(domain):
+    text = normalize_text(
+        "温州科协信息\n\n第 5 期\n\n（总第 270 期）\n\n2022 年 5 月 31 日\n\n"
+        "青科会座谈会召开\n\n5月13日下午，市科协召开座谈会。\n\n5月14日，又开了一次。（市科协国际部）\n\n"
+        "市科协赴瑞安调研\n\n5月17日，林建波赴瑞安调研。（市科协办公室）\n"
+    )
+    issue = parse_issue(text, "t.txt", domain)
+    assert ([f.title for f in issue.features], issue.briefs) == (["青科会座谈会召开", "市科协赴瑞安调研"], ())
