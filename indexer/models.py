@@ -11,7 +11,7 @@ PAGE_BREAK = "\f"
 
 class Extracted(NamedTuple):
     """What a format's read() gives: the text (pages separated by PAGE_BREAK), the page count, and
-    whether the text was read from page images by OCR. A plain (text, pages) pair means no OCR."""
+    whether the text was read from page images by OCR."""
 
     text: str
     pages: int

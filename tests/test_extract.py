@@ -18,7 +18,7 @@ from indexer.errors import UnreadableFile
 from indexer.formats import detect_format, extract_document, pdf
 from indexer.formats.html import html_text
 from indexer.formats.text import decode_text
-from indexer.models import PAGE_BREAK, Document
+from indexer.models import PAGE_BREAK, Document, Extracted
 from indexer.normalize import normalize_text, squeeze
 from indexer.search import parse_request, search
 from tests.conftest import DATA, SEED
@@ -318,7 +318,7 @@ def test_a_new_format_is_one_module_and_one_line_in_formats(tmp_path, settings, 
     rtf = types.ModuleType("rtf")
     rtf.name, rtf.has_pages, rtf.preference = "rtf", True, -1
     rtf.sniff = lambda head: head.startswith(b"{\\rtf1")
-    rtf.read = lambda data, source, cache_dir: (data.removeprefix(b"{\\rtf1").decode("utf-8"), 1)
+    rtf.read = lambda data, source, cache_dir: Extracted(data.removeprefix(b"{\\rtf1").decode("utf-8"), 1)
     monkeypatch.setattr(formats, "FORMATS", [rtf, *formats.FORMATS])
     archive = tmp_path / "archive"
     archive.mkdir()

@@ -25,7 +25,7 @@ class Format(Protocol):
     def sniff(self, head: bytes) -> bool:
         """Whether the file's first SNIFF_BYTES bytes are this format's."""
 
-    def read(self, data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int] | Extracted:
+    def read(self, data: bytes, source: str, cache_dir: Path | None) -> Extracted:
         """The text (pages separated by models.PAGE_BREAK) and the page count, and whether OCR read it
         (models.Extracted); UnreadableFile naming the reason if there is no text to be had."""
 
@@ -56,5 +56,5 @@ def extract_document(path: Path, cache_dir: Path | None = None) -> Document:
     if not data.strip():
         raise UnreadableFile(source, "empty file")
     file_format = detect_format(data)
-    extracted = Extracted(*file_format.read(data, source, cache_dir))
+    extracted = file_format.read(data, source, cache_dir)
     return Document(normalize_text(extracted.text), source, file_format.name, extracted.pages, extracted.ocr)

@@ -48,7 +48,7 @@ def sniff(head: bytes) -> bool:
     return head.startswith((OLE2_SIGNATURE, RTF_SIGNATURE))
 
 
-def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
+def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
     if data.startswith(OLE2_SIGNATURE):
         check_word_document(data, source)
     return cached_text(

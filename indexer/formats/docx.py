@@ -15,6 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from indexer.errors import UnreadableFile
+from indexer.models import Extracted
 
 name = "docx"
 # Word lays pages out when it shows a document; the file records only the breaks typed by hand, so a
@@ -60,8 +61,8 @@ def sniff(head: bytes) -> bool:
     return head.startswith(b"PK\x03\x04") and WORD_MEMBER.search(head) is not None
 
 
-def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
-    return docx_text(data, source), 1
+def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
+    return Extracted(docx_text(data, source), 1)
 
 
 def docx_text(data: bytes, source: str) -> str:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from indexer.errors import UnreadableFile
 from indexer.formats.text import UTF8_BOM, UTF16_BOMS, decode_text
+from indexer.models import Extracted
 
 name = "html"
 has_pages = False
@@ -39,11 +40,11 @@ def sniff(head: bytes) -> bool:
     return bool(HTML_START.match(head) or HTML_BODY.search(head) or len(HTML_TAGS.findall(head)) >= 2)
 
 
-def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
+def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
     text = html_text(decode_text(data, source, declared_charset(data)))
     if not text.strip():
         raise UnreadableFile(source, "web page without text")
-    return text, 1
+    return Extracted(text, 1)
 
 
 def declared_charset(data: bytes) -> str | None:

@@ -13,6 +13,7 @@ from lxml import etree
 
 from indexer.errors import UnreadableFile
 from indexer.formats.docx import damaged_package_reasons
+from indexer.models import Extracted
 
 name = "odt"
 # As in a .docx, pages are laid out when the document is shown; the file does not know them.
@@ -70,8 +71,8 @@ def sniff(head: bytes) -> bool:
     return False
 
 
-def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
-    return odt_text(data, source), 1
+def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
+    return Extracted(odt_text(data, source), 1)
 
 
 def odt_text(data: bytes, source: str) -> str:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from indexer.errors import UnreadableFile
+from indexer.models import Extracted
 
 name = "text"
 has_pages = False
@@ -23,11 +24,11 @@ def sniff(head: bytes) -> bool:
     return True
 
 
-def read(data: bytes, source: str, cache_dir: Path | None) -> tuple[str, int]:
+def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
     text = decode_text(data, source)
     if not text.strip():
         raise UnreadableFile(source, "empty file")
-    return text, 1
+    return Extracted(text, 1)
 
 
 def decode_text(data: bytes, source: str, declared: str | None = None) -> str:
