@@ -16,10 +16,11 @@ from indexer import fields
 from indexer.build import build_index
 from indexer.engine import index_exists
 from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
+from indexer.expand import Reading
 from indexer.formats import extract_document, format_named
 from indexer.models import ParseReport
 from indexer.parse import parse_issue
-from indexer.search import SORTS, InvalidRequest, SearchResult, parse_request, search
+from indexer.search import FLAGS, SORTS, InvalidRequest, SearchResult, parse_request, search
 from indexer.search import stats as search_stats
 from indexer.settings import (
     CONFIG_NAME,
@@ -99,6 +100,14 @@ def build_parser() -> argparse.ArgumentParser:
     find.add_argument("--sort", choices=SORTS)
     find.add_argument("--page", type=str)
     find.add_argument("--per-page", dest="per_page", type=str)
+    find.add_argument(
+        "--literal",
+        action="store_true",
+        help="search the text as typed: no traditional → simplified, synonyms, pinyin",
+    )
+    find.add_argument(
+        "--explain", action="store_true", help="say which query unit matched which field, and how"
+    )
     find.add_argument("--json", action="store_true", help="print the JSON of the web API")
     find.set_defaults(handler=run_search)
 
@@ -236,18 +245,32 @@ def request_params(args: argparse.Namespace) -> dict[str, list[str]]:
         value = getattr(args, name)
         if value is not None:
             params[name] = [value]
+    for name in FLAGS:
+        if getattr(args, name):
+            params[name] = ["1"]
     return params
+
+
+def reading_line(reading: Reading) -> str:
+    joiner = " = " if reading.why == "synonym" else " → "
+    return f"read {reading.text}{joiner}{' / '.join(reading.forms)} ({reading.why}); --literal to search it as typed"
 
 
 def print_table(result: SearchResult) -> None:
     request = result.request
+    for reading in result.readings:
+        print(reading_line(reading))
     print(f"{result.total} results (page {request.page} of {result.pages})")
+    for suggestion in result.suggestions:
+        print(f"did you mean: {suggestion['q']} ({suggestion['total']} results)")
     for number, hit in enumerate(result.hits, start=(request.page - 1) * request.per_page + 1):
         counties = "、".join(hit.counties) or "-"
         print(f"{number:>4}. {hit.date}  {hit.title}")
         print(
             f"      {hit.kind:<7} {hit.department or '-':<10} {counties:<20} 第{hit.issue['number']}期 {hit.id}"
         )
+        for match in hit.explain or ():
+            print(f"      {match['unit']}: {match['matched']} in {match['field']} ({match['how']})")
     for facet in fields.FACETS:
         values = result.facets.get(facet.name, ()) if facet.in_summary else ()
         if values:

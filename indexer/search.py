@@ -13,6 +13,7 @@ from pathlib import Path
 from indexer import fields
 from indexer.engine import EngineRequest, SearchEngine
 from indexer.errors import BulletinError
+from indexer.expand import Expander, Reading, suggestion_queries
 from indexer.settings import Domain, Settings
 from indexer.snippets import highlight_pattern, make_snippet
 from indexer.wordseg import domain_words
@@ -29,6 +30,10 @@ MAX_PARAMETERS = 400
 # Longer than any page number or per_page that can pass, short enough that int() is cheap.
 MAX_NUMBER_DIGITS = 20
 SURROGATE = re.compile(r"[\ud800-\udfff]")
+# A result this small gets "did you mean" suggestions; each must find more than the query did.
+SUGGEST_BELOW = 3
+SUGGESTIONS = 3
+FLAGS = ("literal", "explain")
 DATE_FORMS = (
     (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "%Y-%m-%d"),
     (re.compile(r"^\d{4}-\d{2}$"), "%Y-%m"),
@@ -55,6 +60,8 @@ class SearchRequest:
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    literal: bool = False  # the query as typed: no folding to simplified, no synonyms, pinyin or record
+    explain: bool = False  # each hit says which query unit matched which field, and how
 
     def changed(self, **changes) -> SearchRequest:
         """The request with changes to its fields, a filter's named as its URL parameter (as in params())."""
@@ -77,6 +84,8 @@ class SearchRequest:
             "sort": None if self.sort == "relevance" else self.sort,
             "page": None if self.page == 1 else str(self.page),
             "per_page": None if self.per_page == 20 else str(self.per_page),
+            "literal": "1" if self.literal else None,
+            "explain": "1" if self.explain else None,
         }
         values.update(changes)
         pairs = []
@@ -110,6 +119,7 @@ class Hit:
     ocr: bool = False  # the text was read by OCR from a scan and may hold misread characters
     # Every facet's values of the article (fields.FACETS), for the CSV; not in the JSON.
     facets: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    explain: tuple[dict, ...] | None = None  # with explain=1: how the query matched this article
 
     @property
     def url(self) -> str:
@@ -129,6 +139,7 @@ class Hit:
             "url": self.url,
             "source": self.source,
             "ocr": self.ocr,
+            **({"explain": list(self.explain)} if self.explain is not None else {}),
         }
 
 
@@ -138,6 +149,8 @@ class SearchResult:
     total: int
     hits: tuple[Hit, ...]
     facets: dict[str, tuple[FacetValue, ...]] = field(default_factory=dict)
+    readings: tuple[Reading, ...] = ()  # how the query was read besides its literal text
+    suggestions: tuple[dict, ...] = ()  # {"q", "total"}: queries that find more, for a small result
 
     @property
     def pages(self) -> int:
@@ -146,6 +159,9 @@ class SearchResult:
     def to_dict(self) -> dict:
         return {
             "query": self.request.q,
+            "literal": self.request.literal,
+            "interpretation": [reading.to_dict() for reading in self.readings],
+            "suggestions": list(self.suggestions),
             "total": self.total,
             "page": self.request.page,
             "per_page": self.request.per_page,
@@ -195,6 +211,15 @@ def _date(params, name: str) -> dt.date | None:
                 parsed = fields.period(raw)[1]
             return parsed
     raise InvalidRequest(name, "must be a date: YYYY-MM-DD, YYYY-MM or YYYY")
+
+
+def _flag(params, name: str) -> bool:
+    raw = _one(params, name)
+    if raw is None or raw.lower() in ("0", "false", "no"):
+        return False
+    if raw.lower() in ("1", "true", "yes"):
+        return True
+    raise InvalidRequest(name, "must be 1 or 0")
 
 
 def _check_sizes(params: Mapping[str, Sequence[str]]) -> None:
@@ -264,6 +289,8 @@ def parse_request(params: Mapping[str, Sequence[str]], settings: Settings) -> Se
         sort=sort,
         page=_integer(params, "page", 1, 1, last_page(per_page)),
         per_page=per_page,
+        literal=_flag(params, "literal"),
+        explain=_flag(params, "explain"),
     )
 
 
@@ -273,13 +300,14 @@ def last_page(per_page: int) -> int:
 
 
 @lru_cache(maxsize=4)
-def _engine(index_dir: Path, domain: Domain) -> SearchEngine:
-    return SearchEngine(index_dir, domain_words(domain))
+def _engine(index_dir: Path, domain: Domain, synonyms: tuple[tuple[str, ...], ...]) -> SearchEngine:
+    places = tuple(place.spellings for place in domain.places)
+    return SearchEngine(index_dir, domain_words(domain), Expander(synonyms, places))
 
 
 def engine_for(settings: Settings) -> SearchEngine:
     """The search engine of the settings' index, shared by every caller in this process."""
-    return _engine(settings.index_dir, settings.domain)
+    return _engine(settings.index_dir, settings.domain, settings.synonyms)
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -305,6 +333,7 @@ def hit_from_stored(stored: dict, pattern: re.Pattern | None) -> Hit:
         source={"file": stored["sources"][0] if stored["sources"] else None, "page": stored.get("page")},
         ocr=bool(stored.get("ocr")),
         facets=stored.get("facets", {}),
+        explain=tuple(stored["explain"]) if "explain" in stored else None,
     )
 
 
@@ -319,21 +348,42 @@ def _facet_values(
     return tuple(values)
 
 
+def _engine_request(request: SearchRequest, **changes) -> EngineRequest:
+    return replace(
+        EngineRequest(
+            text=request.q,
+            filters=request.filters,
+            date_from=request.date_from.isoformat() if request.date_from else None,
+            date_to=request.date_to.isoformat() if request.date_to else None,
+            sort=request.sort if request.q.strip() else ("oldest" if request.sort == "oldest" else "newest"),
+            offset=(request.page - 1) * request.per_page,
+            limit=request.per_page,
+            literal=request.literal,
+            explain=request.explain,
+        ),
+        **changes,
+    )
+
+
+def did_you_mean(engine: SearchEngine, request: SearchRequest, total: int) -> tuple[dict, ...]:
+    """For a result of fewer than SUGGEST_BELOW articles: the query with a word replaced by an archive
+    word that sounds the same or differs by one character, each with what it finds under the same
+    filters, when that is more; never applied by itself."""
+    if total >= SUGGEST_BELOW or not request.q.strip():
+        return ()
+    text, _ = engine.expander.fold_query(request.q, request.literal)
+    found = []
+    for q in suggestion_queries(text, engine.lexicon(), limit=SUGGESTIONS):
+        count = engine.search(_engine_request(request, text=q, offset=0, limit=1, explain=False)).total
+        if count > total:
+            found.append({"q": q, "total": count})
+    return tuple(sorted(found, key=lambda suggestion: -suggestion["total"]))
+
+
 def search(settings: Settings, request: SearchRequest, engine: SearchEngine | None = None) -> SearchResult:
     engine = engine or engine_for(settings)
     filters = request.filters
-    sort = request.sort if request.q.strip() else ("oldest" if request.sort == "oldest" else "newest")
-    raw = engine.search(
-        EngineRequest(
-            text=request.q,
-            filters=filters,
-            date_from=request.date_from.isoformat() if request.date_from else None,
-            date_to=request.date_to.isoformat() if request.date_to else None,
-            sort=sort,
-            offset=(request.page - 1) * request.per_page,
-            limit=request.per_page,
-        )
-    )
+    raw = engine.search(_engine_request(request))
     pattern = highlight_pattern(raw.highlights)
     facets = {
         facet.name: _facet_values(facet, raw.facets[facet.name], filters.get(facet.name, ()), settings.domain)
@@ -344,6 +394,8 @@ def search(settings: Settings, request: SearchRequest, engine: SearchEngine | No
         total=raw.total,
         hits=tuple(hit_from_stored(stored, pattern) for stored in raw.hits),
         facets=facets,
+        readings=tuple(dict.fromkeys(raw.readings)),
+        suggestions=did_you_mean(engine, request, raw.total),
     )
 
 

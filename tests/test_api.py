@@ -257,7 +257,7 @@ def test_openapi_documents_every_api_route_and_nothing_else(app, document):
 def test_openapi_parameters_are_the_search_parameters(document):
     documented = [p["name"] for p in document["paths"]["/api/search"]["get"]["parameters"]]
     fields = [field.name for field in dataclasses.fields(SearchRequest)]
-    assert fields == ["q", "filters", "date_from", "date_to", "sort", "page", "per_page"]
+    assert fields == ["q", "filters", "date_from", "date_to", "sort", "page", "per_page", "literal", "explain"]
     assert documented == ["q", "county", "department", "kind", "keyword", *fields[2:]]
 
 

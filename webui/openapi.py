@@ -13,6 +13,7 @@ from indexer.search import (
     MAX_PARAMETERS,
     MAX_RESULT_DEPTH,
     SORTS,
+    SUGGEST_BELOW,
     last_page,
 )
 from indexer.settings import Settings
@@ -65,9 +66,18 @@ ISSUE = {
     "url": "/issues/270",
     "sources": [SOURCE_LINK],
 }
+READING = {"text": "linjianbo", "as": ["林建波"], "why": "pinyin"}
+SUGGESTION = {"q": "林建波", "total": 4}
+EXPLAIN = {"unit": "linjianbo", "matched": "林建波", "field": "body", "how": "pinyin"}
+READING_WHY = ["traditional", "synonym", "pinyin", "field"]
+EXPLAIN_FIELDS = ["title", "body", "department", "county", "issue"]
+EXPLAIN_HOW = ["word", "substring", "synonym", "pinyin", "record"]
 EXAMPLES = {
     "/api/search": {
-        "query": "",
+        "query": "linjianbo",
+        "literal": False,
+        "interpretation": [READING],
+        "suggestions": [SUGGESTION],
         "total": 3,
         "page": 1,
         "per_page": 20,
@@ -177,7 +187,10 @@ def _parameters(settings: Settings) -> list[dict]:
         param(
             "q",
             {"type": "string", "maxLength": limits.max_query_length},
-            'Words in title or text; "exact phrase", AND / OR / NOT, title:word. Empty: every article.',
+            'Words in the title, the text or the record (department, county, issue such as 第5期); "exact '
+            'phrase", AND / OR / NOT, title:word, department:科普部, county:瑞安, issue:总第270期. Traditional '
+            "characters, synonyms and pinyin (linjianbo, ljb) are read as the archive's words; see "
+            "`interpretation` in the response. Empty: every article.",
             "科创中国",
         ),
         *(_filter_parameter(param, facet, many) for facet in fields.filters()),
@@ -211,6 +224,19 @@ def _parameters(settings: Settings) -> list[dict]:
             "Hits per page.",
             10,
         ),
+        param(
+            "literal",
+            {"type": "integer", "enum": [0, 1], "default": 0},
+            "1: search the text as typed, with no reading (no traditional → simplified, synonyms, pinyin "
+            "or record fields); the undo of `interpretation`.",
+            1,
+        ),
+        param(
+            "explain",
+            {"type": "integer", "enum": [0, 1], "default": 0},
+            "1: each hit gets `explain`, which query unit matched which field and how.",
+            1,
+        ),
     ]
 
 
@@ -224,6 +250,31 @@ def _filter_parameter(param, facet: fields.ValuesFacet, many: dict) -> dict:
 def _search_example() -> dict:
     example = EXAMPLES["/api/search"]
     return {**example, "facets": {facet.name: [FACET_VALUE] for facet in fields.FACETS}}
+
+
+def _search_response() -> dict:
+    """The search response, with what the example alone cannot say: the enums, and `explain`, which a
+    hit has only when explain=1 was asked."""
+    response = _response("One page of hits and the facet counts", _search_example())
+    schema = response["content"]["application/json"]["schema"]["properties"]
+    reading = schema["interpretation"]["items"]["properties"]
+    reading["why"]["enum"] = READING_WHY
+    schema["interpretation"]["description"] = (
+        "How the query was read besides its literal text: traditional characters as simplified, a "
+        "synonym group, a pinyin spelling as the archive's words, a word found in the record (department, "
+        "county, issue). Search again with literal=1 to undo every reading."
+    )
+    schema["suggestions"]["description"] = (
+        f"For a result of fewer than {SUGGEST_BELOW} hits: the query with a word replaced by an archive "
+        "word that sounds the same or differs by one character, with its total; never applied by itself. "
+        "Present, possibly empty, on every response."
+    )
+    explain = schema_of([EXPLAIN])
+    explain["items"]["properties"]["field"]["enum"] = EXPLAIN_FIELDS
+    explain["items"]["properties"]["how"]["enum"] = EXPLAIN_HOW
+    explain["description"] = "Only with explain=1: each way a query unit matched this hit."
+    schema["hits"]["items"]["properties"]["explain"] = explain
+    return response
 
 
 def _response(description: str, example: dict) -> dict:
@@ -271,7 +322,7 @@ def openapi_document(settings: Settings) -> dict:
                     "description": "Example: /api/search?county=瑞安&date_from=2022-05-10&date_to=2022-05-25",
                     "parameters": _parameters(settings),
                     "responses": {
-                        "200": _response("One page of hits and the facet counts", _search_example()),
+                        "200": _search_response(),
                         "400": _error("BadParameter"),
                     },
                 }

@@ -15,6 +15,8 @@ from indexer import fields
 from indexer.search import SearchRequest, SearchResult, last_page
 
 SORT_LABELS = {"relevance": "相关度", "newest": "最新", "oldest": "最早"}
+READING_LABELS = {"traditional": "繁体转简体", "synonym": "同义词", "pinyin": "拼音", "field": "档案字段"}
+RECORD_FIELD_LABELS = {"department": "部门", "county": "县（市、区）", "issue": "期号"}
 FACET_SHOWN = 8  # values beyond this sit behind "更多"
 PAGE_WINDOW = 2
 
@@ -118,4 +120,38 @@ def sorts(request: SearchRequest) -> list[dict]:
             "url": search_url(request, sort=None if name == "relevance" else name),
         }
         for name in names
+    ]
+
+
+def _form_label(form: str, why: str) -> str:
+    field, _, value = form.partition(":")
+    if why == "field" and field in RECORD_FIELD_LABELS:
+        return f"{RECORD_FIELD_LABELS[field]}“{value}”"
+    return form
+
+
+def readings(result: SearchResult) -> dict | None:
+    """How the query was read, each reading in words, with the link that searches the text as typed
+    instead; on a literal search, the link back to the query as read."""
+    request = result.request
+    if request.literal:
+        return {"literal": True, "url": search_url(request, literal=None)}
+    if not result.readings:
+        return None
+    shown = [
+        {
+            "text": reading.text,
+            "sign": "=" if reading.why == "synonym" else "→",
+            "forms": "、".join(_form_label(form, reading.why) for form in reading.forms),
+            "why": READING_LABELS.get(reading.why, reading.why),
+        }
+        for reading in result.readings
+    ]
+    return {"literal": False, "readings": shown, "url": search_url(request, literal="1")}
+
+
+def did_you_mean(result: SearchResult) -> list[dict]:
+    return [
+        {"q": suggestion["q"], "total": suggestion["total"], "url": search_url(result.request, q=suggestion["q"])}
+        for suggestion in result.suggestions
     ]

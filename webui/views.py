@@ -74,7 +74,7 @@ def overview() -> dict:
     return records.archive_overview(get_settings(), get_engine())
 
 
-def _suggestions(result: SearchResult, chips: list[dict]) -> list[dict]:
+def _relaxations(result: SearchResult, chips: list[dict]) -> list[dict]:
     """For an empty result: what each active filter's removal would find, the most helpful first."""
     settings, engine = get_settings(), get_engine()
     found = []
@@ -101,7 +101,9 @@ def _search_page(result: SearchResult) -> dict:
         "timeline": timeline.timeline(result),
         "pagination": search_page.pagination(result),
         "sorts": search_page.sorts(search_params),
-        "suggestions": _suggestions(result, chips) if result.total == 0 else [],
+        "relaxations": _relaxations(result, chips) if result.total == 0 else [],
+        "readings": search_page.readings(result),
+        "did_you_mean": search_page.did_you_mean(result),
         # The filters a new query or date range keeps: everything but the query, the dates and the page.
         "hidden": search_params.params(q=None, date_from=None, date_to=None, page=None),
         "first_number": (search_params.page - 1) * search_params.per_page + 1,

@@ -14,9 +14,11 @@ from pathlib import Path
 
 from indexer import fields
 from indexer.engine import ranking
+from indexer.engine.explain import explain_hit
 from indexer.engine.generation import CHECK_SECONDS, Generation, index_identity
 from indexer.engine.plan import QueryPlan
 from indexer.engine.query import QueryBuilder, SubstringLeaf
+from indexer.engine.record_fields import IssueNumbers, RecordFields
 from indexer.engine.schema import article_document
 from indexer.engine.w3 import (
     IssueWriter,
@@ -26,6 +28,7 @@ from indexer.engine.w3 import (
     open_current_index,
     open_index,
 )
+from indexer.expand import Expander, Reading
 
 __all__ = [
     "CHECK_SECONDS",
@@ -61,18 +64,31 @@ class EngineRequest:
     sort: str = "relevance"
     offset: int = 0
     limit: int = 20
+    literal: bool = False  # the text as typed: no traditional characters folded, no synonyms, no pinyin
+    explain: bool = False  # each hit says which unit matched which field, and how
 
     def cache_key(self) -> tuple:
         filters = tuple(sorted((name, tuple(values)) for name, values in self.filters.items() if values))
-        return (self.text, filters, self.date_from, self.date_to, self.sort, self.offset, self.limit)
+        return (
+            self.text,
+            filters,
+            self.date_from,
+            self.date_to,
+            self.sort,
+            self.offset,
+            self.limit,
+            self.literal,
+            self.explain,
+        )
 
 
 @dataclass
 class EngineResult:
     total: int
-    hits: list[dict]  # stored fields, plus "score"
+    hits: list[dict]  # stored fields, plus "score" (and "explain" when asked for)
     facets: dict[str, Counter]
     highlights: list[str]
+    readings: list[Reading] = field(default_factory=list)
 
 
 class SearchEngine:
@@ -83,9 +99,10 @@ class SearchEngine:
     finds no generation at all waits for one.
     """
 
-    def __init__(self, index_dir: Path, words: Iterable[str]):
+    def __init__(self, index_dir: Path, words: Iterable[str], expander: Expander | None = None):
         self.index_dir = Path(index_dir)
-        self.queries = QueryBuilder(words)
+        self.expander = expander or Expander()
+        self.queries = QueryBuilder(words, self.expander)
         self._lock = threading.Lock()
         self._first_open = threading.Lock()
         self._generation: Generation | None = None
@@ -205,9 +222,18 @@ class SearchEngine:
 
     def _search(self, generation: Generation, request: EngineRequest) -> EngineResult:
         searcher, table = generation.searcher, generation.table
-        query, highlights = self.queries.parse(request.text)
-        plan = QueryPlan(searcher, table, generation.texts, generation.segments, generation.substrings)
-        matched = plan.docs(query)
+        parsed = self.queries.parse(
+            request.text, lexicon=generation.lexicon, literal=request.literal
+        )
+        plan = QueryPlan(
+            searcher,
+            table,
+            generation.texts,
+            generation.segments,
+            generation.substrings,
+            records=lambda: self._record_fields(generation),
+        )
+        matched = plan.docs(parsed.query)
 
         restrictions: dict[str, int] = {}
         for facet, values in request.filters.items():
@@ -237,8 +263,25 @@ class SearchEngine:
             stored = dict(searcher.stored_fields(docnum))
             stored["score"] = score
             stored["facets"] = {name: by_doc[docnum] for name, by_doc in table.values.items()}
+            if request.explain:
+                stored["explain"] = explain_hit(plan, docnum)
             hits.append(stored)
-        return EngineResult(total=total, hits=hits, facets=facets, highlights=highlights)
+        return EngineResult(
+            total=total,
+            hits=hits,
+            facets=facets,
+            highlights=parsed.highlights,
+            readings=parsed.readings + plan.readings,
+        )
+
+    def _record_fields(self, generation: Generation) -> RecordFields:
+        if generation.record_fields is None:
+            issues = [
+                IssueNumbers(entry["id"], entry["number"], entry["total_number"], int(entry["date"][:4]))
+                for entry in self._issue_entries(generation)
+            ]
+            generation.record_fields = RecordFields(generation.table, issues, self.expander.place_spellings)
+        return generation.record_fields
 
     def article(self, article_id: str) -> dict | None:
         with self._use() as generation:
@@ -260,17 +303,18 @@ class SearchEngine:
     def issues(self) -> list[dict]:
         """One entry per issue: its metadata from its first article, and its article counts."""
         with self._use() as generation:
-            # The home page asks twice (its latest issues and search.stats), each a stored-fields
-            # read per issue; a generation never changes, so they are read once. Two threads that
-            # both find none read them both, and either list is the same.
-            if generation.issue_entries is None:
-                entries = [
-                    self._issue_entry(generation, i, docs) for i, docs in generation.table.issues.items()
-                ]
-                entries.sort(key=lambda e: (e["date"], e["total_number"]), reverse=True)
-                generation.issue_entries = entries
             # Copies: a caller that changes an entry must not change the next caller's.
-            return [dict(entry) for entry in generation.issue_entries]
+            return [dict(entry) for entry in self._issue_entries(generation)]
+
+    def _issue_entries(self, generation: Generation) -> list[dict]:
+        # The home page asks twice (its latest issues and search.stats), each a stored-fields
+        # read per issue; a generation never changes, so they are read once. Two threads that
+        # both find none read them both, and either list is the same.
+        if generation.issue_entries is None:
+            entries = [self._issue_entry(generation, i, docs) for i, docs in generation.table.issues.items()]
+            entries.sort(key=lambda e: (e["date"], e["total_number"]), reverse=True)
+            generation.issue_entries = entries
+        return generation.issue_entries
 
     @staticmethod
     def _issue_articles(generation: Generation, issue_id: str) -> list[dict]:

@@ -20,6 +20,7 @@ from indexer.errors import IndexMissing
 
 if TYPE_CHECKING:
     from indexer.engine import EngineResult
+    from indexer.engine.record_fields import RecordFields
 
 CHECK_SECONDS = 0.5
 TOC_NAME = re.compile(r"^_MAIN_([0-9]+)\.toc$")
@@ -50,6 +51,7 @@ class Generation:
     results: OrderedDict[tuple, EngineResult] = field(default_factory=OrderedDict)
     substrings: OrderedDict[tuple, int] = field(default_factory=OrderedDict)
     issue_entries: list[dict] | None = None  # SearchEngine.issues(), newest first, read once
+    record_fields: RecordFields | None = None  # built at the first query that matches records
     users: int = 0
     retired: bool = False
     closed: bool = False

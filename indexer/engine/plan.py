@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import operator
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import suppress
 from itertools import compress, repeat
 
@@ -13,9 +14,11 @@ from whoosh import query as wq
 from indexer.analysis import match_pattern
 from indexer.engine.bitmaps import docnums
 from indexer.engine.facet_table import FacetTable, MatchTexts
-from indexer.engine.query import SubstringLeaf
+from indexer.engine.query import RecordLeaf, SubstringLeaf, Unit
+from indexer.engine.record_fields import SHOWN_VALUES, RecordFields
 from indexer.engine.schema import NGRAM_FIELD
 from indexer.engine.w3 import SegmentTables, posting_bits
+from indexer.expand import FIELD, Reading
 
 SUBSTRING_CACHE_SIZE = 2048
 # A substring leaf's candidates hold its rarest bigrams; more postings cost more than checking the texts.
@@ -31,13 +34,27 @@ class QueryPlan:
     """
 
     def __init__(
-        self, searcher, table: FacetTable, texts: MatchTexts, segments: SegmentTables, cache: OrderedDict
+        self,
+        searcher,
+        table: FacetTable,
+        texts: MatchTexts,
+        segments: SegmentTables,
+        cache: OrderedDict,
+        records: Callable[[], RecordFields] | None = None,
     ):
         self.searcher, self.table, self.texts, self.segments = searcher, table, texts, segments
         self.cache = cache
+        self.records = records
         self.reader = searcher.reader()
         self.leaves: list[SubstringLeaf] = []
         self.preferred: list[SubstringLeaf] = []
+        # The units the result was matched by (not those negated), for explaining a hit.
+        self.units: list[Unit | RecordLeaf] = []
+        # Documents a unit matched only by their record: they rank below the text's matches.
+        self.record_only = 0
+        # Record values each unit matched, shown as readings ("科普部" as department 市科协科普部).
+        self.record_matches: dict[RecordLeaf, list[tuple[str, str, int]]] = {}
+        self.readings: list[Reading] = []
         # Ranking asks again for the word postings the leaves read.
         self._terms: dict[tuple[str, str], int] = {}
 
@@ -69,6 +86,14 @@ class QueryPlan:
             if not negated:
                 self.leaves.append(node)
             return self.substring_docs(node)
+        if isinstance(node, Unit):
+            return self.unit_docs(node, negated)
+        if isinstance(node, RecordLeaf):
+            docs = self.record_docs(node)
+            if not negated:
+                self.units.append(node)
+                self._read_as_record(node, node.text, docs)
+            return docs
         if isinstance(node, wq.Not):
             return live & ~self.docs(node.query, not negated)
         if isinstance(node, wq.AndNot):
@@ -88,6 +113,46 @@ class QueryPlan:
                 result |= self.docs(child, negated)
             return result
         return self.term_docs(node)
+
+    def unit_docs(self, unit: Unit, negated: bool) -> int:
+        docs = 0
+        for leaf in unit.leaves:
+            docs |= self.docs(leaf, negated)
+        if unit.record is None:
+            if not negated:
+                self.units.append(unit)
+            return docs
+        by_record = self.record_docs(unit.record)
+        if not negated:
+            self.units.append(unit)
+            added = by_record & ~docs
+            self.record_only |= added
+            if added:
+                self._read_as_record(unit.record, unit.text, added)
+        return docs | by_record
+
+    def record_docs(self, leaf: RecordLeaf) -> int:
+        if self.records is None:
+            return 0
+        records = self.records()
+        matches = [
+            (field, value, bits)
+            for field in leaf.fields
+            for value, bits in records.matches(field, leaf.text, leaf.issue)
+        ]
+        self.record_matches[leaf] = matches
+        docs = 0
+        for _, _, bits in matches:
+            docs |= bits
+        return docs & self.table.live
+
+    def _read_as_record(self, leaf: RecordLeaf, typed: str, docs: int) -> None:
+        """A reading for the record values that brought documents in: 科普部 → department:市科协科普部."""
+        shown = [
+            f"{field}:{value}" for field, value, bits in self.record_matches.get(leaf, ()) if bits & docs
+        ]
+        if shown:
+            self.readings.append(Reading(typed, tuple(shown[:SHOWN_VALUES]), FIELD))
 
     def substring_docs(self, leaf: SubstringLeaf) -> int:
         key = (leaf.part, leaf.text, leaf.words, leaf.word_fields)

@@ -66,6 +66,19 @@ class RankingRule:
         raise NotImplementedError
 
 
+class TextBeforeRecord(RankingRule):
+    """Articles matching every unit in their title or text before those some unit matched only by their
+    record (the department that signed it, a county, its issue): the record weighs below the words."""
+
+    def buckets(self, ranking: Ranking, docs: int, needed: int) -> Iterator[int | Ordered]:
+        record_only = ranking.plan.record_only
+        if not docs & record_only:
+            yield docs
+            return
+        yield docs & ~record_only
+        yield docs & record_only
+
+
 class PreferredRun(RankingRule):
     """Articles holding a run as typed (林建波瑞安 as one string, not only its words) first."""
 
@@ -114,7 +127,13 @@ class Newest(RankingRule):
         yield [(docnum, None) for docnum in ranking.plan.table.newest(docs, needed)]
 
 
-RELEVANCE_RULES: tuple[RankingRule, ...] = (PreferredRun(), WholeWords(), WordsBM25(), Newest())
+RELEVANCE_RULES: tuple[RankingRule, ...] = (
+    TextBeforeRecord(),
+    PreferredRun(),
+    WholeWords(),
+    WordsBM25(),
+    Newest(),
+)
 
 
 def ranked(

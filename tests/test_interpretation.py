@@ -1,0 +1,173 @@
+"""How a query is read on the real issue: the record (department, county, issue) as searchable as the
+text, synonyms, and every reading shown in the JSON, on the page and in the CLI, with its undo."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+
+from indexer.cli import main
+from indexer.parse import parse_issue
+from indexer.search import parse_request, search
+from tests.expected import ARTICLES
+
+SIGNED = {department: {a[0] for a in ARTICLES if a[3] == department} for _, _, _, department, _ in ARTICLES}
+ALL_ARTICLES = {a[0] for a in ARTICLES}
+
+
+def run(settings, q: str, **params):
+    given = {"q": [q], "per_page": ["100"], **{k: [v] for k, v in params.items()}}
+    return search(settings, parse_request(given, settings))
+
+
+def ids(result) -> list[str]:
+    return [hit.id for hit in result.hits]
+
+
+def readings(result) -> list[dict]:
+    return [reading.to_dict() for reading in result.readings]
+
+
+@pytest.fixture(scope="module")
+def issue(seed_text, domain):
+    return parse_issue(seed_text, "seed", domain)
+
+
+def holding(issue, *needles: str) -> set[str]:
+    return {a.id for a in issue.articles if any(n in re.sub(r"\s+", "", a.title + a.body) for n in needles)}
+
+
+def test_a_department_finds_the_articles_it_signed(indexed_settings, issue):
+    assert len(SIGNED["市科协科普部"]) == 6 and len(SIGNED["市科协学会部"]) == 7
+    # The attribution is cut off the text into the department: no text holds 科普部.
+    assert holding(issue, "科普部") == set() and holding(issue, "学会部") == {"270-f04", "270-f07"}
+    result = run(indexed_settings, "科普部")
+    assert set(ids(result)) == SIGNED["市科协科普部"] and result.total == 6
+    assert readings(result) == [{"text": "科普部", "as": ["department:市科协科普部"], "why": "field"}]
+    assert set(ids(run(indexed_settings, "学会部"))) == SIGNED["市科协学会部"] | {"270-f04", "270-f07"}
+    assert set(ids(run(indexed_settings, "市科协学会部"))) == SIGNED["市科协学会部"]
+    assert set(ids(run(indexed_settings, "department:科普部"))) == SIGNED["市科协科普部"]
+    assert set(ids(run(indexed_settings, "平阳县科协"))) >= SIGNED["平阳县科协"]
+
+
+def test_words_of_the_text_rank_above_the_record(indexed_settings, issue):
+    # 文成县科协 signs 5 briefs; 文成 is in the text of 5 articles, not all of them its own.
+    in_text = holding(issue, "文成")
+    by_county = {a[0] for a in ARTICLES if "文成县" in a[4]}
+    result = run(indexed_settings, "文成")
+    assert set(ids(result)) == in_text | by_county
+    assert set(ids(result)[: len(in_text)]) == in_text
+
+
+def test_county_field_and_short_forms(indexed_settings):
+    ruian = {a[0] for a in ARTICLES if "瑞安市" in a[4]}
+    assert set(ids(run(indexed_settings, "county:瑞安"))) == ruian
+    assert set(ids(run(indexed_settings, "county:瑞安市"))) == ruian
+    assert ids(run(indexed_settings, "county:火星")) == []
+
+
+@pytest.mark.parametrize("designator", ["第5期", "第五期", "总第270期", "2022年第5期", "issue:270", "issue:第5期"])
+def test_an_issue_designator_finds_the_issue(indexed_settings, designator):
+    result = run(indexed_settings, designator)
+    assert set(ids(result)) == ALL_ARTICLES
+    assert readings(result) == [
+        {"text": designator.removeprefix("issue:"), "as": ["issue:2022年第5期"], "why": "field"}
+    ]
+
+
+@pytest.mark.parametrize("designator", ["第6期", "总第271期", "2021年第5期", "issue:271"])
+def test_another_issue_finds_nothing(indexed_settings, designator):
+    assert run(indexed_settings, designator).total == 0
+
+
+def test_a_designator_with_words(indexed_settings, issue):
+    assert set(ids(run(indexed_settings, "第5期 林建波"))) == holding(issue, "林建波")
+    assert ids(run(indexed_settings, "第6期 林建波")) == []
+
+
+def test_quotes_and_literal_read_nothing_into_the_query(indexed_settings, issue):
+    assert run(indexed_settings, '"科普部"').total == 0
+    literal = run(indexed_settings, "科普部", literal="1")
+    assert literal.total == 0 and literal.readings == ()
+    # As text, 第 5 期 are three characters anywhere; only read as an issue do they name all 37.
+    as_text = run(indexed_settings, "第5期", literal="1")
+    assert as_text.readings == () and ids(as_text) == ["270-f01"]
+
+
+def test_synonyms_from_the_settings(indexed_settings, issue):
+    assert ("青科会", "世界青年科学家峰会") in indexed_settings.synonyms
+    youth = holding(issue, "青科会", "世界青年科学家峰会")
+    assert len(youth) == 6 and holding(issue, "世界青年科学家峰会") == {"270-f05"}
+    result = run(indexed_settings, "世界青年科学家峰会")
+    assert set(ids(result)) == youth
+    assert readings(result) == [{"text": "世界青年科学家峰会", "as": ["青科会"], "why": "synonym"}]
+    # Inside a longer run the term is still one unit.
+    assert set(ids(run(indexed_settings, "世界青年科学家峰会瑞安"))) == youth & holding(issue, "瑞安")
+    # Quoted, the phrase is only itself; literal, the same.
+    assert ids(run(indexed_settings, '"世界青年科学家峰会"')) == ["270-f05"]
+    assert ids(run(indexed_settings, "世界青年科学家峰会", literal="1")) == ["270-f05"]
+
+
+def test_explain_says_how_each_unit_matched(indexed_settings):
+    result = run(indexed_settings, "世界青年科学家峰会 科普部", explain="1")
+    assert ids(result) == ["270-f06"]
+    assert result.hits[0].explain == (
+        {"unit": "世界青年科学家峰会", "matched": "青科会", "field": "body", "how": "synonym"},
+        {"unit": "科普部", "matched": "市科协科普部", "field": "department", "how": "record"},
+    )
+    plain = run(indexed_settings, "瑞安", explain="1")
+    first = plain.hits[0]
+    assert first.id == "270-f05"
+    assert first.explain == (
+        {"unit": "瑞安", "matched": "瑞安", "field": "title", "how": "word"},
+        {"unit": "瑞安", "matched": "瑞安", "field": "body", "how": "word"},
+        {"unit": "瑞安", "matched": "瑞安市", "field": "county", "how": "record"},
+    )
+    assert run(indexed_settings, "瑞安").hits[0].explain is None
+
+
+def test_the_json_carries_readings_and_suggestions(client):
+    data = client.get("/api/search?q=科普部").get_json()
+    assert data["interpretation"] == [{"text": "科普部", "as": ["department:市科协科普部"], "why": "field"}]
+    assert data["suggestions"] == [] and data["literal"] is False
+    assert "explain" not in data["hits"][0]
+    explained = client.get("/api/search?q=科普部&explain=1").get_json()
+    assert explained["hits"][0]["explain"][0]["field"] == "department"
+    assert client.get("/api/search?q=科普部&explain=maybe").status_code == 400
+    undone = client.get("/api/search?q=科普部&literal=1").get_json()
+    assert undone["interpretation"] == [] and undone["total"] == 0 and undone["literal"] is True
+
+
+def test_the_page_shows_the_reading_and_its_undo(client):
+    soup = BeautifulSoup(client.get("/search?q=科普部").get_data(as_text=True), "html.parser")
+    reading = soup.select_one(".readings")
+    assert reading.get_text(" ", strip=True).startswith("已理解为： 科普部 → 部门“市科协科普部” （档案字段）")
+    undo = reading.select_one("a.reading-undo")
+    assert undo.get_text() == "只搜索原文“科普部”"
+    assert undo["href"] == "/search?q=%E7%A7%91%E6%99%AE%E9%83%A8&literal=1"
+    literal = BeautifulSoup(client.get(undo["href"]).get_data(as_text=True), "html.parser")
+    assert literal.select_one(".total-count").get_text() == "0"
+    back = literal.select_one(".readings a")
+    assert back.get_text() == "恢复自动理解" and back["href"] == "/search?q=%E7%A7%91%E6%99%AE%E9%83%A8"
+
+
+def test_the_reading_is_escaped(client):
+    page = client.get("/search?q=<b>科普部</b>").get_data(as_text=True)
+    assert "<b>科普部" not in page
+
+
+def test_the_cli_json_is_the_api_json(indexed_settings, client, capsys):
+    args = ["search", "--config", str(indexed_settings.config_path), "--index", str(indexed_settings.index_dir)]
+    assert main([*args, "--json", "科普部"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == client.get("/api/search?q=科普部").get_json()
+    assert main([*args, "科普部"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        "read 科普部 → department:市科协科普部 (field); --literal to search it as typed"
+    )
+    assert main([*args, "--literal", "科普部"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == "0 results (page 1 of 1)"
