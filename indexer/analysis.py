@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import jieba
 
-from indexer.normalize import squeeze
+from indexer.normalize import squeeze, to_simplified
 from indexer.settings import Domain
 from indexer.wordseg import idf_table
 
@@ -137,15 +137,26 @@ def searchable_text(title: str, body: str) -> str:
 def analyze_article(
     title: str, body: str, tokenizer: jieba.Tokenizer, keywords: Callable[[list[str]], list[str]]
 ) -> ArticleAnalysis:
-    title_terms, title_words = index_words(title, tokenizer)
-    body_terms, body_words = index_words(body, tokenizer)
+    """An article in traditional characters is analysed as simplified too (normalize.to_simplified):
+    its words are the simplified text's, its bigrams and match text hold both forms, so a search in
+    either script finds it. Title and body themselves are stored as printed."""
+    simple_title, simple_body = to_simplified(title), to_simplified(body)
+    title_terms, title_words = index_words(simple_title, tokenizer)
+    body_terms, body_words = index_words(simple_body, tokenizer)
     runs = _match_runs(searchable_text(title, body))
+    forms = [(title, runs)]
+    ngrams = _run_ngrams(runs)
+    if simple_title != title or simple_body != body:
+        simple_runs = _match_runs(searchable_text(simple_title, simple_body))
+        forms.append((simple_title, simple_runs))
+        printed = set(ngrams)
+        ngrams += [gram for gram in _run_ngrams(simple_runs) if gram not in printed]
     return ArticleAnalysis(
         title_words=tuple(title_terms),
         body_words=tuple(body_terms),
-        ngrams=tuple(_run_ngrams(runs)),
+        ngrams=tuple(ngrams),
         keywords=tuple(keywords(title_words + body_words)),
-        match_text=_match_text(title, runs),
+        match_text=_match_text(forms),
     )
 
 
@@ -175,9 +186,13 @@ def _joined_runs(runs: list[str]) -> str:
     return MATCH_UNIT_SEPARATOR + MATCH_UNIT_SEPARATOR.join(runs) + MATCH_UNIT_SEPARATOR
 
 
-def _match_text(title: str, text_runs: list[str]) -> str:
-    """An article as its title's runs, then the whole text's runs (see match_pattern)."""
-    return _joined_runs(_match_runs(title)) + MATCH_PART_SEPARATOR + _joined_runs(text_runs)
+def _match_text(forms: list[tuple[str, list[str]]]) -> str:
+    """An article as its title's runs, then the whole text's runs (see match_pattern), in each of its
+    forms: (title, runs of title and body) as printed, then simplified if that differs. Each form's
+    runs start and end with a separator, so two meet at a double one, which no pattern holds: nothing
+    matches across two forms."""
+    titles = "".join(_joined_runs(_match_runs(title)) for title, _ in forms)
+    return titles + MATCH_PART_SEPARATOR + "".join(_joined_runs(runs) for _, runs in forms)
 
 
 def match_pattern(text: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from indexer.models import PAGE_BREAK
 
@@ -115,6 +116,27 @@ def normalize_query(text: str) -> str:
     """Query text as document text is normalized (normalize_characters), on one line: a query typed
     with full-width letters or pasted from a PDF with radicals finds the text as indexed."""
     return SPACES.sub(" ", normalize_characters(text).replace("\n", " ")).strip()
+
+
+@cache
+def _traditional_to_simplified():
+    # Imported and built on first use (~50 ms): most runs of the CLI never convert anything. The
+    # converter is shared by the web server's threads without a lock: OpenCC's Converter::Convert is
+    # const and thread-safe (its maintainer, BYVoid/OpenCC#231, with a unit test for it). The
+    # "tofu risk" tables would turn ~900 rare characters into ones most fonts lack (six of them
+    # beyond the CJK ranges analysis indexes), so they stay as they are, on both sides alike.
+    import opencc
+
+    return opencc.OpenCC("t2s", include_tofu_risk_dictionaries=False)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters as simplified, phrase by phrase (OpenCC t2s): 頭髮 → 头发 but 乾隆 stays.
+
+    Simplified text comes back as it was, but for a few variant spellings (藉口 → 借口)."""
+    if text.isascii():
+        return text
+    return _traditional_to_simplified().convert(text)
 
 
 def tidy_line(line: str) -> str:

@@ -26,7 +26,7 @@ def ngram_terms(text: str) -> list[str]:
 
 def match_text(title: str, body: str) -> str:
     """The match text analyze_article stores for an article."""
-    return analysis._match_text(title, analysis._match_runs(analysis.searchable_text(title, body)))
+    return analysis._match_text([(title, analysis._match_runs(analysis.searchable_text(title, body)))])
 
 
 @pytest.fixture(scope="module")
