@@ -240,6 +240,12 @@ class SearchEngine:
             hits.append(stored)
         return EngineResult(total=total, hits=hits, facets=facets, highlights=highlights)
 
+    def texts(self) -> Iterator[str]:
+        """Each live article's title and body as stored, one generation throughout (for mining)."""
+        with self._use() as generation:
+            for stored in generation.searcher.reader().all_stored_fields():
+                yield f"{stored['title']}\n{stored['body']}"
+
     def article(self, article_id: str) -> dict | None:
         with self._use() as generation:
             return generation.searcher.document(id=article_id)
