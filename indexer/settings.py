@@ -63,6 +63,11 @@ class Domain:
         return re.fullmatch(self.department_pattern, text) is not None
 
 
+def synonym_term(text: str) -> str:
+    """A synonym term as query units reach the expansion: normalized as query text is, Latin in lower case."""
+    return normalize_query(text).lower()
+
+
 def _bounded(default, low: int | None = None, high: int | None = None):
     """A settings field whose value must lie in [low, high]; checked by load_settings."""
     return field(default=default, metadata={"range": (low, high)})
@@ -229,10 +234,9 @@ class _Reader:
         return tuple(groups)
 
     def synonym(self, term, name: str) -> str:
-        """One synonym term as query units reach the expansion: normalized, Latin in lower case."""
         if not isinstance(term, str):
             raise self.fail(name, f"must be a string, got {term!r}")
-        normalized = normalize_query(term).lower()
+        normalized = synonym_term(term)
         if not normalized:
             raise self.fail(name, "must not be empty")
         if len(normalized) > MAX_SYNONYM_LENGTH:

@@ -12,16 +12,17 @@ from functools import lru_cache
 import jieba
 import jieba.posseg
 
-from indexer.normalize import normalize_query
+from indexer.settings import MAX_SYNONYM_LENGTH, synonym_term
 
 jieba.setLogLevel(logging.WARNING)
 
 MAX_SHORT = 10
-MAX_FULL = 40  # the longest synonym term config.yaml accepts (settings.MAX_SYNONYM_LENGTH)
+MAX_FULL = MAX_SYNONYM_LENGTH  # a longer full name could not be pasted into config.yaml
 EXCERPT_CONTEXT = 8
 QUOTES = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’", "'": "'", "《": "》"}
 CLOSING_QUOTES = {close: open_ for open_, close in QUOTES.items()}
 QUOTE_CHARS = "".join(QUOTES) + "".join(QUOTES.values())
+QUOTED = re.compile("|".join(f"{re.escape(o)}[^{re.escape(c)}]*{re.escape(c)}" for o, c in QUOTES.items()))
 BRACKET = re.compile(r"[（(]([^（）()\n]{1,60})[）)]")
 # Said inside the bracket or after a comma: the short form follows (全称 …: the full name follows).
 SHORT_MARKER = re.compile(r"(?:以下简称|下文简称|以下称|下称|简称|又称|亦称|俗称)为?\s*[：:]?\s*")
@@ -67,7 +68,7 @@ class Statement:
 def mine(texts: Iterable[str], known: Iterable[Iterable[str]] = ()) -> list[Candidate]:
     """The pairs the texts state, most often stated first (then in the order first met), leaving out
     pairs whose two terms are already in one group of `known`."""
-    group_of = {term: number for number, group in enumerate(known) for term in map(_normal, group)}
+    group_of = {term: number for number, group in enumerate(known) for term in map(synonym_term, group)}
     counts: dict[tuple[str, str], int] = {}
     examples: dict[tuple[str, str], str] = {}
     for text in texts:
@@ -145,7 +146,7 @@ def _stated_after(text: str, start: int) -> tuple[str, int]:
 
 
 def _statement(short: str, full: str, start: int, end: int) -> Statement | None:
-    short, full = _normal(short), _normal(full)
+    short, full = synonym_term(short), synonym_term(full)
     if len(short) >= len(full) or short in full or not CJK_OR_LATIN.search(short):
         return None
     return Statement(short, full, start, end)
@@ -186,11 +187,8 @@ def _phrase_before(text: str, end: int) -> tuple[int, str]:
 def _pieces(phrase: str) -> list[tuple[str, str]]:
     """(word, part of speech): a quoted span is one name, whatever its words."""
     pieces = []
-    quoted = re.compile(
-        "|".join(f"{re.escape(o)}[^{re.escape(c)}]*{re.escape(c)}" for o, c in QUOTES.items())
-    )
     last = 0
-    for match in quoted.finditer(phrase):
+    for match in QUOTED.finditer(phrase):
         pieces += _tagged(phrase[last : match.start()])
         pieces.append((match.group(0), "nz"))
         last = match.end()
@@ -228,7 +226,7 @@ def _full_before(text: str, end: int, short: str, stated: bool) -> tuple[str, in
     evidence that the bracket holds an abbreviation at all, so a phrase without them gives nothing.
     """
     start, phrase = _phrase_before(text, end)
-    anchor = _in_order(_normal(short), _strip_quotes(phrase).lower())
+    anchor = _in_order(synonym_term(short), _strip_quotes(phrase).lower())
     if anchor is None and not stated:
         return None
     pieces = _pieces(phrase)
@@ -252,13 +250,13 @@ def _short_before(text: str, end: int, full: str, stated: bool) -> tuple[str, in
     start, phrase = _phrase_before(text, end)
     if phrase[-1:] in CLOSING_QUOTES:
         opening = phrase.rfind(CLOSING_QUOTES[phrase[-1]], 0, len(phrase) - 1)
-        short = _term(phrase[opening + 1 : -1], MAX_SHORT)
-        if short and (stated or _in_order(_normal(short), _normal(full)) is not None):
+        short = _term(phrase[opening + 1 : -1], MAX_SHORT) if opening >= 0 else None
+        if short and (stated or _in_order(synonym_term(short), synonym_term(full)) is not None):
             return short, start + opening
         return None
     longest = 0
     for length in range(1, min(len(phrase), MAX_SHORT) + 1):
-        if _in_order(_normal(phrase[-length:]), _normal(full)) is None:
+        if _in_order(synonym_term(phrase[-length:]), synonym_term(full)) is None:
             break
         longest = length
     if longest < 2 and stated:
@@ -270,11 +268,6 @@ def _short_before(text: str, end: int, full: str, stated: bool) -> tuple[str, in
 
 def _strip_quotes(text: str) -> str:
     return text.translate({ord(char): None for char in QUOTE_CHARS})
-
-
-def _normal(term: str) -> str:
-    """As config.yaml's synonym terms are read (settings._Reader.synonym)."""
-    return normalize_query(term).lower()
 
 
 def excerpt(text: str, start: int, end: int) -> str:
