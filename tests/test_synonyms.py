@@ -245,3 +245,9 @@ def test_suggest_without_an_index_is_one_line(tmp_path, capsys):
         f"bulletin: {tmp_path / 'idx'}: no index here; build it with `bulletin index`, "
         f"or choose another with --index, or index_dir in {config}\n"
     )
+
+
+def test_without_suggest_and_without_groups(tmp_path, capsys):
+    config = config_with(tmp_path, "")
+    assert main(["--config", str(config), "synonyms"]) == 0
+    assert capsys.readouterr().out == f"no synonyms in {config}\n"
