@@ -1,4 +1,5 @@
-"""The `bulletin` command's indexing and searching subcommands (init, config, parse, index, search, stats).
+"""The `bulletin` command's indexing and searching subcommands (init, config, parse, index, search, stats,
+synonyms).
 
 The web UI adds `serve` on top of this parser (webui/cli.py), so the indexer never imports Flask.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 import argparse
 import errno
 import json
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,7 +22,7 @@ from indexer.expand import Reading
 from indexer.formats import extract_document, format_named
 from indexer.models import ParseReport
 from indexer.parse import parse_issue
-from indexer.search import FLAGS, SORTS, InvalidRequest, SearchResult, parse_request, search
+from indexer.search import FLAGS, SORTS, InvalidRequest, SearchResult, engine_for, parse_request, search
 from indexer.search import stats as search_stats
 from indexer.settings import (
     CONFIG_NAME,
@@ -30,6 +32,7 @@ from indexer.settings import (
     SettingsError,
     load_settings,
 )
+from indexer.synonyms import Candidate, mine
 from indexer.wordseg import use_cache_dir
 
 EXIT_FAILED_FILES = 1
@@ -48,6 +51,8 @@ OS_ERROR_ADVICE = {
 }
 
 
+# What YAML reads as syntax inside a flow list, or at a term's start.
+YAML_SPECIAL = re.compile(r"[,\[\]{}:#&*!|>'\"%@`]|^[-?\s]|\s$")
 CONFIG_HELP = "settings file (default: $BULLETIN_CONFIG, else ./config.yaml, else the packaged defaults)"
 
 
@@ -115,6 +120,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(stats)
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(handler=run_stats)
+
+    synonyms = commands.add_parser(
+        "synonyms", help="the synonym groups of config.yaml, or candidates for them"
+    )
+    add_common(synonyms)
+    synonyms.add_argument(
+        "--suggest", action="store_true", help="mine candidate pairs from the index (nothing is applied)"
+    )
+    synonyms.add_argument(
+        "--min-count", type=int, default=1, metavar="N", help="pairs stated N times or more"
+    )
+    synonyms.add_argument("--json", action="store_true")
+    synonyms.set_defaults(handler=run_synonyms)
     return parser
 
 
@@ -301,6 +319,38 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     print("counties: " + "  ".join(f"{k} {v}" for k, v in stats["counties"].items()))
     print("departments: " + "  ".join(f"{k} {v}" for k, v in stats["departments"].items()))
     print(config_lines(settings)[0])
+    return 0
+
+
+def yaml_group(terms: Sequence[str]) -> str:
+    """A group as a line to paste under `synonyms:` in config.yaml."""
+    # A term YAML would misread in a flow list ([a, b]) goes in JSON quotes, which YAML reads as a string.
+    quoted = (json.dumps(t, ensure_ascii=False) if YAML_SPECIAL.search(t) else t for t in terms)
+    return f"  - [{', '.join(quoted)}]"
+
+
+def suggestion_line(candidate: Candidate) -> str:
+    times = "1 time" if candidate.count == 1 else f"{candidate.count} times"
+    return f"{yaml_group((candidate.short, candidate.full))}   # {times}: “{candidate.example}”"
+
+
+def run_synonyms(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.suggest:
+        print("synonyms:" if settings.synonyms else "no synonyms in " + str(settings.config_path))
+        for group in settings.synonyms:
+            print(yaml_group(group))
+        return 0
+    require_folders("search", settings)  # --suggest reads the index, as `search` does
+    candidates = [
+        c for c in mine(engine_for(settings).texts(), settings.synonyms) if c.count >= args.min_count
+    ]
+    if args.json:
+        print(json.dumps([c.to_dict() for c in candidates], ensure_ascii=False, indent=2))
+    elif candidates:
+        print("\n".join(suggestion_line(c) for c in candidates))
+    else:
+        stated = f" {args.min_count} times or more" if args.min_count > 1 else ""
+        print(f"no candidates: the index states no pair{stated} beyond the synonyms of config.yaml")
     return 0
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import yaml
 
+from indexer.normalize import normalize_query
+
 CONFIG_ENV = "BULLETIN_CONFIG"
 CONFIG_NAME = "config.yaml"
 # The Wenzhou settings, shipped inside the package so an installed `bulletin` works from any folder;
@@ -61,6 +63,11 @@ class Domain:
         return re.fullmatch(self.department_pattern, text) is not None
 
 
+def synonym_term(text: str) -> str:
+    """A synonym term as query units reach the expansion: normalized as query text is, Latin in lower case."""
+    return normalize_query(text).lower()
+
+
 def _bounded(default, low: int | None = None, high: int | None = None):
     """A settings field whose value must lie in [low, high]; checked by load_settings."""
     return field(default=default, metadata={"range": (low, high)})
@@ -93,6 +100,9 @@ class Settings:
     cache_dir: Path
     search: SearchSettings = field(default_factory=SearchSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    # Groups of terms that mean the same to readers, normalized as query text is; applied at query
+    # time only, so not in the Domain (whose fingerprint decides when the index is rewritten).
+    synonyms: tuple[tuple[str, ...], ...] = ()
     config_path: Path | None = None
     # How config_path was found: "--config", "$BULLETIN_CONFIG", "./config.yaml" or "packaged defaults".
     config_origin: str = ""
@@ -100,6 +110,10 @@ class Settings:
     def with_overrides(self, **changes) -> Settings:
         """A copy with command-line flags applied; None means "not given"."""
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def synonym_groups(self) -> dict[str, tuple[str, ...]]:
+        """Each synonym term mapped to its whole group (itself included), in the order of the file."""
+        return {term: group for group in self.synonyms for term in group}
 
 
 @dataclass(frozen=True)
@@ -133,10 +147,12 @@ TOP_LEVEL_KEYS = (
     "departments",
     "user_words",
     "keyword_stopwords",
+    "synonyms",
     "search",
     "web",
 )
 PUBLICATION_KEYS = ("name", "publisher")
+MAX_SYNONYM_LENGTH = 40
 TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", dict: "a mapping", tuple: "a list"}
 
 
@@ -182,6 +198,52 @@ class _Reader:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise self.fail(name, f"must be a list of strings, got {value!r}")
         return tuple(value)
+
+    def synonyms(self, value) -> tuple[tuple[str, ...], ...]:
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(
+                "synonyms", f"must be a list of groups such as [青科会, 世界青年科学家峰会], got {value!r}"
+            )
+        # A term in two groups is refused rather than the groups merged: merging would make every
+        # term of one group match every term of the other, an equivalence nobody wrote down (科协 in
+        # a group with 科学技术协会 and in one with 中国科协 would make those two the same).
+        group_of: dict[str, int] = {}
+        groups = []
+        for number, group in enumerate(value):
+            name = f"synonyms[{number}]"
+            if not isinstance(group, list):
+                raise self.fail(
+                    name, f"must be a list of terms such as [青科会, 世界青年科学家峰会], got {group!r}"
+                )
+            if len(group) < 2:
+                raise self.fail(name, f"a group needs at least 2 terms, got {group!r}")
+            terms = [self.synonym(term, f"{name}[{place}]") for place, term in enumerate(group)]
+            for place, term in enumerate(terms):
+                if term in terms[:place]:
+                    raise self.fail(f"{name}[{place}]", f"{term} is already in this group")
+                if term in group_of:
+                    raise self.fail(
+                        f"{name}[{place}]",
+                        f"{term} is already in synonyms[{group_of[term]}]; a term belongs to one group, "
+                        "so put these terms into that group",
+                    )
+                group_of[term] = number
+            groups.append(tuple(terms))
+        return tuple(groups)
+
+    def synonym(self, term, name: str) -> str:
+        if not isinstance(term, str):
+            raise self.fail(name, f"must be a string, got {term!r}")
+        normalized = synonym_term(term)
+        if not normalized:
+            raise self.fail(name, "must not be empty")
+        if len(normalized) > MAX_SYNONYM_LENGTH:
+            raise self.fail(
+                name, f"must be at most {MAX_SYNONYM_LENGTH} characters, got {len(normalized)}: {term!r}"
+            )
+        return normalized
 
     def places(self, raw: dict, key: str, is_zone: bool) -> list[Place]:
         places = []
@@ -256,6 +318,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         cache_dir=source.base / read.value(raw, "cache_dir", str),
         search=search,
         web=read.section(raw, "web", WebSettings),
+        synonyms=read.synonyms(raw.get("synonyms")),
         config_path=source.path,
         config_origin=source.origin,
     )

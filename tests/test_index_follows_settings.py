@@ -116,6 +116,17 @@ def test_settings_outside_the_index_change_nothing(site, capsys):
     assert index(capsys) == "added 0, updated 0, removed 0, unchanged 1, failed 0 issue files (0 parsed)"
 
 
+def test_synonyms_are_for_queries_and_leave_the_index_as_it_is(site, capsys):
+    index(capsys)
+    edit_config(
+        site, "  - [科协, 科学技术协会]\n", "  - [科协, 科学技术协会]\n  - [东新科创园, 东新产城科创园]\n"
+    )
+    assert index(capsys) == "added 0, updated 0, removed 0, unchanged 1, failed 0 issue files (0 parsed)"
+    edit_config(site, "  - [青科会, 世界青年科学家峰会]\n", "")
+    assert index(capsys) == "added 0, updated 0, removed 0, unchanged 1, failed 0 issue files (0 parsed)"
+    assert load_settings().synonyms == (("科协", "科学技术协会"), ("东新科创园", "东新产城科创园"))
+
+
 def test_reparsing_reads_pdf_text_from_the_cache(site, monkeypatch):
     settings = load_settings()
     assert build_index(settings, workers=1).added == ["270"]

@@ -86,7 +86,7 @@ def test_paths_resolve_relative_to_the_file_and_env_chooses_it(tmp_path, monkeyp
         (
             ("web:", "colour: red\nweb:"),
             "colour: unknown key; known keys: publication, archive_dir, index_dir, cache_dir, counties, zones, "
-            "department_pattern, departments, user_words, keyword_stopwords, search, web",
+            "department_pattern, departments, user_words, keyword_stopwords, synonyms, search, web",
         ),
         (
             ("departments: [", "departments: 市科协办公室 # ["),

@@ -283,6 +283,12 @@ class SearchEngine:
             generation.record_fields = RecordFields(generation.table, issues, self.expander.place_spellings)
         return generation.record_fields
 
+    def texts(self) -> Iterator[str]:
+        """Each live article's title and body as stored, one generation throughout (for mining)."""
+        with self._use() as generation:
+            for stored in generation.searcher.reader().all_stored_fields():
+                yield f"{stored['title']}\n{stored['body']}"
+
     def article(self, article_id: str) -> dict | None:
         with self._use() as generation:
             return generation.searcher.document(id=article_id)
