@@ -26,6 +26,7 @@ from indexer.engine.w3 import (
     open_current_index,
     open_index,
 )
+from indexer.lexicon import Lexicon
 
 __all__ = [
     "CHECK_SECONDS",
@@ -239,6 +240,11 @@ class SearchEngine:
             stored["facets"] = {name: by_doc[docnum] for name, by_doc in table.values.items()}
             hits.append(stored)
         return EngineResult(total=total, hits=hits, facets=facets, highlights=highlights)
+
+    def lexicon(self) -> Lexicon:
+        """The words of the current generation's titles and bodies with their article counts."""
+        with self._use() as generation:
+            return generation.lexicon()
 
     def article(self, article_id: str) -> dict | None:
         with self._use() as generation:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,8 +16,10 @@ from whoosh.searching import Searcher
 
 from indexer.engine.checksums import verify_segments
 from indexer.engine.facet_table import FacetTable, MatchTexts
+from indexer.engine.schema import SCORED_FIELDS
 from indexer.engine.w3 import SegmentTables, decoding, open_index
 from indexer.errors import IndexMissing
+from indexer.lexicon import Lexicon
 
 if TYPE_CHECKING:
     from indexer.engine import EngineResult
@@ -24,6 +27,8 @@ if TYPE_CHECKING:
 CHECK_SECONDS = 0.5
 TOC_NAME = re.compile(r"^_MAIN_([0-9]+)\.toc$")
 OPEN_ATTEMPTS = 5
+# Words a lexicon leaves out: single characters and anything holding a digit (2022, 5g, 12日).
+NOT_A_LEXICON_WORD = re.compile(r"^.$|\d")
 
 
 def index_identity(index_dir: Path) -> tuple[int, int, int] | None:
@@ -50,6 +55,7 @@ class Generation:
     results: OrderedDict[tuple, EngineResult] = field(default_factory=OrderedDict)
     substrings: OrderedDict[tuple, int] = field(default_factory=OrderedDict)
     issue_entries: list[dict] | None = None  # SearchEngine.issues(), newest first, read once
+    words: Lexicon | None = None  # SearchEngine.lexicon(), read on first use
     users: int = 0
     retired: bool = False
     closed: bool = False
@@ -88,5 +94,31 @@ class Generation:
                 reader.close()
                 raise
 
+    def lexicon(self) -> Lexicon:
+        # Two threads that both find none both read it, and either is the same.
+        if self.words is None:
+            self.words = Lexicon.build(word_frequencies(self.searcher.reader()))
+        return self.words
+
     def close(self) -> None:
         self.searcher.close()
+
+
+def word_frequencies(reader) -> Iterator[tuple[str, int]]:
+    """(word, live articles holding it) for each field of SCORED_FIELDS, sub-words included; the lexicon
+    keeps the larger of a word's title and body counts. A term's document frequency counts deleted
+    documents until a merge drops them (a re-indexed issue would count twice), so a segment with
+    deletions counts its live postings instead."""
+    for field_name in SCORED_FIELDS:
+        counts: Counter[str] = Counter()
+        for leaf, _ in reader.leaf_readers():
+            deletions = leaf.has_deletions()
+            for raw, info in leaf.iter_field(field_name):
+                word = raw.decode("utf-8")
+                if NOT_A_LEXICON_WORD.search(word):
+                    continue
+                if deletions:  # whoosh's postings of a segment with deletions skip the deleted documents
+                    counts[word] += sum(1 for _ in leaf.postings(field_name, raw).all_ids())
+                else:
+                    counts[word] += info.doc_frequency()
+        yield from counts.items()
