@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from whoosh.searching import Searcher
 from indexer.engine.checksums import verify_segments
 from indexer.engine.facet_table import FacetTable, MatchTexts
 from indexer.engine.schema import SCORED_FIELDS
-from indexer.engine.w3 import SegmentTables, decoding, open_index
+from indexer.engine.w3 import SegmentTables, decoding, open_index, stored_postings
 from indexer.errors import IndexMissing
 from indexer.lexicon import Lexicon
 
@@ -107,18 +108,26 @@ class Generation:
 def word_frequencies(reader) -> Iterator[tuple[str, int]]:
     """(word, live articles holding it) for each field of SCORED_FIELDS, sub-words included; the lexicon
     keeps the larger of a word's title and body counts. A term's document frequency counts deleted
-    documents until a merge drops them (a re-indexed issue would count twice), so a segment with
-    deletions counts its live postings instead."""
+    documents until a merge drops them (a re-indexed issue would count twice): those are taken off."""
     for field_name in SCORED_FIELDS:
         counts: Counter[str] = Counter()
         for leaf, _ in reader.leaf_readers():
-            deletions = leaf.has_deletions()
+            deleted = sorted(set(range(leaf.doc_count_all())).difference(leaf.all_doc_ids()))
             for raw, info in leaf.iter_field(field_name):
                 word = raw.decode("utf-8")
-                if NOT_A_LEXICON_WORD.search(word):
-                    continue
-                if deletions:  # whoosh's postings of a segment with deletions skip the deleted documents
-                    counts[word] += sum(1 for _ in leaf.postings(field_name, raw).all_ids())
-                else:
-                    counts[word] += info.doc_frequency()
+                if not NOT_A_LEXICON_WORD.search(word):
+                    counts[word] += live_frequency(leaf, field_name, raw, info, deleted)
         yield from counts.items()
+
+
+def live_frequency(leaf, field_name: str, raw: bytes, info, deleted: list[int]) -> int:
+    """The term's document frequency less its deleted documents (deleted: sorted docnums). Postings
+    cost ~0.2 ms a term to read, so only a term whose docnum range holds a deleted one reads them."""
+    low, high = info.min_id(), info.max_id()
+    index = bisect_left(deleted, low)
+    if index == len(deleted) or deleted[index] > high:
+        return info.doc_frequency()
+    if low == high:
+        return 0
+    postings = set(stored_postings(leaf, field_name, raw).all_ids())
+    return info.doc_frequency() - len(postings.intersection(deleted))
