@@ -29,6 +29,7 @@ from indexer.engine.w3 import (
     open_index,
 )
 from indexer.expand import Expander, Reading
+from indexer.lexicon import Lexicon
 
 __all__ = [
     "CHECK_SECONDS",
@@ -222,9 +223,7 @@ class SearchEngine:
 
     def _search(self, generation: Generation, request: EngineRequest) -> EngineResult:
         searcher, table = generation.searcher, generation.table
-        parsed = self.queries.parse(
-            request.text, lexicon=generation.lexicon, literal=request.literal
-        )
+        parsed = self.queries.parse(request.text, lexicon=generation.lexicon, literal=request.literal)
         plan = QueryPlan(
             searcher,
             table,
@@ -288,6 +287,11 @@ class SearchEngine:
         with self._use() as generation:
             for stored in generation.searcher.reader().all_stored_fields():
                 yield f"{stored['title']}\n{stored['body']}"
+
+    def lexicon(self) -> Lexicon:
+        """The words of the current generation's titles and bodies with their article counts."""
+        with self._use() as generation:
+            return generation.lexicon()
 
     def article(self, article_id: str) -> dict | None:
         with self._use() as generation:

@@ -1,0 +1,239 @@
+"""The archive's own words with their article counts, looked up by pinyin (full, toned or initials) and by
+sound or one character for "did you mean"; readings come from pypinyin's phrase dictionary."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache, lru_cache
+
+from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+from pypinyin.contrib.tone_convert import to_normal
+from pypinyin.seg.mmseg import seg as phrase_segmenter
+
+from indexer.analysis import CJK_CHAR
+
+CJK_WORD = re.compile(rf"[{CJK_CHAR}]{{2,}}")
+# Letters, each syllable optionally followed by its tone digit (0 or 5 for the neutral tone), spaces or
+# apostrophes between syllables (xi'an); tone marks are taken off before this is tried.
+PINYIN_UNIT = re.compile(r"(?:[a-zv]+[0-5]?[\s']*)+")
+# jieba's part-of-speech tags of people (nr, nrfg, nrt), places, organisations and other proper nouns.
+PROPER_TAGS = ("nr", "ns", "nt", "nz")
+# Initials one letter per character; two letters match every pair of characters so spelled (jb: 举办,
+# 基本, 级别 …) and are as often an abbreviation of their own (AI, VR), so initials start at three.
+MIN_INITIALS = 3
+# Candidates of one key tagged for ordering: jieba's part of speech costs a lookup each.
+TAGGED_CANDIDATES = 50
+ONE_CHARACTER_MIN = 3
+WILDCARD = "\x00"
+# Combining macron, acute, caron and grave: the four tones once a toned letter is decomposed.
+TONE_MARKS = frozenset("\u0304\u0301\u030c\u0300")
+
+# pypinyin has no surname mode (mozillazg/python-pinyin#120, #297): its data lists every reading of a
+# character, this table only says which of them a surname takes where it is not the first one listed
+# (tests check each is among pypinyin's readings).
+SURNAME_READINGS = {
+    "单": "shan", "曾": "zeng", "区": "ou", "解": "xie", "仇": "qiu", "朴": "piao", "查": "zha",
+    "盖": "ge", "乐": "yue", "缪": "miao", "覃": "qin", "尉": "yu", "翟": "zhai", "秘": "bi",
+    "种": "chong", "繁": "po", "折": "she", "粘": "nian", "藏": "zang", "都": "du", "六": "lu",
+    "召": "shao", "员": "yun", "洗": "xian", "句": "gou",
+}  # fmt: skip
+
+
+@lru_cache(maxsize=4096)
+def toneless(syllable: str) -> str:
+    return to_normal(syllable)
+
+
+@cache
+def phrase_reading(phrase: str) -> tuple[str, ...]:
+    return tuple(toneless(readings[0]) for readings in PHRASES_DICT[phrase])
+
+
+@cache
+def character_reading(char: str) -> str | None:
+    listed = PINYIN_DICT.get(ord(char))
+    return None if listed is None else toneless(listed.partition(",")[0])
+
+
+def syllables(word: str) -> list[str]:
+    """The word's reading as lazy_pinyin(word) gives it (phrase readings from pypinyin's dictionary
+    by its own longest-match segmentation, else each character's first reading), at a fraction of
+    its cost: lazy_pinyin converts every syllable's style anew, and a lexicon reads 100k words."""
+    if word in PHRASES_DICT:
+        return list(phrase_reading(word))
+    result: list[str] = []
+    for piece in phrase_segmenter.cut(word):
+        if len(piece) > 1:
+            result.extend(phrase_reading(piece))
+            continue
+        reading = character_reading(piece)
+        if reading is None:
+            return []
+        result.append(reading)
+    return result
+
+
+def surname_syllables(word: str, ordinary: list[str]) -> list[str] | None:
+    """The reading with the first character read as a surname, for a word of two or three characters
+    that opens with one and is not a pypinyin phrase (单田芳, not 单位 or 单位制), else None."""
+    if not 2 <= len(word) <= 3:
+        return None
+    surname = SURNAME_READINGS.get(word[0])
+    if surname in (None, ordinary[0]) or word in PHRASES_DICT or len(next(phrase_segmenter.cut(word))) > 1:
+        return None
+    return [surname, *ordinary[1:]]
+
+
+def initials(reading: list[str]) -> tuple[str, ...]:
+    """One letter per syllable (zsw), and with zh, ch, sh written out (zhsw), as people type either."""
+    first = "".join([s[0] for s in reading])
+    if not any(s[1:2] == "h" and s[0] in "zcs" for s in reading):
+        return (first,)
+    return first, "".join([s[:2] if s[1:2] == "h" and s[0] in "zcs" else s[0] for s in reading])
+
+
+def typed_pinyin(latin: str) -> tuple[str, bool] | None:
+    """The letters of a unit typed as pinyin, and whether it could be initials (no tone given), or
+    None unless it is pinyin letters with optional tone marks, tone digits, spaces and apostrophes."""
+    decomposed = unicodedata.normalize("NFD", latin.strip().lower())
+    text = "".join(c for c in decomposed if c not in TONE_MARKS)
+    toned = len(text) < len(decomposed)
+    text = unicodedata.normalize("NFC", text).replace("ü", "v").replace("u:", "v")
+    if not text or not PINYIN_UNIT.fullmatch(text):
+        return None
+    toned = toned or any(c.isdigit() for c in text)
+    return re.sub(r"[\s'0-5]", "", text), not toned
+
+
+@dataclass
+class _Readings:
+    full: dict[str, list[str]]
+    initials: dict[str, list[str]]
+
+
+class Lexicon:
+    """Words of the archive (Latin lower-cased) with the number of articles holding each. The pinyin
+    and one-character tables are built on first use, each once: two threads that both find one missing
+    both build it, and either result is the same."""
+
+    def __init__(self, counts: dict[str, int]):
+        self._counts = counts
+        self._readings: _Readings | None = None
+        self._wildcards: dict[str, list[str]] | None = None
+        self._proper: dict[str, bool] = {}
+
+    @classmethod
+    def build(cls, words: Iterable[tuple[str, int]]) -> Lexicon:
+        counts: dict[str, int] = {}
+        for word, count in words:
+            word = word.lower()
+            if count > counts.get(word, 0):
+                counts[word] = count
+        return cls(counts)
+
+    def __contains__(self, word: str) -> bool:
+        return word.lower() in self._counts
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def count(self, word: str) -> int:
+        return self._counts.get(word.lower(), 0)
+
+    def pinyin_words(self, latin: str, limit: int = 5) -> list[tuple[str, int]]:
+        """The archive's CJK words read as latin spells them: full readings, then initials; names,
+        places and organisations first, then by article count. [] for an archive word (AI), a single
+        letter, or a spelling no archive word is read as."""
+        typed = typed_pinyin(latin)
+        if typed is None or latin.lower() in self or typed[0] in self:
+            return []
+        letters, could_be_initials = typed
+        if len(letters) < 2:
+            return []
+        readings = self.readings()
+        found = {word: True for word in readings.full.get(letters, ())}
+        if could_be_initials and len(letters) >= MIN_INITIALS:
+            for word in readings.initials.get(letters, ()):
+                found.setdefault(word, False)
+        by_count = sorted(found, key=lambda w: (not found[w], -self._counts[w], w))[:TAGGED_CANDIDATES]
+        if len(by_count) > 1:  # jieba's tagger costs seconds to load: only when there is an order to set
+            by_count.sort(key=lambda w: (not self.is_proper(w), not found[w], -self._counts[w], w))
+        return [(word, self._counts[word]) for word in by_count[:limit]]
+
+    def similar(self, word: str, limit: int = 5) -> list[tuple[str, int]]:
+        """Archive words read the same (toneless) as word, then those differing from it in one
+        character, each group by article count. Only a CJK word has either. Two-character words get
+        homophones only: one character of two changed is another word (科协, 科技), not a slip."""
+        if not CJK_WORD.fullmatch(word):
+            return []
+        readings = self.readings()
+        sounding = {w for key in word_keys(word) for w in readings.full.get(key, ())}
+        sounding.discard(word)
+        one_off: set[str] = set()
+        if len(word) >= ONE_CHARACTER_MIN:
+            wildcards = self.wildcards()
+            for key in wildcard_keys(word):
+                one_off.update(wildcards.get(key, ()))
+            one_off -= sounding | {word}
+        ordered = sorted(sounding, key=self._by_count) + sorted(one_off, key=self._by_count)
+        return [(w, self._counts[w]) for w in ordered[:limit]]
+
+    def _by_count(self, word: str) -> tuple[int, str]:
+        return -self._counts[word], word
+
+    def readings(self) -> _Readings:
+        if self._readings is None:
+            full: defaultdict[str, list[str]] = defaultdict(list)
+            by_initials: defaultdict[str, list[str]] = defaultdict(list)
+            for word in self._counts:
+                if CJK_WORD.fullmatch(word):
+                    for reading in word_readings(word):
+                        full["".join(reading)].append(word)
+                        for key in initials(reading):
+                            words = by_initials[key]
+                            # 曾 read ceng and zeng gives 曾X one key twice when X opens with zh, ch, sh.
+                            if not words or words[-1] != word:
+                                words.append(word)
+            self._readings = _Readings(full=dict(full), initials=dict(by_initials))
+        return self._readings
+
+    def wildcards(self) -> dict[str, list[str]]:
+        if self._wildcards is None:
+            table: dict[str, list[str]] = {}
+            for word in self._counts:
+                if len(word) >= ONE_CHARACTER_MIN and CJK_WORD.fullmatch(word):
+                    for key in wildcard_keys(word):
+                        table.setdefault(key, []).append(word)
+            self._wildcards = table
+        return self._wildcards
+
+    def is_proper(self, word: str) -> bool:
+        """Whether jieba tags the word alone as one proper noun; asked only of a key's candidates."""
+        proper = self._proper.get(word)
+        if proper is None:
+            import jieba.posseg  # loads jieba's whole dictionary and its tags, 1-2 s, on first use
+
+            pieces = jieba.posseg.lcut(word)
+            proper = len(pieces) == 1 and pieces[0].flag.startswith(PROPER_TAGS)
+            self._proper[word] = proper
+        return proper
+
+
+def word_readings(word: str) -> list[list[str]]:
+    ordinary = syllables(word)
+    if not ordinary or word[0] not in SURNAME_READINGS:
+        return [ordinary] if ordinary else []
+    surname = surname_syllables(word, ordinary)
+    return [ordinary] if surname is None else [ordinary, surname]
+
+
+def word_keys(word: str) -> list[str]:
+    return ["".join(reading) for reading in word_readings(word)]
+
+
+def wildcard_keys(word: str) -> list[str]:
+    return [word[:i] + WILDCARD + word[i + 1 :] for i in range(len(word))]
