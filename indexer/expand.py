@@ -148,11 +148,16 @@ def pinyin_spans(text: str, lexicon: Lexicon | None) -> list[tuple[int, int, tup
     if lexicon is None:
         return []
     words = [match for match in LATIN_WORD.finditer(text) if match.group(0) not in OPERATORS]
+    # Words separated by spaces alone may be one spelling; anything else between them ends it.
+    joined = [
+        not text[left.end() : right.start()].strip() for left, right in zip(words, words[1:], strict=False)
+    ]
     spans, i = [], 0
     while i < len(words):
-        for j in range(min(len(words), i + MAX_PINYIN_WORDS), i, -1):
-            if j - i > 1 and text[words[i].end() : words[j - 1].start()].strip():
-                continue  # only words separated by spaces alone are one spelling
+        last = i
+        while last + 1 < len(words) and last - i + 1 < MAX_PINYIN_WORDS and joined[last]:
+            last += 1
+        for j in range(last + 1, i, -1):
             start, end = words[i].start(), words[j - 1].end()
             found = lexicon.pinyin_words(text[start:end], limit=PINYIN_FORMS)
             if found:

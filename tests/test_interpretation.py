@@ -69,7 +69,9 @@ def test_county_field_and_short_forms(indexed_settings):
     assert ids(run(indexed_settings, "county:火星")) == []
 
 
-@pytest.mark.parametrize("designator", ["第5期", "第五期", "总第270期", "2022年第5期", "issue:270", "issue:第5期"])
+@pytest.mark.parametrize(
+    "designator", ["第5期", "第五期", "总第270期", "2022年第5期", "issue:270", "issue:第5期"]
+)
 def test_an_issue_designator_finds_the_issue(indexed_settings, designator):
     result = run(indexed_settings, designator)
     assert set(ids(result)) == ALL_ARTICLES
@@ -111,12 +113,16 @@ def test_synonyms_from_the_settings(indexed_settings, issue):
     assert ids(run(indexed_settings, "世界青年科学家峰会", literal="1")) == ["270-f05"]
 
 
-def test_explain_says_how_each_unit_matched(indexed_settings):
-    result = run(indexed_settings, "世界青年科学家峰会 科普部", explain="1")
-    assert ids(result) == ["270-f06"]
-    assert result.hits[0].explain == (
+def test_explain_says_how_each_unit_matched(indexed_settings, issue):
+    result = run(indexed_settings, "世界青年科学家峰会 国际部", explain="1")
+    youth = holding(issue, "青科会", "世界青年科学家峰会")
+    assert set(ids(result)) == youth & (SIGNED["市科协国际部"] | holding(issue, "国际部"))
+    assert set(ids(result)) == {"270-f02", "270-f03", "270-f04", "270-f08"}
+    by_id = {hit.id: hit.explain for hit in result.hits}
+    assert by_id["270-f03"] == (
+        {"unit": "世界青年科学家峰会", "matched": "青科会", "field": "title", "how": "synonym"},
         {"unit": "世界青年科学家峰会", "matched": "青科会", "field": "body", "how": "synonym"},
-        {"unit": "科普部", "matched": "市科协科普部", "field": "department", "how": "record"},
+        {"unit": "国际部", "matched": "市科协国际部", "field": "department", "how": "record"},
     )
     plain = run(indexed_settings, "瑞安", explain="1")
     first = plain.hits[0]
@@ -160,7 +166,13 @@ def test_the_reading_is_escaped(client):
 
 
 def test_the_cli_json_is_the_api_json(indexed_settings, client, capsys):
-    args = ["search", "--config", str(indexed_settings.config_path), "--index", str(indexed_settings.index_dir)]
+    args = [
+        "search",
+        "--config",
+        str(indexed_settings.config_path),
+        "--index",
+        str(indexed_settings.index_dir),
+    ]
     assert main([*args, "--json", "科普部"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed == client.get("/api/search?q=科普部").get_json()
@@ -171,3 +183,84 @@ def test_the_cli_json_is_the_api_json(indexed_settings, client, capsys):
     )
     assert main([*args, "--literal", "科普部"]) == 0
     assert capsys.readouterr().out.splitlines()[0] == "0 results (page 1 of 1)"
+
+
+LIN = {"270-f02", "270-f04", "270-f05", "270-f08"}
+
+
+def test_the_seed_names_lin_jianbo_in_four_articles(issue):
+    assert holding(issue, "林建波") == LIN
+
+
+@pytest.mark.parametrize("typed", ["linjianbo", "LinJianbo", "lin jian bo", "lín jiàn bō", "lin2 jian4 bo1", "ljb"])
+def test_pinyin_finds_the_name(indexed_settings, typed):
+    result = run(indexed_settings, typed)
+    assert set(ids(result)[:4]) == LIN
+    assert readings(result)[0]["as"][0] == "林建波" and readings(result)[0]["why"] == "pinyin"
+    assert readings(result)[0]["text"] == typed
+
+
+def test_pinyin_beside_other_words(indexed_settings, issue):
+    result = run(indexed_settings, "linjianbo 苍南")
+    assert set(ids(result)) == LIN & holding(issue, "苍南")
+    assert readings(result) == [{"text": "linjianbo", "as": ["林建波"], "why": "pinyin"}]
+    # Quoted or literal, Latin letters are only themselves.
+    assert run(indexed_settings, '"linjianbo"').total == 0
+    literal = run(indexed_settings, "linjianbo", literal="1")
+    assert literal.total == 0 and literal.readings == ()
+
+
+def test_a_homophone_finds_nothing_and_suggests_the_name(indexed_settings, client):
+    result = run(indexed_settings, "林剑波")
+    assert result.total == 0 and result.readings == ()
+    assert result.suggestions == ({"q": "林建波", "total": 4},)
+    # The rest of the query is kept as typed, and the count is what the suggested query finds.
+    assert run(indexed_settings, "林剑波 瑞安").suggestions == ({"q": "林建波 瑞安", "total": 2},)
+    assert client.get("/api/search?q=林剑波").get_json()["suggestions"] == [{"q": "林建波", "total": 4}]
+    page = BeautifulSoup(client.get("/search?q=林剑波").get_data(as_text=True), "html.parser")
+    offer = page.select_one(".did-you-mean")
+    assert offer.get_text(strip=True) == "您是不是要找：林建波（4 篇）"
+    assert offer.a["href"] == "/search?q=%E6%9E%97%E5%BB%BA%E6%B3%A2"
+    # A query that finds enough gets none.
+    assert run(indexed_settings, "林建波").suggestions == ()
+
+
+def test_traditional_characters_find_what_simplified_find(indexed_settings, client):
+    simplified = run(indexed_settings, "科创中国")
+    traditional = run(indexed_settings, "科創中國")
+    assert ids(traditional) == ids(simplified) and simplified.total == 6
+    assert readings(traditional) == [{"text": "科創中國", "as": ["科创中国"], "why": "traditional"}]
+    # Quotes keep character normalization: still folded, and still shown.
+    assert ids(run(indexed_settings, '"科創中國"')) == ids(run(indexed_settings, '"科创中国"'))
+    assert readings(run(indexed_settings, '"科創中國"')) == readings(traditional)
+    data = client.get("/api/search?q=科創中國").get_json()
+    assert data["interpretation"] == [{"text": "科創中國", "as": ["科创中国"], "why": "traditional"}]
+    # Literal: the characters as typed, which this simplified archive does not hold.
+    assert run(indexed_settings, "科創中國", literal="1").total == 0
+
+
+@pytest.fixture(scope="module")
+def latin_archive(tmp_path_factory, settings, seed_text):
+    """The real issue, and the next one saying "Wenzhou" in a feature."""
+    from indexer.build import build_index
+    from tests.conftest import SEED
+    from tests.test_build import next_issue
+
+    base = tmp_path_factory.mktemp("latin")
+    folder = base / "archive"
+    folder.mkdir()
+    (folder / "issue-270.txt").write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    assert seed_text.count("运维团队负责人") == 1
+    (folder / "issue-271.txt").write_text(
+        next_issue(seed_text).replace("运维团队负责人", "Wenzhou运维团队负责人"), encoding="utf-8"
+    )
+    indexed = settings.with_overrides(archive_dir=folder, index_dir=base / "index", cache_dir=base / "cache")
+    assert build_index(indexed).added == ["270", "271"]
+    return indexed
+
+
+def test_a_latin_word_of_the_archive_is_not_read_as_pinyin(latin_archive):
+    result = run(latin_archive, "wenzhou")
+    assert ids(result) == ["271-f01"] and result.readings == ()
+    # A spelling that is no Latin word of the archive still is: 林建波 in both issues.
+    assert run(latin_archive, "linjianbo").total == 8

@@ -270,7 +270,7 @@ class SearchEngine:
             hits=hits,
             facets=facets,
             highlights=parsed.highlights,
-            readings=parsed.readings + plan.readings,
+            readings=parsed.readings + plan.readings(matched),
         )
 
     def _record_fields(self, generation: Generation) -> RecordFields:

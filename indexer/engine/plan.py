@@ -54,7 +54,8 @@ class QueryPlan:
         self.record_only = 0
         # Record values each unit matched, shown as readings ("科普部" as department 市科协科普部).
         self.record_matches: dict[RecordLeaf, list[tuple[str, str, int]]] = {}
-        self.readings: list[Reading] = []
+        # (unit as typed, its record leaf, the documents only the record brought in), for readings().
+        self.record_readings: list[tuple[str, RecordLeaf, int]] = []
         # Ranking asks again for the word postings the leaves read.
         self._terms: dict[tuple[str, str], int] = {}
 
@@ -147,12 +148,21 @@ class QueryPlan:
         return docs & self.table.live
 
     def _read_as_record(self, leaf: RecordLeaf, typed: str, docs: int) -> None:
-        """A reading for the record values that brought documents in: 科普部 → department:市科协科普部."""
-        shown = [
-            f"{field}:{value}" for field, value, bits in self.record_matches.get(leaf, ()) if bits & docs
-        ]
-        if shown:
-            self.readings.append(Reading(typed, tuple(shown[:SHOWN_VALUES]), FIELD))
+        self.record_readings.append((typed, leaf, docs))
+
+    def readings(self, result: int) -> list[Reading]:
+        """For each unit, the record values that brought documents of the result in: 科普部 →
+        department:市科协科普部."""
+        readings = []
+        for typed, leaf, docs in self.record_readings:
+            shown = [
+                f"{field}:{value}"
+                for field, value, bits in self.record_matches.get(leaf, ())
+                if bits & docs & result
+            ]
+            if shown:
+                readings.append(Reading(typed, tuple(shown[:SHOWN_VALUES]), FIELD))
+        return readings
 
     def substring_docs(self, leaf: SubstringLeaf) -> int:
         key = (leaf.part, leaf.text, leaf.words, leaf.word_fields)

@@ -335,10 +335,9 @@ class QueryBuilder:
                 synonyms = self.expander.synonyms(unit)
                 if synonyms:
                     self._readings.append(Reading(unit, synonyms, SYNONYM))
-                leaves += [
-                    SubstringLeaf(part, form, tuple(query_words(form, tokenizer)), word_fields, how=SYNONYM)
-                    for form in synonyms
-                ]
+                # A synonym ranks as one word: split into jieba's words (世界 青年 科学家 峰会), its
+                # common parts would outscore the unit as typed.
+                leaves += [SubstringLeaf(part, form, (form,), word_fields, how=SYNONYM) for form in synonyms]
                 issue = issue_ref(unit)
                 if issue is not None:
                     record = RecordLeaf(unit, ("issue",), issue)

@@ -42,11 +42,16 @@ class Ranking:
         if not terms:
             return []
         frequency = {term: plan.reader.doc_frequency(term.fieldname, term.text) for term in terms}
+        # A form no article holds as a word (a synonym that jieba splits) orders nothing, and would
+        # pass for the rarest word below.
+        terms = [term for term in terms if frequency[term]]
+        if not terms:
+            return []
         common = COMMON_TERM_SHARE * max(plan.reader.doc_count(), 1)
         telling = [term for term in terms if frequency[term] <= common]
         if telling:
             return telling
-        rarest = min(frequency.values())
+        rarest = min(frequency[term] for term in terms)
         return [term for term in terms if frequency[term] == rarest]
 
     @cached_property
