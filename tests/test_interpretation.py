@@ -192,7 +192,9 @@ def test_the_seed_names_lin_jianbo_in_four_articles(issue):
     assert holding(issue, "林建波") == LIN
 
 
-@pytest.mark.parametrize("typed", ["linjianbo", "LinJianbo", "lin jian bo", "lín jiàn bō", "lin2 jian4 bo1", "ljb"])
+@pytest.mark.parametrize(
+    "typed", ["linjianbo", "LinJianbo", "lin jian bo", "lín jiàn bō", "lin2 jian4 bo1", "ljb"]
+)
 def test_pinyin_finds_the_name(indexed_settings, typed):
     result = run(indexed_settings, typed)
     assert set(ids(result)[:4]) == LIN

@@ -152,6 +152,10 @@ def readings(result: SearchResult) -> dict | None:
 
 def did_you_mean(result: SearchResult) -> list[dict]:
     return [
-        {"q": suggestion["q"], "total": suggestion["total"], "url": search_url(result.request, q=suggestion["q"])}
+        {
+            "q": suggestion["q"],
+            "total": suggestion["total"],
+            "url": search_url(result.request, q=suggestion["q"]),
+        }
         for suggestion in result.suggestions
     ]
