@@ -120,8 +120,8 @@ def normalize_query(text: str) -> str:
 
 @cache
 def _traditional_to_simplified():
-    # Imported and built on first use (~50 ms): most runs of the CLI never convert anything. The
-    # converter is shared by the web server's threads without a lock: OpenCC's Converter::Convert is
+    # Imported and built on first use (7-50 ms, warm or cold): most CLI runs never convert anything.
+    # The converter is shared by the web server's threads without a lock: OpenCC's Converter::Convert is
     # const and thread-safe (its maintainer, BYVoid/OpenCC#231, with a unit test for it). The
     # "tofu risk" tables would turn ~900 rare characters into ones most fonts lack (six of them
     # beyond the CJK ranges analysis indexes), so they stay as they are, on both sides alike.
