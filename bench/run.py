@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import yaml
 
-from bench import alternatives, corpus, generate
+from bench import alternatives, corpus, generate, readings
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -409,11 +409,40 @@ def bench_serving(work: Path, archive: Path, mix: list[dict]) -> dict:
     return {"ready_seconds": ready_seconds, "server_peak_mb": peak_mb, **loaded}
 
 
+def bench_readings(work: Path, archive: Path, seed: int, repeat: int) -> dict:
+    """bench.readings in its own process on ours' index: each kind of query reading, timed cold."""
+    out = work / "readings-ours.json"
+    command = [
+        sys.executable,
+        "-m",
+        "bench.readings",
+        "--archive",
+        str(archive),
+        "--index",
+        str(work / "index-ours"),
+    ]
+    with (work / "readings-ours.log").open("w", encoding="utf-8") as log:
+        done = subprocess.run(
+            [*command, "--out", str(out), "--seed", str(seed), "--repeat", str(repeat)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=log,
+            check=False,
+        )
+    if done.returncode != 0:
+        note = last_line((work / "readings-ours.log").read_text(encoding="utf-8"))
+        print(f"  ours: timing the query readings failed — {note}", file=sys.stderr)
+        return {"error": note}
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
 def bench_ours_extra(
-    size: int, seed: int, seed_text: str, work: Path, archive: Path, mix: list[dict]
+    size: int, seed: int, seed_text: str, work: Path, archive: Path, mix: list[dict], repeat: int
 ) -> dict:
-    """Serve the index of `size` issues first, then add one issue to it (the archive then holds size + 1)."""
+    """Time the query readings and serve the index of `size` issues first, then add one issue to it
+    (the archive then holds size + 1)."""
     return {
+        "readings": bench_readings(work, archive, seed, repeat),
         "http": bench_serving(work, archive, mix),
         "add_one_issue": bench_add_issue(size, seed, seed_text, work, archive),
     }
@@ -454,7 +483,7 @@ def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat:
     }
     ours = engine_rows.get("ours", {})
     if ours.get("available") and "build_seconds" in ours:
-        ours.update(bench_ours_extra(size, seed, seed_text, work, archive, mix))
+        ours.update(bench_ours_extra(size, seed, seed_text, work, archive, mix, repeat))
 
     return {
         "size": size,
@@ -552,6 +581,8 @@ def markdown(result: dict) -> str:
     ours = result["engines"].get("ours", {})
     if "http" in ours or "add_one_issue" in ours:
         lines += ["", *ours_extra_markdown(ours)]
+    if ours.get("readings", {}).get("queries"):
+        lines += ["", *readings.markdown(ours["readings"])]
     answered = [e for e, row in result["engines"].items() if row.get("queries")]
     if answered:
         lines += [
