@@ -112,3 +112,27 @@ def test_home_and_narrow_screen(page, base_url):
     # Nothing may overflow sideways on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(ARTIFACTS / "search-phone.png"), full_page=True)
+
+
+def test_pinyin_reading_its_undo_and_did_you_mean(page, base_url):
+    page.goto(f"{base_url}/search")
+    page.fill("form#search-form input[name=q]", "linjianbo")
+    page.press("form#search-form input[name=q]", "Enter")
+    page.wait_for_url("**/search?q=linjianbo*")
+    assert page.locator(".total-count").inner_text() == "4"
+    assert page.locator(".readings").inner_text().startswith("已理解为：linjianbo → 林建波（拼音）")
+    page.screenshot(path=str(ARTIFACTS / "search-reading.png"), full_page=True)
+    page.click("a.reading-undo")
+    page.wait_for_url("**literal=1")
+    assert page.locator(".total-count").inner_text() == "0"
+
+    # A new query typed on the literal page is read again.
+    page.fill("form#search-form input[name=q]", "林剑波")
+    page.press("form#search-form input[name=q]", "Enter")
+    page.wait_for_url("**/search?q=*")
+    assert "literal" not in page.url
+    assert page.locator(".did-you-mean").inner_text() == "您是不是要找：林建波（4 篇）"
+    page.screenshot(path=str(ARTIFACTS / "search-did-you-mean.png"), full_page=True)
+    page.click(".did-you-mean a")
+    page.wait_for_url("**/search?q=*")
+    assert page.locator(".total-count").inner_text() == "4"

@@ -155,7 +155,7 @@ def did_you_mean(result: SearchResult) -> list[dict]:
         {
             "q": suggestion["q"],
             "total": suggestion["total"],
-            "url": search_url(result.request, q=suggestion["q"]),
+            "url": search_url(result.request, q=suggestion["q"], literal=None),
         }
         for suggestion in result.suggestions
     ]

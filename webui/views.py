@@ -105,7 +105,10 @@ def _search_page(result: SearchResult) -> dict:
         "readings": search_page.readings(result),
         "did_you_mean": search_page.did_you_mean(result),
         # The filters a new query or date range keeps: everything but the query, the dates and the page.
-        "hidden": search_params.params(q=None, date_from=None, date_to=None, page=None),
+        # A new query is read afresh: literal and explain belong to the query they were asked for.
+        "hidden": search_params.params(
+            q=None, date_from=None, date_to=None, page=None, literal=None, explain=None
+        ),
         "first_number": (search_params.page - 1) * search_params.per_page + 1,
         "csv_url": search_page.search_url(search_params, "pages.search_csv"),
         "json_url": search_page.search_url(search_params, "api.search", page=search_params.page),
