@@ -206,6 +206,12 @@ def test_pinyin_beside_other_words(indexed_settings, issue):
     result = run(indexed_settings, "linjianbo 苍南")
     assert set(ids(result)) == LIN & holding(issue, "苍南")
     assert readings(result) == [{"text": "linjianbo", "as": ["林建波"], "why": "pinyin"}]
+    # The operators bind to a spelling as to a word.
+    assert set(ids(run(indexed_settings, "瑞安 -linjianbo"))) == holding(issue, "瑞安") - LIN
+    # Alone, a negation is read as the word itself, as -瑞安 is.
+    assert set(ids(run(indexed_settings, "-linjianbo"))) == LIN
+    assert set(ids(run(indexed_settings, "NOT linjianbo"))) == ALL_ARTICLES - LIN
+    assert set(ids(run(indexed_settings, "(linjianbo OR 科普部)"))) == LIN | SIGNED["市科协科普部"]
     # Quoted or literal, Latin letters are only themselves.
     assert run(indexed_settings, '"linjianbo"').total == 0
     literal = run(indexed_settings, "linjianbo", literal="1")

@@ -198,7 +198,9 @@ def _stash_pinyin(text: str, stashed: list[Stashed], lexicon: Lexicon | None) ->
         last = 0
         for start, end, words in pinyin_spans(piece, lexicon):
             stashed.append(Stashed(SPELLED, piece[start:end], words))
-            pieces += [piece[last:start], f" qqquote{len(stashed) - 1}qqq "]
+            # Spaces keep the placeholder a term of its own, but not after -, + or (, which bind to it.
+            opening = "" if piece[start - 1 : start] in ("-", "+", "(") else " "
+            pieces += [piece[last:start], f"{opening}qqquote{len(stashed) - 1}qqq "]
             last = end
         pieces.append(piece[last:])
     return "".join(pieces)
@@ -242,7 +244,8 @@ class QueryBuilder:
         highlights: list[str] = []
         built = builder._expand(parsed, highlights, negated=False)
         if built is wq.NullQuery:
-            plain = wq.And([wq.Term("body", part) for part in text.split()])
+            # A lone negation (-瑞安) is no query to whoosh: its words are read as plain words.
+            plain = wq.And([wq.Term("body", part.lstrip("+-") or part) for part in text.split()])
             built = builder._expand(plain, highlights, False)
         return ParsedQuery(built, list(dict.fromkeys(h for h in highlights if h)), builder._readings)
 
