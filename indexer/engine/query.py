@@ -35,7 +35,31 @@ def _query_parser() -> qparser.QueryParser:
     return parser
 
 
-class SubstringLeaf(wq.Query):
+class _OwnLeaf(wq.Query):
+    """A query node of ours that whoosh treats as a leaf: equal by `_key()`, already normal."""
+
+    boost = 1.0
+
+    def _key(self) -> tuple:
+        raise NotImplementedError
+
+    def __eq__(self, other):
+        return type(self) is type(other) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+    def __repr__(self):
+        return f"{type(self).__name__}{self._key()!r}"
+
+    def is_leaf(self):
+        return True
+
+    def normalize(self):
+        return self
+
+
+class SubstringLeaf(_OwnLeaf):
     """One unit of the user's query: articles whose `part` ("title" or "text") contains `text`.
 
     Matching is exact substring matching (see QueryPlan.substring_docs). `words` are the same text
@@ -56,28 +80,12 @@ class SubstringLeaf(wq.Query):
         self.word_fields = tuple(word_fields)
         self.preferred = preferred
         self.how = how  # "" for the text as typed, else the Reading.why that gave this form
-        self.boost = 1.0
 
     def _key(self):
         return (self.part, self.text, self.words, self.word_fields, self.preferred, self.how)
 
-    def __eq__(self, other):
-        return type(self) is type(other) and self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
-
-    def __repr__(self):
-        return f"SubstringLeaf({self.part!r}, {self.text!r}, words={self.words!r})"
-
     def field(self):
         return NGRAM_FIELD
-
-    def is_leaf(self):
-        return True
-
-    def normalize(self):
-        return self
 
     def grams(self) -> list[str]:
         return [gram for gram, *_ in ngram_tokens(self.text)]
@@ -86,64 +94,32 @@ class SubstringLeaf(wq.Query):
         return [wq.Term(name, word) for name in self.word_fields for word in self.words]
 
 
-class RecordLeaf(wq.Query):
+class RecordLeaf(_OwnLeaf):
     """Articles whose record (department, counties, issue) holds `text` in one of `fields`, or whose
     issue is `issue`."""
 
     def __init__(self, text: str, fields: tuple[str, ...], issue: IssueRef | None = None):
         self.text, self.fields, self.issue = text, tuple(fields), issue
-        self.boost = 1.0
 
     def _key(self):
         return (self.text, self.fields, self.issue)
 
-    def __eq__(self, other):
-        return type(self) is type(other) and self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
-
-    def __repr__(self):
-        return f"RecordLeaf({self.text!r}, {self.fields!r})"
-
     def field(self):
         return None
 
-    def is_leaf(self):
-        return True
 
-    def normalize(self):
-        return self
-
-
-class Unit(wq.Query):
+class Unit(_OwnLeaf):
     """One unit of the query with every form it matches: `leaves` in the text (the unit as typed, then
     its synonyms or the words its pinyin spells), and the record, which ranks below the text."""
 
     def __init__(self, text: str, leaves: Iterable[SubstringLeaf], record: RecordLeaf | None = None):
         self.text, self.leaves, self.record = text, tuple(leaves), record
-        self.boost = 1.0
 
     def _key(self):
         return (self.text, self.leaves, self.record)
 
-    def __eq__(self, other):
-        return type(self) is type(other) and self._key() == other._key()
-
-    def __hash__(self):
-        return hash(self._key())
-
-    def __repr__(self):
-        return f"Unit({self.text!r}, {list(self.leaves)!r}, {self.record!r})"
-
     def field(self):
         return NGRAM_FIELD
-
-    def is_leaf(self):
-        return True
-
-    def normalize(self):
-        return self
 
 
 @dataclass
