@@ -13,6 +13,7 @@ from pathlib import Path
 from indexer import fields
 from indexer.engine import EngineRequest, SearchEngine
 from indexer.errors import BulletinError
+from indexer.querylog import record_zero_result
 from indexer.settings import Domain, Settings
 from indexer.snippets import highlight_pattern, make_snippet
 from indexer.wordseg import domain_words
@@ -339,6 +340,10 @@ def search(settings: Settings, request: SearchRequest, engine: SearchEngine | No
         facet.name: _facet_values(facet, raw.facets[facet.name], filters.get(facet.name, ()), settings.domain)
         for facet in fields.FACETS
     }
+    # Only words that found nothing in the whole archive: under a filter it may be the filter that
+    # excludes (and the page's searches without it would count the words again).
+    if raw.total == 0 and request.q.strip() and not (filters or request.date_from or request.date_to):
+        record_zero_result(settings, request.q)
     return SearchResult(
         request=request,
         total=raw.total,
