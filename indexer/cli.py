@@ -1,4 +1,5 @@
-"""The `bulletin` command's indexing and searching subcommands (init, config, parse, index, search, stats).
+"""The `bulletin` command's indexing and searching subcommands (init, config, parse, index, search, stats,
+report).
 
 The web UI adds `serve` on top of this parser (webui/cli.py), so the indexer never imports Flask.
 """
@@ -6,6 +7,7 @@ The web UI adds `serve` on top of this parser (webui/cli.py), so the indexer nev
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import sys
@@ -19,6 +21,7 @@ from indexer.errors import EXIT_FAULT, INDEX_DAMAGE, BulletinError, IndexCorrupt
 from indexer.formats import extract_document, format_named
 from indexer.models import ParseReport
 from indexer.parse import parse_issue
+from indexer.querylog import log_path, zero_results
 from indexer.search import SORTS, InvalidRequest, SearchResult, parse_request, search
 from indexer.search import stats as search_stats
 from indexer.settings import (
@@ -106,7 +109,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(stats)
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(handler=run_stats)
+
+    report = commands.add_parser("report", help="what the search log says: the queries that found nothing")
+    add_common(report)
+    report.add_argument("report", choices=("zero-results",), help="which report")
+    report.add_argument(
+        "--limit", type=positive_int, default=20, help="how many queries at most (default 20)"
+    )
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.set_defaults(handler=run_report)
     return parser
+
+
+def positive_int(text: str) -> int:
+    if not text.isdecimal() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -278,6 +296,20 @@ def run_stats(args: argparse.Namespace, settings: Settings) -> int:
     print("counties: " + "  ".join(f"{k} {v}" for k, v in stats["counties"].items()))
     print("departments: " + "  ".join(f"{k} {v}" for k, v in stats["departments"].items()))
     print(config_lines(settings)[0])
+    return 0
+
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    queries = zero_results(settings, args.limit, warn=say)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(query) for query in queries], ensure_ascii=False, indent=2))
+        return 0
+    if not queries:
+        print(f"no zero-result queries recorded yet ({log_path(settings)})")
+        return 0
+    print(f"{'count':>5}  {'last seen':<20}  query")
+    for query in queries:
+        print(f"{query.count:>5}  {query.last_seen:<20}  {query.q}")
     return 0
 
 
