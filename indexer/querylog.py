@@ -37,7 +37,8 @@ class ZeroResult:
 
 def log_path(settings: Settings) -> Path:
     """`<index folder>.zero-results.jsonl`, beside the index folder as its lock file is."""
-    index_dir = settings.index_dir
+    # Resolved as `bulletin index` resolves it: one log whether the folder is named through a link or not.
+    index_dir = settings.index_dir.resolve()
     return index_dir.with_name(index_dir.name + LOG_SUFFIX)
 
 

@@ -97,6 +97,15 @@ def test_searches_that_find_nothing_are_logged_from_pages_api_and_cli(site, caps
     assert site.logged() == ["林剑波", "火星移民", "海底 隧道", "林剑波"]
 
 
+def test_an_index_named_through_a_link_has_one_log(site, capsys):
+    (site.folder / "link").symlink_to(site.folder / "idx")
+    site.edit_config("index_dir: idx", "index_dir: link")
+    assert site.client().get("/api/search?q=火星移民").get_json()["total"] == 0
+    assert site.cli(capsys, "search", "--index", str(site.folder / "idx"), "林剑波")[0] == 0
+    assert site.log == site.folder / "idx.zero-results.jsonl"
+    assert site.logged() == ["火星移民", "林剑波"]
+
+
 def test_searches_that_find_something_or_nothing_asked_are_not_logged(site, capsys):
     client = site.client()
     assert client.get("/api/search?q=科创中国").get_json()["total"] == 6
