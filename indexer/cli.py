@@ -1,5 +1,5 @@
 """The `bulletin` command's indexing and searching subcommands (init, config, parse, index, search, stats,
-synonyms).
+synonyms, report).
 
 The web UI adds `serve` on top of this parser (webui/cli.py), so the indexer never imports Flask.
 """
@@ -7,6 +7,7 @@ The web UI adds `serve` on top of this parser (webui/cli.py), so the indexer nev
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import re
@@ -22,6 +23,7 @@ from indexer.expand import Reading
 from indexer.formats import extract_document, format_named
 from indexer.models import ParseReport
 from indexer.parse import parse_issue
+from indexer.querylog import log_path, zero_results
 from indexer.search import FLAGS, SORTS, InvalidRequest, SearchResult, engine_for, parse_request, search
 from indexer.search import stats as search_stats
 from indexer.settings import (
@@ -133,7 +135,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     synonyms.add_argument("--json", action="store_true")
     synonyms.set_defaults(handler=run_synonyms)
+    report = commands.add_parser("report", help="what the search log says: the queries that found nothing")
+    add_common(report)
+    report.add_argument("report", choices=("zero-results",), help="which report")
+    report.add_argument(
+        "--limit", type=positive_int, default=20, help="how many queries at most (default 20)"
+    )
+    report.add_argument("--json", action="store_true", help="print JSON")
+    report.set_defaults(handler=run_report)
     return parser
+
+
+def positive_int(text: str) -> int:
+    if not text.isdecimal() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return int(text)
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -351,6 +367,20 @@ def run_synonyms(args: argparse.Namespace, settings: Settings) -> int:
     else:
         stated = f" {args.min_count} times or more" if args.min_count > 1 else ""
         print(f"no candidates: the index states no pair{stated} beyond the synonyms of config.yaml")
+    return 0
+
+
+def run_report(args: argparse.Namespace, settings: Settings) -> int:
+    queries = zero_results(settings, args.limit, warn=say)
+    if args.json:
+        print(json.dumps([dataclasses.asdict(query) for query in queries], ensure_ascii=False, indent=2))
+        return 0
+    if not queries:
+        print(f"no zero-result queries recorded yet ({log_path(settings)})")
+        return 0
+    print(f"{'count':>5}  {'last seen':<20}  query")
+    for query in queries:
+        print(f"{query.count:>5}  {query.last_seen:<20}  {query.q}")
     return 0
 
 

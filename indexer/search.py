@@ -14,6 +14,7 @@ from indexer import fields
 from indexer.engine import EngineRequest, SearchEngine
 from indexer.errors import BulletinError
 from indexer.expand import Expander, Reading, suggestion_queries
+from indexer.querylog import record_zero_result
 from indexer.settings import Domain, Settings
 from indexer.snippets import highlight_pattern, make_snippet
 from indexer.wordseg import domain_words
@@ -389,6 +390,12 @@ def search(settings: Settings, request: SearchRequest, engine: SearchEngine | No
         facet.name: _facet_values(facet, raw.facets[facet.name], filters.get(facet.name, ()), settings.domain)
         for facet in fields.FACETS
     }
+    # Only words that found nothing in the whole archive: under a filter it may be the filter that
+    # excludes (and the page's searches without it would count the words again). A literal search is
+    # the undo of a reading, not what the reader was looking for.
+    unfiltered = not (filters or request.date_from or request.date_to)
+    if raw.total == 0 and request.q.strip() and unfiltered and not request.literal:
+        record_zero_result(settings, request.q)
     return SearchResult(
         request=request,
         total=raw.total,

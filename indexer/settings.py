@@ -78,6 +78,7 @@ class SearchSettings:
     max_query_length: int = _bounded(200, 1)
     default_per_page: int = _bounded(20, 1)
     max_per_page: int = _bounded(100, 1)
+    log_zero_results: bool = True
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,14 @@ TOP_LEVEL_KEYS = (
 )
 PUBLICATION_KEYS = ("name", "publisher")
 MAX_SYNONYM_LENGTH = 40
-TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", dict: "a mapping", tuple: "a list"}
+TYPE_NAMES = {
+    bool: "true or false",
+    str: "a string",
+    int: "a whole number",
+    float: "a number",
+    dict: "a mapping",
+    tuple: "a list",
+}
 
 
 class _Reader:

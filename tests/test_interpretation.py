@@ -272,3 +272,15 @@ def test_a_latin_word_of_the_archive_is_not_read_as_pinyin(latin_archive):
     assert ids(result) == ["271-f01"] and result.readings == ()
     # A spelling that is no Latin word of the archive still is: 林建波 in both issues.
     assert run(latin_archive, "linjianbo").total == 8
+
+
+def test_a_literal_search_that_finds_nothing_is_not_logged(indexed_settings, tmp_path):
+    from indexer.querylog import zero_results
+
+    logged = indexed_settings.with_overrides(index_dir=indexed_settings.index_dir)
+    before = {entry.q: entry.count for entry in zero_results(logged)}
+    assert run(logged, "科普部", literal="1").total == 0
+    assert run(logged, "林剑波").total == 0
+    after = {entry.q: entry.count for entry in zero_results(logged)}
+    assert after.get("科普部", 0) == before.get("科普部", 0)
+    assert after["林剑波"] == before.get("林剑波", 0) + 1
