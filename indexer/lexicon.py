@@ -159,9 +159,9 @@ class Lexicon:
         return self._counts.get(word.lower(), 0)
 
     def pinyin_words(self, latin: str, limit: int = 5) -> list[tuple[str, int]]:
-        """The archive's CJK words read as latin spells them: full readings, then initials; names,
-        places and organisations first, then by article count. [] for an archive word (AI), a single
-        letter, or a spelling no archive word is read as."""
+        """The archive's CJK words read as latin spells them in full or by initials: names, places and
+        organisations first, then full readings before initials, then by article count. [] for an
+        archive word (AI), a single letter, or a spelling no archive word is read as."""
         typed = typed_pinyin(latin)
         if typed is None or latin.lower() in self or typed[0] in self:
             return []
