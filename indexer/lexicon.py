@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
@@ -28,7 +29,6 @@ MIN_INITIALS = 3
 # Candidates of one key tagged for ordering: jieba's part of speech costs a lookup each.
 TAGGED_CANDIDATES = 50
 ONE_CHARACTER_MIN = 3
-WILDCARD = "\x00"
 # Combining macron, acute, caron and grave: the four tones once a toned letter is decomposed.
 TONE_MARKS = frozenset("\u0304\u0301\u030c\u0300")
 
@@ -109,10 +109,24 @@ def typed_pinyin(latin: str) -> tuple[str, bool] | None:
     return re.sub(r"[\s'0-5]", "", text), not toned
 
 
+# A reading's words: the word itself where it is the only one (most are), else a tuple; a list per
+# key cost 10 MB more per 100k words.
+Words = str | tuple[str, ...]
+
+
 @dataclass
 class _Readings:
-    full: dict[str, list[str]]
-    initials: dict[str, list[str]]
+    full: dict[str, Words]
+    initials: dict[str, Words]
+
+
+def words_under(table: dict[str, Words], key: str) -> tuple[str, ...]:
+    found = table.get(key, ())
+    return (found,) if isinstance(found, str) else found
+
+
+def compact(table: dict[str, list[str]]) -> dict[str, Words]:
+    return {key: words[0] if len(words) == 1 else tuple(words) for key, words in table.items()}
 
 
 class Lexicon:
@@ -123,7 +137,7 @@ class Lexicon:
     def __init__(self, counts: dict[str, int]):
         self._counts = counts
         self._readings: _Readings | None = None
-        self._wildcards: dict[str, list[str]] | None = None
+        self._by_length: dict[int, _SortedWords] | None = None
         self._proper: dict[str, bool] = {}
 
     @classmethod
@@ -145,9 +159,9 @@ class Lexicon:
         return self._counts.get(word.lower(), 0)
 
     def pinyin_words(self, latin: str, limit: int = 5) -> list[tuple[str, int]]:
-        """The archive's CJK words read as latin spells them: full readings, then initials; names,
-        places and organisations first, then by article count. [] for an archive word (AI), a single
-        letter, or a spelling no archive word is read as."""
+        """The archive's CJK words read as latin spells them in full or by initials: names, places and
+        organisations first, then full readings before initials, then by article count. [] for an
+        archive word (AI), a single letter, or a spelling no archive word is read as."""
         typed = typed_pinyin(latin)
         if typed is None or latin.lower() in self or typed[0] in self:
             return []
@@ -155,9 +169,9 @@ class Lexicon:
         if len(letters) < 2:
             return []
         readings = self.readings()
-        found = {word: True for word in readings.full.get(letters, ())}
+        found = {word: True for word in words_under(readings.full, letters)}
         if could_be_initials and len(letters) >= MIN_INITIALS:
-            for word in readings.initials.get(letters, ()):
+            for word in words_under(readings.initials, letters):
                 found.setdefault(word, False)
         by_count = sorted(found, key=lambda w: (not found[w], -self._counts[w], w))[:TAGGED_CANDIDATES]
         if len(by_count) > 1:  # jieba's tagger costs seconds to load: only when there is an order to set
@@ -171,14 +185,11 @@ class Lexicon:
         if not CJK_WORD.fullmatch(word):
             return []
         readings = self.readings()
-        sounding = {w for key in word_keys(word) for w in readings.full.get(key, ())}
+        sounding = {w for key in word_keys(word) for w in words_under(readings.full, key)}
         sounding.discard(word)
         one_off: set[str] = set()
         if len(word) >= ONE_CHARACTER_MIN:
-            wildcards = self.wildcards()
-            for key in wildcard_keys(word):
-                one_off.update(wildcards.get(key, ()))
-            one_off -= sounding | {word}
+            one_off = self.one_character_off(word) - sounding
         ordered = sorted(sounding, key=self._by_count) + sorted(one_off, key=self._by_count)
         return [(w, self._counts[w]) for w in ordered[:limit]]
 
@@ -198,18 +209,23 @@ class Lexicon:
                             # 曾 read ceng and zeng gives 曾X one key twice when X opens with zh, ch, sh.
                             if not words or words[-1] != word:
                                 words.append(word)
-            self._readings = _Readings(full=dict(full), initials=dict(by_initials))
+            self._readings = _Readings(full=compact(full), initials=compact(by_initials))
         return self._readings
 
-    def wildcards(self) -> dict[str, list[str]]:
-        if self._wildcards is None:
-            table: dict[str, list[str]] = {}
-            for word in self._counts:
-                if len(word) >= ONE_CHARACTER_MIN and CJK_WORD.fullmatch(word):
-                    for key in wildcard_keys(word):
-                        table.setdefault(key, []).append(word)
-            self._wildcards = table
-        return self._wildcards
+    def one_character_off(self, word: str) -> set[str]:
+        """Archive words of word's length differing from it in one character. Such a word shares
+        word's first half or its second half whole, so two sorted lists (of the words, and of the
+        words reversed) give the candidates by bisection: a wildcard key per character would cost
+        four times the memory (40 MB for 100k words)."""
+        if self._by_length is None:
+            self._by_length = by_length(self._counts)
+        sorted_words = self._by_length.get(len(word))
+        if sorted_words is None:
+            return set()
+        half = len(word) // 2
+        candidates = set(starting_with(sorted_words.forward, word[:half]))
+        candidates.update(other[::-1] for other in starting_with(sorted_words.backward, word[half:][::-1]))
+        return {other for other in candidates if sum(map(str.__ne__, other, word)) == 1}
 
     def is_proper(self, word: str) -> bool:
         """Whether jieba tags the word alone as one proper noun; asked only of a key's candidates."""
@@ -235,5 +251,25 @@ def word_keys(word: str) -> list[str]:
     return ["".join(reading) for reading in word_readings(word)]
 
 
-def wildcard_keys(word: str) -> list[str]:
-    return [word[:i] + WILDCARD + word[i + 1 :] for i in range(len(word))]
+@dataclass
+class _SortedWords:
+    forward: list[str]
+    backward: list[str]  # each word reversed
+
+
+def by_length(counts: Iterable[str]) -> dict[int, _SortedWords]:
+    groups: defaultdict[int, list[str]] = defaultdict(list)
+    for word in counts:
+        if len(word) >= ONE_CHARACTER_MIN and CJK_WORD.fullmatch(word):
+            groups[len(word)].append(word)
+    return {
+        length: _SortedWords(sorted(words), sorted(word[::-1] for word in words))
+        for length, words in groups.items()
+    }
+
+
+def starting_with(sorted_words: list[str], prefix: str) -> Iterator[str]:
+    index = bisect_left(sorted_words, prefix)
+    while index < len(sorted_words) and sorted_words[index].startswith(prefix):
+        yield sorted_words[index]
+        index += 1

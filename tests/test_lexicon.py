@@ -40,12 +40,13 @@ NAMES = Lexicon.build(
         ("科协", 80),
         ("科学", 90),
         ("客谐", 1),
+        ("温州大学", 5),
     ]
 )
 
 
 def test_build_keeps_the_larger_count_of_a_word_and_lower_cases_latin():
-    assert len(NAMES) == 21
+    assert len(NAMES) == 22
     assert NAMES.count("AI") == NAMES.count("ai") == 3
     assert "Ai" in NAMES and "林建波" in NAMES
     assert "林剑波" not in NAMES and NAMES.count("林剑波") == 0
@@ -109,6 +110,16 @@ def test_similar_same_reading_first_then_one_character_off():
     assert NAMES.similar("林剑波") == [("林建波", 4), ("林剑冲", 9)]
     assert NAMES.similar("林建波") == []  # 林剑冲 is two characters off
     assert NAMES.similar("林剑波", limit=1) == [("林建波", 4)]
+
+
+@pytest.mark.parametrize("typed", ["湿州大学", "温洲大学", "温州太学", "温州大雪"])
+def test_one_character_off_in_either_half(typed):
+    assert NAMES.similar(typed) == [("温州大学", 5)]
+
+
+def test_two_characters_off_is_not_similar():
+    assert NAMES.similar("温洲太学") == NAMES.similar("湿洲大学") == []
+    assert NAMES.similar("文州大雪") == [("温州大学", 5)]  # read the same
 
 
 def test_similar_two_characters_only_by_sound():
