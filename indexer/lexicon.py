@@ -212,6 +212,12 @@ class Lexicon:
             self._readings = _Readings(full=compact(full), initials=compact(by_initials))
         return self._readings
 
+    def prepare(self) -> None:
+        """Build the lookup tables now (a server does it when it opens an index generation), so no
+        reader's first pinyin query or "did you mean" waits for them."""
+        self.readings()
+        self.one_character_off("")
+
     def one_character_off(self, word: str) -> set[str]:
         """Archive words of word's length differing from it in one character. Such a word shares
         word's first half or its second half whole, so two sorted lists (of the words, and of the

@@ -550,3 +550,19 @@ def test_the_in_place_reader_is_installed_by_opening_an_index_not_by_importing(i
         [sys.executable, "-c", script, str(indexed_settings.index_dir)], capture_output=True, text=True
     )
     assert (ran.returncode, ran.stdout, ran.stderr) == (0, "True\nTrue\n", "")
+
+
+def test_a_new_generation_is_installed_with_its_lookup_tables_built(archive, seed_text):
+    """Pinyin, "did you mean" and the record need tables built once per generation: an update builds
+    them before the new generation answers, so no reader's query waits for them."""
+    engine = SearchEngine(archive.index_dir, ())
+    assert summary(engine)[0] == 37
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive)
+    time.sleep(CHECK_SECONDS)
+    assert eventually(lambda: summary(engine)[0], 74) == 74
+    with engine._use() as generation:
+        assert generation.words is not None and generation.words._readings is not None
+        assert generation.record_fields is not None
+        assert [entry.total for entry in generation.record_fields.issues] == [271, 270]
+    assert engine.lexicon().count("林建波") == 8

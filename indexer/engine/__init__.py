@@ -148,6 +148,11 @@ class SearchEngine:
                     return self._generation
             generation = Generation.open(self.index_dir)
             self._install(generation, users=1)
+            with self._lock:
+                generation.users += 1  # held by the preparing thread until it is done
+            threading.Thread(
+                target=self._prepare, args=(generation,), name="index-tables", daemon=True
+            ).start()
             return generation
 
     def _open_in_background(self) -> None:
@@ -160,7 +165,10 @@ class SearchEngine:
     def _open_next(self) -> None:
         target = index_identity(self.index_dir)
         try:
-            self._install(Generation.open(self.index_dir))
+            generation = Generation.open(self.index_dir)
+            generation.users = 1
+            self._prepare(generation)
+            self._install(generation)
         except OSError:
             pass  # the folder changed while opening; the next check tries again
         except Exception as error:  # noqa: BLE001 - this thread has no caller to raise to
@@ -170,6 +178,18 @@ class SearchEngine:
         finally:
             with self._lock:
                 self._opening = None
+
+    def _prepare(self, generation: Generation) -> None:
+        """Build what queries that read pinyin, suggest or match the record need of a generation,
+        holding one use of it; a new generation is installed only once this is done, so an update
+        never makes a reader wait for it."""
+        try:
+            generation.lexicon().prepare()
+            self._record_fields(generation)
+        except Exception as error:  # noqa: BLE001 - a background thread; queries build them on demand
+            logger.warning("preparing the lexicon of %s: %s", self.index_dir, error)
+        finally:
+            self._release(generation)
 
     def _install(self, generation: Generation, users: int = 0) -> None:
         with self._lock:
