@@ -217,6 +217,8 @@ class Lexicon:
         reader's first pinyin query or "did you mean" waits for them."""
         self.readings()
         self.one_character_off("")
+        # Ordering candidates loads jieba's part-of-speech tagger, 1-4 s once per process.
+        self.is_proper("温州")
 
     def one_character_off(self, word: str) -> set[str]:
         """Archive words of word's length differing from it in one character. Such a word shares
