@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
-from indexer.normalize import normalize_query, to_simplified
+from indexer.normalize import normalize_query, to_simplified, to_traditional
 from indexer.parse import numeral_value
 
 TRADITIONAL, SYNONYM, PINYIN, FIELD = "traditional", "synonym", "pinyin", "field"
@@ -127,6 +127,12 @@ class Expander:
             if before != after
         ]
         return simplified, readings
+
+    @staticmethod
+    def highlighted(forms: list[str]) -> list[str]:
+        """The forms to mark in a snippet: each as searched, then in traditional characters, as an
+        article printed in them shows it (an article is searched in simplified form, shown as printed)."""
+        return list(dict.fromkeys([*forms, *map(to_traditional, forms)]))
 
     def synonyms(self, unit: str) -> tuple[str, ...]:
         """The other members of the unit's synonym groups."""

@@ -130,6 +130,21 @@ def _traditional_to_simplified():
     return opencc.OpenCC("t2s", include_tofu_risk_dictionaries=False)
 
 
+@cache
+def _simplified_to_traditional():
+    import opencc
+
+    return opencc.OpenCC("s2t", include_tofu_risk_dictionaries=False)
+
+
+def to_traditional(text: str) -> str:
+    """Simplified characters as traditional (OpenCC s2t), the printed form a simplified query most
+    likely matches in an article printed in traditional characters; for highlighting it."""
+    if text.isascii():
+        return text
+    return _simplified_to_traditional().convert(text)
+
+
 def to_simplified(text: str) -> str:
     """Traditional characters as simplified, phrase by phrase (OpenCC t2s): 頭髮 → 头发 but 乾隆 stays.
 

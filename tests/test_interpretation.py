@@ -284,3 +284,20 @@ def test_a_literal_search_that_finds_nothing_is_not_logged(indexed_settings, tmp
     after = {entry.q: entry.count for entry in zero_results(logged)}
     assert after.get("科普部", 0) == before.get("科普部", 0)
     assert after["林剑波"] == before.get("林剑波", 0) + 1
+
+
+def test_a_simplified_query_is_marked_in_an_article_printed_in_traditional(settings, tmp_path):
+    from indexer.build import build_index
+    from tests.test_traditional import TRADITIONAL
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (archive / TRADITIONAL.name).write_bytes(TRADITIONAL.read_bytes())
+    indexed = settings.with_overrides(
+        archive_dir=archive, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+    assert build_index(indexed).failed == []
+    (hit,) = run(indexed, "数字经济专场").hits
+    assert "<mark>數字經濟專場</mark>" in hit.snippet
+    (literal,) = run(indexed, "數字經濟專場", literal="1").hits
+    assert "<mark>數字經濟專場</mark>" in literal.snippet

@@ -223,7 +223,10 @@ class QueryBuilder:
             # A lone negation (-瑞安) is no query to whoosh: its words are read as plain words.
             plain = wq.And([wq.Term("body", part.lstrip("+-") or part) for part in text.split()])
             built = builder._expand(plain, highlights, False)
-        return ParsedQuery(built, list(dict.fromkeys(h for h in highlights if h)), builder._readings)
+        highlights = [h for h in highlights if h]
+        if not literal:
+            highlights = self.expander.highlighted(highlights)
+        return ParsedQuery(built, list(dict.fromkeys(highlights)), builder._readings)
 
     def _expand(self, node: wq.Query, highlights: list[str], negated: bool) -> wq.Query:
         if isinstance(node, wq.Term):
