@@ -161,7 +161,8 @@ class QueryPlan:
                 if bits & docs & result
             ]
             if shown:
-                readings.append(Reading(typed, tuple(shown[:SHOWN_VALUES]), FIELD))
+                # Issues of several bulletins in one folder share their labels (2022年第5期).
+                readings.append(Reading(typed, tuple(dict.fromkeys(shown))[:SHOWN_VALUES], FIELD))
         return readings
 
     def substring_docs(self, leaf: SubstringLeaf) -> int:

@@ -270,7 +270,9 @@ class QueryBuilder:
         units = []
         for piece, whole in pieces:
             if whole:
-                units.append((piece.lower(), query_words(piece, tokenizer), True))
+                # Ranked as one word, as its synonyms are (see _leaf): jieba's parts of 世界青年科学家峰会
+                # or of 第5期 are common words whose postings cost more to score than they tell.
+                units.append((piece.lower(), [piece.lower()], True))
             else:
                 units += [(word, [word], False) for word in query_words(piece, tokenizer)]
         all_units = len(units)
