@@ -35,7 +35,7 @@ from indexer.workers import run_in_workers
 
 MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.
-PARSER_VERSION = "6"
+PARSER_VERSION = "7"
 # Bump when what analysis stores for an article changes, so every issue is written again.
 ANALYSIS_VERSION = "2"
 # The preference of a format no longer in formats.FORMATS, named by a manifest of an earlier run.
