@@ -201,7 +201,7 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
         return cached
     try:
         document = extract_document(path, cache_dir)
-        issue = parse_issue(document.text, source, domain)
+        issue = parse_issue(document.text, source, domain).flagged_for(document.problems)
     except BulletinError as error:
         entry = {"error": getattr(error, "reason", str(error))}
         if isinstance(error, ToolMissing):
