@@ -35,7 +35,7 @@ from indexer.workers import run_in_workers
 
 MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.
-PARSER_VERSION = "6"
+PARSER_VERSION = "7"
 # Bump when what analysis stores for an article changes, so every issue is written again.
 ANALYSIS_VERSION = "2"
 # The preference of a format no longer in formats.FORMATS, named by a manifest of an earlier run.
@@ -201,7 +201,7 @@ def parse_file(path: Path, source: str, content_hash: str, domain: Domain, cache
         return cached
     try:
         document = extract_document(path, cache_dir)
-        issue = parse_issue(document.text, source, domain)
+        issue = parse_issue(document.text, source, domain).flagged_for(document.problems)
     except BulletinError as error:
         entry = {"error": getattr(error, "reason", str(error))}
         if isinstance(error, ToolMissing):

@@ -213,7 +213,7 @@ def run_config(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_parse(args: argparse.Namespace, settings: Settings) -> int:
     document = extract_document(args.file, settings.cache_dir)
-    issue = parse_issue(document.text, str(args.file), settings.domain)
+    issue = parse_issue(document.text, str(args.file), settings.domain).flagged_for(document.problems)
     if document.ocr:
         issue = issue.read_by_ocr()
     exit_code = EXIT_FAILED_FILES if issue.report.flagged else 0

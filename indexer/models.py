@@ -10,12 +10,14 @@ PAGE_BREAK = "\f"
 
 
 class Extracted(NamedTuple):
-    """What a format's read() gives: the text (pages separated by PAGE_BREAK), the page count, and
-    whether the text was read from page images by OCR."""
+    """What a format's read() gives: the text (pages separated by PAGE_BREAK), the page count,
+    whether the text was read from page images by OCR, and what makes the text doubtful (an encoding
+    guessed between two), which flags its issue."""
 
     text: str
     pages: int
     ocr: bool = False
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class Document:
     format: str  # "pdf", "html" or "text"
     page_count: int = 1
     ocr: bool = False  # read from page images by OCR, so it may hold misread characters
+    problems: tuple[str, ...] = ()  # see Extracted
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,12 @@ class Issue:
     sources: tuple[str, ...] = field(default=())
     warnings: tuple[str, ...] = field(default=())
     report: ParseReport | None = None
+
+    def flagged_for(self, problems: tuple[str, ...]) -> Issue:
+        """The issue with its parse report flagged for problems of the file it was read from."""
+        if not problems or self.report is None:
+            return self
+        return replace(self, report=replace(self.report, problems=problems + self.report.problems))
 
     def read_by_ocr(self) -> Issue:
         """The issue with every article marked as read by OCR."""

@@ -1,6 +1,7 @@
 """The issue parser: normalized bulletin text in, an Issue with its feature articles and briefs out.
 
-Pure: it takes a string and never touches files, so every rule here is tested on strings.
+Pure: it takes a string and never touches files, so every rule here is tested on strings. It reads
+traditional characters as simplified (folded) and keeps the text as printed.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from itertools import accumulate
 from indexer.coverage import with_parse_report
 from indexer.errors import NotABulletin
 from indexer.models import PAGE_BREAK, Article, Issue
-from indexer.normalize import join_lines, single_spaced, squeeze
+from indexer.normalize import join_lines, single_spaced, squeeze, to_simplified
 from indexer.settings import Domain
 from indexer.wordseg import tokenizer_for
 
@@ -143,6 +144,28 @@ PART_OF_MONTH_DAY = {"上旬": 1, "初": 1, "中旬": 11, "中": 11, "下旬": 2
 FUTURE_TOLERANCE = dt.timedelta(days=31)
 
 
+def folded(text: str) -> str:
+    """The text as the patterns and settings read it: simplified (溫州科協 → 温州科协), character for
+    character, so that a position in it is the same position in the text as printed.
+
+    Every entry of OpenCC's t2s tables is as long as what it replaces (opencc 1.4: 477 phrases, 4,148
+    characters, 1,002 compatibility ideographs), so this is its phrase-level conversion; should a
+    table ever change a length, each character is folded alone.
+    """
+    simplified = to_simplified(text)
+    if len(simplified) == len(text):
+        return simplified
+    return "".join(char if len(simple := to_simplified(char)) != 1 else simple for char in text)
+
+
+def is_contents_heading(text: str) -> bool:
+    return TOC_HEADING.match(squeeze(folded(text))) is not None
+
+
+def is_briefs_heading(text: str) -> bool:
+    return BRIEFS_HEADING.match(squeeze(folded(text))) is not None
+
+
 @dataclass
 class Paragraph:
     text: str
@@ -196,6 +219,7 @@ def numeral_value(text: str) -> int:
 def parse_masthead(head: str, source: str, domain: Domain) -> tuple[int, int, dt.date, list[str]]:
     """第N期, 总第N期, the issue date and warnings. A masthead dated by month alone (二〇〇八年三月) dates
     the issue the month's last day, as monthly issues dated in full are."""
+    head = folded(head)
     if squeeze(domain.publication) not in squeeze(head):
         raise NotABulletin(source, f"the masthead does not name {domain.publication}")
     number = ISSUE_NUMBER.search(head)
@@ -232,8 +256,9 @@ def without_typed_spaces(title: str) -> str:
 
 def is_masthead_line(text: str, publication: str) -> bool:
     """A line holding nothing but the publication's name and the masthead's details (see MASTHEAD_DETAILS)."""
-    rest = MASTHEAD_DETAILS.sub("", squeeze(text).replace(squeeze(publication), ""))
-    return rest != squeeze(text) and MASTHEAD_SEPARATORS.fullmatch(rest) is not None
+    text = squeeze(folded(text))
+    rest = MASTHEAD_DETAILS.sub("", text.replace(squeeze(publication), ""))
+    return rest != text and MASTHEAD_SEPARATORS.fullmatch(rest) is not None
 
 
 def parse_contents(paragraphs: list[Paragraph], publication: str = "") -> tuple[list[str], int, list[str]]:
@@ -253,7 +278,7 @@ def parse_contents(paragraphs: list[Paragraph], publication: str = "") -> tuple[
     labelled = False
     for index, paragraph in enumerate(paragraphs):
         text = paragraph.text
-        if BRIEFS_HEADING.match(squeeze(text)):
+        if is_briefs_heading(text):
             return entries, index, masthead
         if ENTRY_LABEL.match(text):
             bulleted = labelled = True
@@ -261,7 +286,7 @@ def parse_contents(paragraphs: list[Paragraph], publication: str = "") -> tuple[
         if is_masthead_line(text, publication):
             masthead.append(text)
             continue
-        if entries and (bare := unmarked(text)) and squeeze(entries[0]).startswith(bare):
+        if entries and (bare := unmarked(folded(text))) and squeeze(folded(entries[0])).startswith(bare):
             return entries, index, masthead
         if len(entries) > 1 and is_prose(text):
             body_start = first_heading_line(paragraphs, entry_lines, entries[0])
@@ -302,7 +327,7 @@ class SqueezedText:
 
     def __init__(self, paragraphs: list[Paragraph]):
         self.paragraphs = [paragraph.text for paragraph in paragraphs]
-        squeezed = [squeeze(text) for text in self.paragraphs]
+        squeezed = [squeeze(folded(text)) for text in self.paragraphs]
         self.starts = list(accumulate((len(text) for text in squeezed), initial=0))[:-1]
         self.text = "".join(squeezed)
 
@@ -324,7 +349,7 @@ class SqueezedText:
 
     def find_title(self, title: str, start: int) -> int:
         """The first match at a paragraph start (after any 【 or ◆), else the first match anywhere, else -1."""
-        needle = squeeze(title)
+        needle = squeeze(folded(title))
         first = position = self.text.find(needle, start)
         while position != -1:
             if self.starts_paragraph(position):
@@ -381,16 +406,17 @@ def split_attribution(paragraph: str, domain: Domain) -> tuple[str, str | None]:
     With one bracket lost (by OCR) the department must be one the settings know: any text may end
     in a bracket, and department_pattern takes "开展活动鹿城区科协" for a department too.
     """
-    match = CLOSING_ATTRIBUTION.search(paragraph)
+    readable = folded(paragraph)
+    match = CLOSING_ATTRIBUTION.search(readable)
     if match and domain.is_department(squeeze(match.group(1))):
         return paragraph[: match.start()].rstrip(), squeeze(match.group(1))
-    unclosed = UNCLOSED_ATTRIBUTION.search(paragraph)
+    unclosed = UNCLOSED_ATTRIBUTION.search(readable)
     if unclosed and squeeze(unclosed.group(1)) in known_departments(domain):
         return paragraph[: unclosed.start()].rstrip(), squeeze(unclosed.group(1))
-    unopened = known_department_ending(domain).search(paragraph)
+    unopened = known_department_ending(domain).search(readable)
     if unopened:
         # A bracket opened before the name holds more than the name: （龙湾区、鹿城区科协).
-        last_bracket = LAST_BRACKET.search(paragraph, 0, unopened.start())
+        last_bracket = LAST_BRACKET.search(readable, 0, unopened.start())
         if last_bracket is None or last_bracket.group(0)[0] not in ATTRIBUTION_OPEN:
             return paragraph[: unopened.start()].rstrip(), unopened.group(1)
     return paragraph, None
@@ -406,6 +432,7 @@ def counties_in(text: str, department: str | None, domain: Domain) -> tuple[str,
     """Places named as whole words (论文成果 is not 文成), plus the place a county-level department belongs to."""
     official = domain.place_by_spelling()
     tokenizer = tokenizer_for(domain)
+    text = folded(text)
     found = set()
     # Segmenting only a few characters around each candidate costs a fraction of segmenting the
     # article, and jieba's choice there is the same: its dictionary paths rarely reach further.
@@ -529,7 +556,7 @@ def letters_of(text: str) -> str:
 def resembles(entry: str, heading: str) -> float | None:
     """How closely a printed heading resembles a contents entry (difflib's ratio of their letters),
     or None when it is no rewording of it (see TITLE_SIMILARITY and CONTAINED_MIN_SHARE)."""
-    entry_letters, heading_letters = letters_of(entry), letters_of(heading)
+    entry_letters, heading_letters = letters_of(folded(entry)), letters_of(folded(heading))
     ratio = difflib.SequenceMatcher(None, entry_letters, heading_letters, autojunk=False).ratio()
     shorter, longer = sorted((entry_letters, heading_letters), key=len)
     shortened = (
@@ -637,7 +664,7 @@ def is_title_line(text: str, domain: Domain) -> bool:
 
 def breaks_inside_word(left: str, right: str, domain: Domain) -> bool:
     """Whether the break between two lines falls inside a word, as jieba segments the text around it."""
-    before, after = squeeze(left)[-WORD_WINDOW:], squeeze(right)[:WORD_WINDOW]
+    before, after = squeeze(folded(left))[-WORD_WINDOW:], squeeze(folded(right))[:WORD_WINDOW]
     offset = 0
     for word in tokenizer_for(domain).cut(before + after, HMM=False):
         if offset + len(word) > len(before):
@@ -708,9 +735,7 @@ def briefs_heading(paragraphs: list[Paragraph], head_end: int) -> int:
     """Index of the briefs section's heading: the first one followed by a dated line (a contents list
     may name the section too), else the first one, else past the end."""
     headings = [
-        index
-        for index in range(head_end, len(paragraphs))
-        if BRIEFS_HEADING.match(squeeze(paragraphs[index].text))
+        index for index in range(head_end, len(paragraphs)) if is_briefs_heading(paragraphs[index].text)
     ]
     dated = (i for i in headings if i + 1 < len(paragraphs) and BRIEF_OPENING.match(paragraphs[i + 1].text))
     return next(dated, headings[0] if headings else len(paragraphs))
@@ -750,7 +775,7 @@ def parse_issue(text: str, source: str, domain: Domain) -> Issue:
     paragraphs = split_paragraphs(text)
     if not paragraphs:
         raise NotABulletin(source, "no text")
-    toc_index = next((i for i, p in enumerate(paragraphs) if TOC_HEADING.match(squeeze(p.text))), None)
+    toc_index = next((i for i, p in enumerate(paragraphs) if is_contents_heading(p.text)), None)
     head_end = toc_index if toc_index is not None else masthead_end(paragraphs)
     head = [p.text for p in paragraphs[:head_end]]
     articles_end, briefs_start, section_warnings = briefs_section(paragraphs, head_end, domain)
@@ -760,7 +785,7 @@ def parse_issue(text: str, source: str, domain: Domain) -> Issue:
         )
         head += masthead_lines
         # A contents list may name the briefs section too; it is no feature to look for.
-        titles = [title for title in titles if not BRIEFS_HEADING.match(squeeze(title))]
+        titles = [title for title in titles if not is_briefs_heading(title)]
         body = paragraphs[toc_index + 1 + body_start : articles_end]
     else:
         titles, body = [], paragraphs[head_end:articles_end]

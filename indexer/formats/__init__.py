@@ -57,4 +57,11 @@ def extract_document(path: Path, cache_dir: Path | None = None) -> Document:
         raise UnreadableFile(source, "empty file")
     file_format = detect_format(data)
     extracted = file_format.read(data, source, cache_dir)
-    return Document(normalize_text(extracted.text), source, file_format.name, extracted.pages, extracted.ocr)
+    return Document(
+        normalize_text(extracted.text),
+        source,
+        file_format.name,
+        extracted.pages,
+        extracted.ocr,
+        extracted.problems,
+    )
