@@ -78,3 +78,15 @@ def test_pages(parsed):
         assert document.page_count == 9
     else:
         assert {a.page for a in issue.articles} == {1}
+
+
+def test_a_web_page_that_may_be_big5_carries_the_doubt():
+    """Too short to tell GB18030 from Big5, and without a declared charset: read as GB18030 and said,
+    as a text file is (the doubt reaches the issue's parse report and flags it)."""
+    from indexer.formats import html
+
+    page = "<html><body><p>第 5 期</p><p>x</p></body></html>".encode("big5")
+    extracted = html.read(page, "short.html", None)
+    assert extracted.problems == ("read as GB18030 but it may be Big5: save the file as UTF-8",)
+    declared = html.read(b'<html><head><meta charset="big5"></head>' + page[6:], "declared.html", None)
+    assert "第 5 期" in declared.text and declared.problems == ()

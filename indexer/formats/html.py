@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from indexer.errors import UnreadableFile
-from indexer.formats.text import UTF8_BOM, UTF16_BOMS, decode_text
+from indexer.formats.text import UTF8_BOM, UTF16_BOMS, decode
 from indexer.models import Extracted
 
 name = "html"
@@ -41,10 +41,11 @@ def sniff(head: bytes) -> bool:
 
 
 def read(data: bytes, source: str, cache_dir: Path | None) -> Extracted:
-    text = html_text(decode_text(data, source, declared_charset(data)))
+    decoded = decode(data, source, declared_charset(data))
+    text = html_text(decoded.text)
     if not text.strip():
         raise UnreadableFile(source, "web page without text")
-    return Extracted(text, 1)
+    return Extracted(text, 1, problems=(decoded.doubt,) if decoded.doubt else ())
 
 
 def declared_charset(data: bytes) -> str | None:
