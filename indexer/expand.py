@@ -20,7 +20,11 @@ RECORD_FIELDS = ("department", "county", "issue")
 RECORD_MIN_CHARS = 2
 # Pinyin spellings with their tone marks; a digit after a syllable is its tone too (lin2).
 PINYIN_LETTERS = "a-zA-ZāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüÜêÊ"
-LATIN_WORD = re.compile(rf"(?<![\w:])[{PINYIN_LETTERS}][{PINYIN_LETTERS}1-5:]*(?![\w:])")
+# A word after a field prefix is the field's value, which only title: searches as text (title:linjianbo).
+# A colon only in u: (ü typed without the key).
+LATIN_WORD = re.compile(
+    rf"(?:(?<=title:)|(?<![\w:]))[{PINYIN_LETTERS}](?:u:|[{PINYIN_LETTERS}1-5])*(?![\w:])"
+)
 # whoosh's operators are never pinyin, and a run of Latin words is not read across them.
 OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 # At most this many words are read together as one spelling (lin jian bo is three).

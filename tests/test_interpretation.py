@@ -206,6 +206,10 @@ def test_pinyin_beside_other_words(indexed_settings, issue):
     result = run(indexed_settings, "linjianbo 苍南")
     assert set(ids(result)) == LIN & holding(issue, "苍南")
     assert readings(result) == [{"text": "linjianbo", "as": ["林建波"], "why": "pinyin"}]
+    # In the title only: 林建波 is in the titles of two of the four.
+    titled = run(indexed_settings, "title:linjianbo")
+    assert set(ids(titled)) == {"270-f05", "270-f08"} and readings(titled)[0]["as"] == ["林建波"]
+    assert run(indexed_settings, "department:linjianbo").readings == ()
     # The operators bind to a spelling as to a word.
     assert set(ids(run(indexed_settings, "瑞安 -linjianbo"))) == holding(issue, "瑞安") - LIN
     # Alone, a negation is read as the word itself, as -瑞安 is.

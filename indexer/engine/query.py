@@ -174,8 +174,9 @@ def _stash_pinyin(text: str, stashed: list[Stashed], lexicon: Lexicon | None) ->
         last = 0
         for start, end, words in pinyin_spans(piece, lexicon):
             stashed.append(Stashed(SPELLED, piece[start:end], words))
-            # Spaces keep the placeholder a term of its own, but not after -, + or (, which bind to it.
-            opening = "" if piece[start - 1 : start] in ("-", "+", "(") else " "
+            # Spaces keep the placeholder a term of its own, but not after -, + or ( or title:, which
+            # bind to it.
+            opening = "" if piece[start - 1 : start] in ("-", "+", "(", ":") else " "
             pieces += [piece[last:start], f"{opening}qqquote{len(stashed) - 1}qqq "]
             last = end
         pieces.append(piece[last:])
