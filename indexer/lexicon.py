@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+import jieba
 from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
 from pypinyin.contrib.tone_convert import to_normal
 from pypinyin.seg.mmseg import seg as phrase_segmenter
@@ -26,7 +27,7 @@ PROPER_TAGS = ("nr", "ns", "nt", "nz")
 # Initials one letter per character; two letters match every pair of characters so spelled (jb: 举办,
 # 基本, 级别 …) and are as often an abbreviation of their own (AI, VR), so initials start at three.
 MIN_INITIALS = 3
-# Candidates of one key tagged for ordering: jieba's part of speech costs a lookup each.
+# Candidates of one key ordered names first; past these, by article count alone.
 TAGGED_CANDIDATES = 50
 ONE_CHARACTER_MIN = 3
 # Combining macron, acute, caron and grave: the four tones once a toned letter is decomposed.
@@ -138,7 +139,7 @@ class Lexicon:
         self._counts = counts
         self._readings: _Readings | None = None
         self._by_length: dict[int, _SortedWords] | None = None
-        self._proper: dict[str, bool] = {}
+        self._tags: dict[str, str] | None = None
 
     @classmethod
     def build(cls, words: Iterable[tuple[str, int]]) -> Lexicon:
@@ -174,7 +175,7 @@ class Lexicon:
             for word in words_under(readings.initials, letters):
                 found.setdefault(word, False)
         by_count = sorted(found, key=lambda w: (not found[w], -self._counts[w], w))[:TAGGED_CANDIDATES]
-        if len(by_count) > 1:  # jieba's tagger costs seconds to load: only when there is an order to set
+        if len(by_count) > 1:
             by_count.sort(key=lambda w: (not self.is_proper(w), not found[w], -self._counts[w], w))
         return [(word, self._counts[word]) for word in by_count[:limit]]
 
@@ -217,8 +218,7 @@ class Lexicon:
         reader's first pinyin query or "did you mean" waits for them."""
         self.readings()
         self.one_character_off("")
-        # Ordering candidates loads jieba's part-of-speech tagger, 1-4 s once per process.
-        self.is_proper("温州")
+        self.is_proper("")
 
     def one_character_off(self, word: str) -> set[str]:
         """Archive words of word's length differing from it in one character. Such a word shares
@@ -236,15 +236,27 @@ class Lexicon:
         return {other for other in candidates if sum(map(str.__ne__, other, word)) == 1}
 
     def is_proper(self, word: str) -> bool:
-        """Whether jieba tags the word alone as one proper noun; asked only of a key's candidates."""
-        proper = self._proper.get(word)
-        if proper is None:
-            import jieba.posseg  # loads jieba's whole dictionary and its tags, 1-2 s, on first use
+        """Whether the word is a name: tagged as a person, place, organisation or other proper noun in
+        jieba's dictionary, or not in it at all (a name or term jieba found in this archive, 林建波,
+        or one the settings add, 青科会)."""
+        if self._tags is None:
+            self._tags = dictionary_tags(self._counts.keys())
+        tag = self._tags.get(word)
+        return tag is None or tag.startswith(PROPER_TAGS)
 
-            pieces = jieba.posseg.lcut(word)
-            proper = len(pieces) == 1 and pieces[0].flag.startswith(PROPER_TAGS)
-            self._proper[word] = proper
-        return proper
+
+def dictionary_tags(words: Iterable[str]) -> dict[str, str]:
+    """jieba's part-of-speech tag of each of the words its dictionary holds. Read from the dictionary
+    file for these words alone: jieba.posseg would load the whole dictionary again with its tagger
+    (118 MB more for a server over 2,700 issues, and 1-4 s)."""
+    wanted = set(words)
+    tags: dict[str, str] = {}
+    with jieba.get_dict_file() as dictionary:
+        for line in dictionary:
+            word, _, rest = line.decode("utf-8").partition(" ")
+            if word in wanted:
+                tags[word] = rest.rpartition(" ")[2].strip()
+    return tags
 
 
 def word_readings(word: str) -> list[list[str]]:

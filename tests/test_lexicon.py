@@ -198,3 +198,15 @@ def test_a_reindexed_issue_counts_once(latin_archive):
     lexicon = SearchEngine(latin_archive.index_dir, ()).lexicon()
     assert lexicon.count("林建波") == 8
     assert "wenzhou" not in lexicon and lexicon.count("ai") == 1
+
+
+def test_names_are_told_by_the_dictionary_tags_without_the_tagger():
+    """实验 is a verb-noun in jieba's dictionary, 温州 a place; 林建波 and 青科会 are not in it at all
+    (found by jieba in the archive, or added by the settings), which makes them names too."""
+    lexicon = Lexicon.build([("实验", 9), ("温州", 3), ("林建波", 4), ("青科会", 6)])
+    assert [lexicon.is_proper(word) for word in ("实验", "温州", "林建波", "青科会")] == [
+        False,
+        True,
+        True,
+        True,
+    ]
