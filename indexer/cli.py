@@ -96,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     find = commands.add_parser("search", help="search the index")
     add_common(find)
-    find.add_argument("query", nargs="*", help='words, "exact phrase", AND / OR / NOT, title:…')
+    find.add_argument(
+        "query",
+        nargs="*",
+        help='words, "exact phrase", AND / OR / NOT, title:…, department:…, county:…, issue:…; '
+        "traditional characters, synonyms and pinyin (linjianbo, ljb) are read as the archive's words",
+    )
     for facet in fields.filters():
         if facet.multi_valued:
             find.add_argument(f"--{facet.name}", action="append", default=[], help=facet.description)
