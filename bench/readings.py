@@ -137,8 +137,8 @@ def markdown(readings: dict) -> list[str]:
     lines.append(
         f"| once per index generation, before it answers: the lexicon's {readings['lexicon_words']:,} words "
         f"{steps['words']:.2f} s, their pinyin {steps['pinyin']:.2f} s, one-character lists "
-        f"{steps['one_character']:.2f} s, the record table {steps['record']:.2f} s; opening and all of it "
-        f"with jieba's tagger, wall | | {readings['open_and_prepare_seconds']:.2f} s | | | |"
+        f"{steps['one_character']:.2f} s, the record table {steps['record']:.2f} s; opening and all of it, "
+        f"wall | | {readings['open_and_prepare_seconds']:.2f} s | | | |"
     )
     return lines
 
