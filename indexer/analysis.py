@@ -15,6 +15,7 @@ from functools import lru_cache
 import jieba
 
 from indexer.normalize import squeeze, to_simplified
+from indexer.people import find_people
 from indexer.settings import Domain
 from indexer.wordseg import idf_table
 
@@ -128,6 +129,8 @@ class ArticleAnalysis:
     ngrams: tuple[str, ...]
     keywords: tuple[str, ...]
     match_text: str  # see _match_text()
+    people: tuple[str, ...] = ()  # bare names, see people.find_people()
+    person_roles: tuple[tuple[str, str], ...] = ()  # (name, office printed before it)
 
 
 def searchable_text(title: str, body: str) -> str:
@@ -151,12 +154,15 @@ def analyze_article(
         forms.append((simple_title, simple_runs))
         printed = set(ngrams)
         ngrams += [gram for gram in _run_ngrams(simple_runs) if gram not in printed]
+    people, person_roles = find_people(simple_title, simple_body, tokenizer)
     return ArticleAnalysis(
         title_words=tuple(title_terms),
         body_words=tuple(body_terms),
         ngrams=tuple(ngrams),
         keywords=tuple(keywords(title_words + body_words)),
         match_text=_match_text(forms),
+        people=people,
+        person_roles=person_roles,
     )
 
 

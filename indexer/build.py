@@ -37,7 +37,7 @@ MANIFEST_VERSION = 1
 # Bump when the parser's output changes, so cached parses are redone.
 PARSER_VERSION = "7"
 # Bump when what analysis stores for an article changes, so every issue is written again.
-ANALYSIS_VERSION = "2"
+ANALYSIS_VERSION = "3"
 # The preference of a format no longer in formats.FORMATS, named by a manifest of an earlier run.
 UNKNOWN_FORMAT = 9
 # Fewer tasks than this run in this process: starting worker processes would cost more than they save.

@@ -198,6 +198,15 @@ FACETS: tuple[ValuesFacet, ...] = (
         example="青科会",
         sampled=True,
     ),
+    ValuesFacet(
+        "person",
+        "人物",
+        lambda issue, article, analysis: analysis.people,
+        limit=30,
+        description="Person named in the article (bare name, e.g. 林建波); repeat for any of several.",
+        example="林建波",
+        sampled=True,
+    ),
 )
 
 

@@ -102,3 +102,23 @@ ARTICLES = [
     (f"270-b{n:02d}", title, date, department, counties)
     for n, (date, title, department, counties) in enumerate(BRIEFS, start=1)
 ]
+
+
+# The people the issue names, as bare names, each with the articles that name them (ids as in ARTICLES),
+# found by reading every article: 13 people. Not people: 欧伟, 王派 (company names 浙江欧伟机械,
+# 浙江王派智能装备 in 270-f06), the 科创联络员 and 委员 who are counted but not named.
+PEOPLE = {
+    "林建波": ("270-f02", "270-f04", "270-f05", "270-f08"),  # 市科协党组书记、主席
+    "姜国忠": ("270-f01", "270-f04", "270-f07"),  # 市科协党组成员、副主席
+    "章秀伟": ("270-f02", "270-b03"),  # 市科协党组成员、副主席
+    "黄辉": ("270-f01",),  # 温州大学计算机学院副院长, 教授
+    "朱勇敏": ("270-f03",),  # 市科技局党委副书记、副局长
+    "王媛媛": ("270-f04",),  # 温州理工学院科研处处长
+    "陈寒艳": ("270-f05",),  # 瑞安市政府副市长
+    "薛月者": ("270-f07",),  # 瑞安市科协党组书记
+    "陈纪阳": ("270-f07",),  # 平阳县科协党组书记、主席
+    "金传拉": ("270-f08",),  # 苍南县副县长
+    "沈志安": ("270-f08",),  # 苍南县科协党组书记、主席
+    "金振民": ("270-b24",),  # 院士, named in 金振民院士专家工作站
+    "周建强": ("270-b29",),  # 苍南县委副书记
+}

@@ -90,6 +90,10 @@ EXAMPLES = {
         "text": "5月17日上午，市科协党组书记、主席林建波一行赴瑞安东新产城科创园调研……\n温州市科协相关业务部室……陪同调研。",
         "paragraphs": ["5月17日上午，市科协党组书记、主席林建波一行赴瑞安东新产城科创园调研……"],
         "sources": [SOURCE_LINK],
+        "person_roles": [
+            {"name": "林建波", "role": "市科协党组书记、主席"},
+            {"name": "陈寒艳", "role": "瑞安市政府副市长"},
+        ],
         "previous": {**SUMMARY, "id": "270-f04", "url": "/articles/270-f04"},
         "next": {**SUMMARY, "id": "270-f06", "url": "/articles/270-f06"},
         "issue_articles": [SUMMARY],

@@ -44,6 +44,7 @@ def article_record(engine: SearchEngine, article_id: str) -> dict | None:
     record["text"] = stored["body"]
     record["paragraphs"] = [p for p in stored["body"].split("\n") if p.strip()]
     record["sources"] = source_links(stored["sources"], stored.get("page"))
+    record["person_roles"] = [{"name": name, "role": role} for name, role in stored.get("person_roles", [])]
     siblings = [_summary(s) for s in engine.issue_articles(stored["issue_id"])]
     position = next(i for i, s in enumerate(siblings) if s["id"] == article_id)
     record["previous"] = siblings[position - 1] if position > 0 else None
