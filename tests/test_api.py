@@ -268,7 +268,7 @@ def test_openapi_parameters_are_the_search_parameters(document):
         "literal",
         "explain",
     ]
-    assert documented == ["q", "county", "department", "kind", "keyword", *fields[2:]]
+    assert documented == ["q", "county", "department", "kind", "keyword", "person", *fields[2:]]
 
 
 def test_every_documented_parameter_is_accepted(client, document):
@@ -297,8 +297,9 @@ def test_documented_limits_are_enforced(client, document):
 @pytest.mark.parametrize(
     "path, url",
     [
-        # A query with hits, a reading (科协 as a synonym and a department) and a suggestion (林建波).
-        ("/api/search", "/api/search?q=林剑波 OR 洞头区科协"),
+        # A query with hits, a reading (科协 as a synonym and a department), a suggestion (林建波) and a
+        # person (周建强), so every facet has a value.
+        ("/api/search", "/api/search?q=林剑波 OR 洞头区科协 OR 周建强"),
         ("/api/articles/{article_id}", "/api/articles/270-f05"),
         ("/api/issues", "/api/issues"),
         ("/api/issues/{issue_id}", "/api/issues/270"),

@@ -39,7 +39,7 @@ def with_initial(tmp_path, monkeypatch):
 def test_a_registered_facet_is_counted_and_filters_in_the_json(with_initial):
     client = create_app(load_settings(with_initial)).test_client()
     data = client.get("/api/search").get_json()
-    assert list(data["facets"]) == ["county", "department", "kind", "year", "month", "keyword", "initial"]
+    assert list(data["facets"]) == ["county", "department", "kind", "year", "month", "keyword", "person", "initial"]
     assert [(f["value"], f["count"], f["selected"]) for f in data["facets"]["initial"]] == [
         (value, count, False) for value, count in SEED_INITIALS
     ]
@@ -80,7 +80,7 @@ def test_a_registered_facet_is_in_the_sidebar_chips_and_csv(with_initial):
     assert chips == [("部门首字", "/search")]
     csv_text = client.get("/search.csv?initial=洞").data.decode("utf-8-sig")
     header, row = csv_text.splitlines()[:2]
-    assert header == "编号,标题,日期,县（市、区）,部门,类型,关键词,部门首字,期号,总期号,摘要,链接"
+    assert header == "编号,标题,日期,县（市、区）,部门,类型,关键词,人物,部门首字,期号,总期号,摘要,链接"
     assert row.startswith("270-b25,") and ",洞," in row
 
 
