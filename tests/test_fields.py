@@ -39,7 +39,16 @@ def with_initial(tmp_path, monkeypatch):
 def test_a_registered_facet_is_counted_and_filters_in_the_json(with_initial):
     client = create_app(load_settings(with_initial)).test_client()
     data = client.get("/api/search").get_json()
-    assert list(data["facets"]) == ["county", "department", "kind", "year", "month", "keyword", "person", "initial"]
+    assert list(data["facets"]) == [
+        "county",
+        "department",
+        "kind",
+        "year",
+        "month",
+        "keyword",
+        "person",
+        "initial",
+    ]
     assert [(f["value"], f["count"], f["selected"]) for f in data["facets"]["initial"]] == [
         (value, count, False) for value, count in SEED_INITIALS
     ]
