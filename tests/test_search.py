@@ -284,7 +284,7 @@ def test_hit_json_shape(indexed_settings):
     }
     assert hit["issue"] == {"id": "270", "number": 5, "total_number": 270, "date": "2022-05-31"}
     assert hit["source"] == {"file": "温州科协信息-2022年第5期-总第270期.txt", "page": None}
-    assert set(data["facets"]) == {"county", "department", "kind", "year", "month", "keyword"}
+    assert set(data["facets"]) == {"county", "department", "kind", "year", "month", "keyword", "person"}
     assert data["facets"]["county"] == [{"value": "洞头区", "count": 1, "selected": False}]
 
 
