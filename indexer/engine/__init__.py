@@ -19,7 +19,7 @@ from indexer.engine.generation import CHECK_SECONDS, Generation, index_identity
 from indexer.engine.plan import QueryPlan
 from indexer.engine.query import QueryBuilder, SubstringLeaf
 from indexer.engine.record_fields import IssueNumbers, RecordFields
-from indexer.engine.related import RelatedDoc, Shared, related_docs
+from indexer.engine.related import RELATED_FACETS, RelatedDoc, Shared, related_docs
 from indexer.engine.schema import article_document
 from indexer.engine.w3 import (
     IssueWriter,
@@ -40,6 +40,7 @@ __all__ = [
     "IssueWriter",
     "QueryBuilder",
     "QueryPlan",
+    "RELATED_FACETS",
     "RelatedArticle",
     "SearchEngine",
     "Shared",
