@@ -7,6 +7,7 @@ examples to the live responses and every /api route to this document.
 from __future__ import annotations
 
 from indexer import fields
+from indexer.engine import RELATED_FACETS
 from indexer.search import (
     MAX_FILTER_VALUE_LENGTH,
     MAX_FILTER_VALUES,
@@ -66,6 +67,17 @@ ISSUE = {
     "url": "/issues/270",
     "sources": [SOURCE_LINK],
 }
+RELATED = {
+    "id": "270-f02",
+    "title": "青科会助力大孵化集群发展座谈会召开",
+    "date": "2022-05-13",
+    "url": "/articles/270-f02",
+    "why": [
+        {"facet": "person", "value": "林建波"},
+        {"facet": "county", "value": "瑞安市"},
+        {"facet": "keyword", "value": "青科会"},
+    ],
+}
 READING = {"text": "linjianbo", "as": ["林建波"], "why": "pinyin"}
 SUGGESTION = {"q": "林建波", "total": 4}
 EXPLAIN = {"unit": "linjianbo", "matched": "林建波", "field": "body", "how": "pinyin"}
@@ -97,6 +109,7 @@ EXAMPLES = {
         "previous": {**SUMMARY, "id": "270-f04", "url": "/articles/270-f04"},
         "next": {**SUMMARY, "id": "270-f06", "url": "/articles/270-f06"},
         "issue_articles": [SUMMARY],
+        "related": [RELATED],
     },
     "/api/issues": {"issues": [ISSUE]},
     "/api/issues/{issue_id}": {
@@ -281,6 +294,17 @@ def _search_response() -> dict:
     return response
 
 
+def _article_response() -> dict:
+    response = _response("The article", EXAMPLES["/api/articles/{article_id}"])
+    related = response["content"]["application/json"]["schema"]["properties"]["related"]
+    related["description"] = (
+        "Up to 5 other articles, of any issue, sharing this one's people, counties and keywords, the most "
+        "specific first (a value in few articles weighs more); `why` lists the shared values, rarest first."
+    )
+    related["items"]["properties"]["why"]["items"]["properties"]["facet"]["enum"] = list(RELATED_FACETS)
+    return response
+
+
 def _response(description: str, example: dict) -> dict:
     return {
         "description": description,
@@ -334,7 +358,7 @@ def openapi_document(settings: Settings) -> dict:
             "/api/articles/{article_id}": {
                 "get": {
                     "operationId": "article",
-                    "summary": "One article with its full text and the other articles of its issue",
+                    "summary": "One article with its full text, the other articles of its issue and related articles",
                     "parameters": [
                         _path_param(
                             "article_id",
@@ -343,7 +367,7 @@ def openapi_document(settings: Settings) -> dict:
                         )
                     ],
                     "responses": {
-                        "200": _response("The article", EXAMPLES["/api/articles/{article_id}"]),
+                        "200": _article_response(),
                         "404": _error("NotFound"),
                     },
                 }

@@ -50,7 +50,23 @@ def article_record(engine: SearchEngine, article_id: str) -> dict | None:
     record["previous"] = siblings[position - 1] if position > 0 else None
     record["next"] = siblings[position + 1] if position + 1 < len(siblings) else None
     record["issue_articles"] = siblings
+    record["related"] = related_articles(engine, article_id)
     return record
+
+
+def related_articles(engine: SearchEngine, article_id: str) -> list[dict]:
+    """Other articles sharing the article's people, counties and keywords, most specific first; each
+    `why` lists the shared values, rarest first."""
+    return [
+        {
+            "id": found.id,
+            "title": found.title,
+            "date": found.date,
+            "url": url_for("pages.article", article_id=found.id),
+            "why": [{"facet": shared.facet, "value": shared.value} for shared in found.why],
+        }
+        for found in engine.related(article_id)
+    ]
 
 
 def _issue_entry(entry: dict) -> dict:

@@ -19,6 +19,7 @@ from indexer.engine.generation import CHECK_SECONDS, Generation, index_identity
 from indexer.engine.plan import QueryPlan
 from indexer.engine.query import QueryBuilder, SubstringLeaf
 from indexer.engine.record_fields import IssueNumbers, RecordFields
+from indexer.engine.related import RELATED_FACETS, RelatedDoc, Shared, related_docs
 from indexer.engine.schema import article_document
 from indexer.engine.w3 import (
     IssueWriter,
@@ -39,7 +40,10 @@ __all__ = [
     "IssueWriter",
     "QueryBuilder",
     "QueryPlan",
+    "RELATED_FACETS",
+    "RelatedArticle",
     "SearchEngine",
+    "Shared",
     "SegmentBuilder",
     "SubstringLeaf",
     "article_document",
@@ -90,6 +94,14 @@ class EngineResult:
     facets: dict[str, Counter]
     highlights: list[str]
     readings: list[Reading] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RelatedArticle:
+    id: str
+    title: str
+    date: str
+    why: tuple[Shared, ...]  # the values it shares, rarest first
 
 
 class SearchEngine:
@@ -316,6 +328,23 @@ class SearchEngine:
     def article(self, article_id: str) -> dict | None:
         with self._use() as generation:
             return generation.searcher.document(id=article_id)
+
+    def related(self, article_id: str, limit: int = 5) -> list[RelatedArticle]:
+        """Other articles, of any issue, sharing the article's people, counties and keywords, the
+        most specific first; [] for an unknown id."""
+        with self._use() as generation:
+            searcher = generation.searcher
+            docnum = searcher.document_number(id=article_id)
+            if docnum is None:
+                return []
+            found: list[RelatedDoc] = related_docs(
+                generation.table, docnum, limit, self.expander.place_spellings
+            )
+            related = []
+            for doc in found:
+                stored = searcher.stored_fields(doc.docnum)
+                related.append(RelatedArticle(stored["id"], stored["title"], stored["date"], doc.shared))
+            return related
 
     def issue_articles(self, issue_id: str) -> list[dict]:
         with self._use() as generation:
