@@ -110,3 +110,9 @@ def test_archive_markup_in_a_feed_stays_text(tmp_path, settings):
     assert parsed.entries[0].title == "洞头区第一届<script>alert(1)</script>魔方比赛 & 竞速"
     ris = client.get("/articles/270-b25.ris").get_data(as_text=True)
     assert "TI  - 洞头区第一届<script>alert(1)</script>魔方比赛 & 竞速\r\n" in ris
+
+
+def test_control_characters_and_odd_bytes_still_make_a_valid_feed(client):
+    parsed = feed(client, "q=%E7%A7%91%E5%88%9B%00%0B%E4%B8%AD%E5%9B%BD")
+    assert parsed.feed.title == "温州科协信息 · 科创中国"
+    assert client.get("/search.atom?q=%FF%FE").status_code in (200, 400)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
@@ -21,6 +22,11 @@ FEED_SIZE = 50
 WENZHOU = dt.timezone(dt.timedelta(hours=8))
 # Ids stay the same wherever the site is served (a host name would change them): name-based UUIDs.
 ID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://github.com/bulletin-search")
+# Characters XML 1.0 forbids (controls such as NUL from a query or an archive file): ElementTree writes
+# them as they are, and a feed reader then rejects the whole document.
+NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# Atom as the default namespace, so elements are written <entry>, not <ns0:entry>.
+ET.register_namespace("", ATOM)
 
 
 def _urn(*parts: str) -> str:
@@ -31,9 +37,15 @@ def _timestamp(date: str) -> str:
     return dt.datetime.fromisoformat(date).replace(tzinfo=WENZHOU).isoformat()
 
 
+def _xml_text(text: str) -> str:
+    return NOT_XML.sub("", text)
+
+
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, f"{{{ATOM}}}{tag}", attributes)
-    element.text = text
+    element = ET.SubElement(
+        parent, f"{{{ATOM}}}{tag}", {name: _xml_text(value) for name, value in attributes.items()}
+    )
+    element.text = None if text is None else _xml_text(text)
     return element
 
 
@@ -41,7 +53,6 @@ def atom_feed(
     title: str, feed_id: str, self_url: str, page_url: str, publication: str, hits: tuple[Hit, ...]
 ) -> bytes:
     """An Atom 1.0 document of the hits; ElementTree escapes every text and attribute."""
-    ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed", {"xml:lang": "zh-CN"})
     _add(feed, "title", title)
     _add(feed, "id", feed_id)
@@ -82,8 +93,7 @@ def search_atom():
         title,
         _urn(settings.domain.publication, "search", params),
         request.url,
-        url_for("pages.search", _external=True)
-        + (f"?{request.query_string.decode()}" if request.query_string else ""),
+        request.host_url.rstrip("/") + search_page.search_url(search_params),
         settings.domain.publication,
         result.hits,
     )
