@@ -246,12 +246,44 @@ def document(app):
     return api(app.test_client(), "/api/openapi.json")
 
 
+# Routes beside the JSON API that the document also holds: the feed and the citation downloads.
+DOWNLOAD_SUFFIXES = (".atom", ".ris", ".bib")
+
+
 def test_openapi_documents_every_api_route_and_nothing_else(app, document):
-    routes = {openapi_path(rule.rule) for rule in app.url_map.iter_rules() if rule.rule.startswith("/api")}
+    routes = {
+        openapi_path(rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api") or rule.rule.endswith(DOWNLOAD_SUFFIXES)
+    }
     assert routes == set(document["paths"])
     assert document["openapi"].startswith("3.")
     for path, item in document["paths"].items():
         assert set(item) == {"get"}, path
+
+
+@pytest.mark.parametrize(
+    "path, url, bad_url",
+    [
+        ("/search.atom", "/search.atom?county=瑞安", "/search.atom?county=火星"),
+        ("/search.ris", "/search.ris?county=瑞安", "/search.ris?county=火星"),
+        ("/articles/{article_id}.ris", "/articles/270-f05.ris", "/articles/nope.ris"),
+        ("/articles/{article_id}.bib", "/articles/270-f05.bib", "/articles/nope.bib"),
+    ],
+)
+def test_documented_downloads_have_the_live_types(client, document, path, url, bad_url):
+    responses = document["paths"][path]["get"]["responses"]
+    live = client.get(url)
+    assert live.status_code == 200 and [live.mimetype] == list(responses["200"]["content"])
+    bad = client.get(bad_url)
+    assert [str(bad.status_code)] == [status for status in responses if status != "200"]
+    assert [bad.mimetype] == list(responses[str(bad.status_code)]["content"])
+
+
+def test_search_downloads_take_the_search_parameters(document):
+    search_parameters = document["paths"]["/api/search"]["get"]["parameters"]
+    for path in ("/search.atom", "/search.ris"):
+        assert document["paths"][path]["get"]["parameters"] == search_parameters, path
 
 
 def test_openapi_parameters_are_the_search_parameters(document):

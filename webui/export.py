@@ -50,11 +50,16 @@ def _row(hit: Hit, facets: tuple[fields.ValuesFacet, ...]) -> list[str]:
             *facet_cells,
             hit.issue["number"],
             hit.issue["total_number"],
-            html.unescape(TAG.sub("", hit.snippet)),
+            plain_snippet(hit),
             # The site's own path: a host taken from the request's Host header could be anyone's.
             hit.url,
         )
     ]
+
+
+def plain_snippet(hit: Hit) -> str:
+    """The hit's snippet as plain text: no <mark> tags, no HTML entities."""
+    return html.unescape(TAG.sub("", hit.snippet))
 
 
 def result_hits(settings: Settings, request: SearchRequest, engine: SearchEngine) -> Iterator[Hit]:

@@ -7,6 +7,7 @@ examples to the live responses and every /api route to this document.
 from __future__ import annotations
 
 from indexer import fields
+from indexer.citation import BIBTEX_MIMETYPE, RIS_MIMETYPE
 from indexer.engine import RELATED_FACETS
 from indexer.search import (
     MAX_FILTER_VALUE_LENGTH,
@@ -18,6 +19,7 @@ from indexer.search import (
     last_page,
 )
 from indexer.settings import Settings
+from webui.feeds import ATOM_MIMETYPE, FEED_SIZE
 
 # Fields that hold null when the archive has nothing for them.
 NULLABLE = {"department", "page", "file", "previous", "next", "first_issue", "last_issue", "catch_all"}
@@ -106,6 +108,9 @@ EXAMPLES = {
             {"name": "林建波", "role": "市科协党组书记、主席"},
             {"name": "陈寒艳", "role": "瑞安市政府副市长"},
         ],
+        "citation": {
+            "gbt7714": "市科协办公室. 市科协党组书记、主席林建波赴瑞安调研科创工作[J]. 温州科协信息, 2022(5): 2."
+        },
         "previous": {**SUMMARY, "id": "270-f04", "url": "/articles/270-f04"},
         "next": {**SUMMARY, "id": "270-f06", "url": "/articles/270-f06"},
         "issue_articles": [SUMMARY],
@@ -327,6 +332,57 @@ def _path_param(name: str, description: str, example: str) -> dict:
     }
 
 
+def _download(operation_id: str, summary: str, mimetype: str, parameters: list[dict], errors: dict) -> dict:
+    """A route that answers with a file, not JSON; its errors are the site's HTML error page."""
+    return {
+        "get": {
+            "operationId": operation_id,
+            "summary": summary,
+            "parameters": parameters,
+            "responses": {
+                "200": {"description": summary, "content": {mimetype: {"schema": {"type": "string"}}}},
+                **{
+                    status: {
+                        "description": description,
+                        "content": {"text/html": {"schema": {"type": "string"}}},
+                    }
+                    for status, description in errors.items()
+                },
+            },
+        }
+    }
+
+
+def _download_paths(settings: Settings) -> dict:
+    """The feed and the citation downloads: beside the JSON API, for feed readers and reference managers."""
+    bad_parameter = {"400": "A parameter is malformed or out of range (the HTML error page)"}
+    not_found = {"404": "No article with this id (the HTML error page)"}
+    article_id = [_path_param("article_id", "Article id", "270-f05")]
+    return {
+        "/search.atom": _download(
+            "search_atom",
+            f"Atom 1.0 feed of the newest {FEED_SIZE} articles of a search (any /api/search parameters; "
+            "sort, page and per_page are checked but the feed is always the newest first)",
+            ATOM_MIMETYPE,
+            _parameters(settings),
+            bad_parameter,
+        ),
+        "/search.ris": _download(
+            "search_ris",
+            "Every article of a search as RIS records, in the search's order, capped like the CSV export",
+            RIS_MIMETYPE,
+            _parameters(settings),
+            bad_parameter,
+        ),
+        "/articles/{article_id}.ris": _download(
+            "article_ris", "The article's RIS record", RIS_MIMETYPE, article_id, not_found
+        ),
+        "/articles/{article_id}.bib": _download(
+            "article_bibtex", "The article's BibTeX entry", BIBTEX_MIMETYPE, article_id, not_found
+        ),
+    }
+
+
 def openapi_document(settings: Settings) -> dict:
     publication = settings.domain.publication
     return {
@@ -414,6 +470,7 @@ def openapi_document(settings: Settings) -> dict:
                     },
                 }
             },
+            **_download_paths(settings),
         },
         "components": {
             "responses": {

@@ -11,6 +11,7 @@ from indexer.engine import SearchEngine
 from indexer.search import hit_from_stored
 from indexer.search import stats as archive_stats
 from indexer.settings import Settings
+from webui import feeds
 
 SUMMARY_FIELDS = ("id", "title", "kind", "date", "department", "counties", "url")
 LATEST_ISSUES = 6
@@ -45,6 +46,7 @@ def article_record(engine: SearchEngine, article_id: str) -> dict | None:
     record["paragraphs"] = [p for p in stored["body"].split("\n") if p.strip()]
     record["sources"] = source_links(stored["sources"], stored.get("page"))
     record["person_roles"] = [{"name": name, "role": role} for name, role in stored.get("person_roles", [])]
+    record["citation"] = feeds.citation(record)
     siblings = [_summary(s) for s in engine.issue_articles(stored["issue_id"])]
     position = next(i for i, s in enumerate(siblings) if s["id"] == article_id)
     record["previous"] = siblings[position - 1] if position > 0 else None

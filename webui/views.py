@@ -23,7 +23,7 @@ from flask import (
 )
 
 from indexer.search import SearchResult, search
-from webui import export, records, search_page, timeline
+from webui import export, feeds, records, search_page, timeline
 from webui.context import get_engine, get_settings, search_request
 from webui.openapi import openapi_document
 
@@ -111,6 +111,8 @@ def _search_page(result: SearchResult) -> dict:
         ),
         "first_number": (search_params.page - 1) * search_params.per_page + 1,
         "csv_url": search_page.search_url(search_params, "pages.search_csv"),
+        "atom_url": search_page.search_url(search_params, "pages.search_atom", sort=None, per_page=None),
+        "ris_url": search_page.search_url(search_params, "pages.search_ris"),
         "json_url": search_page.search_url(search_params, "api.search", page=search_params.page),
     }
 
@@ -166,6 +168,9 @@ def search_csv():
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="bulletin-search.csv"'},
     )
+
+
+feeds.register(pages)
 
 
 # Archive HTML must not run as a page of this site: served with a sandbox, it gets no scripts and no origin.
