@@ -18,6 +18,8 @@ PAGES = {
     "search": "/search?q=科创中国",
     "search-empty": "/search?q=科创中国&county=洞头",
     "search-nothing": "/search?q=没有这样的词语",
+    "advanced-empty": "/advanced",
+    "advanced-wrong": "/advanced?county=火星",
     "advanced": "/advanced?all=科创&phrase=试点城市建设&any=瑞安+平阳&none=洞头&county=瑞安",
     "article": "/articles/270-f05",
     "issue": "/issues/270",

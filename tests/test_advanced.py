@@ -103,14 +103,21 @@ def test_filters_alone_build_no_query(client):
 
 
 @pytest.mark.parametrize(
-    ("query", "said"),
-    [("county=火星", "没有这个县（市、区）"), ("date_from=2022-13-01", ""), ("all=" + "科" * 300, "")],
+    ("query", "said", "marked"),
+    [
+        ("county=火星&all=科创", "没有这个县（市、区）", ["county"]),
+        ("date_from=2022-13-01", "", ["date_from"]),
+        ("all=" + "科" * 300, "", []),
+    ],
 )
-def test_a_wrong_box_is_named_on_the_form_not_a_500(client, query, said):
+def test_a_wrong_box_is_named_on_the_form_not_a_500(client, query, said, marked):
     soup, params = _built(client, query)
     assert params is None
     error = soup.select_one(".error-line").get_text()
     assert error.startswith(said) and re.search(r"（.+）$", error)
+    assert [box["name"] for box in soup.select("[aria-invalid=true]")] == marked
+    # What was typed stays in its box.
+    assert soup.select_one("#adv-all")["value"] == dict(parse_qsl(query)).get("all", "")
 
 
 def test_linked_from_every_page_with_a_search_box(client):

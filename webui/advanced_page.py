@@ -18,7 +18,7 @@ WORD_BOXES = (
 )
 
 
-def filter_boxes(args: MultiDict) -> list[dict]:
+def filter_boxes(args: MultiDict, wrong: str | None = None) -> list[dict]:
     """A box for each filter the search takes (a choice list for a facet of fixed choices)."""
     return [
         {
@@ -27,6 +27,7 @@ def filter_boxes(args: MultiDict) -> list[dict]:
             "example": facet.example,
             "choices": dict(facet.choices),
             "value": " ".join(args.getlist(facet.name)),
+            "wrong": facet.name == wrong,
         }
         for facet in fields.filters()
     ]
@@ -61,6 +62,7 @@ def advanced(args: MultiDict) -> dict:
         "q": q,
         "built": bool(params),
         "error": None,
+        "error_param": None,
         "search_url": None,
         "total": None,
     }
@@ -72,6 +74,12 @@ def advanced(args: MultiDict) -> dict:
         # Imported here: webui.app imports the views, which import this module.
         from webui.app import invalid_request_hint
 
-        return {**page, "error": invalid_request_hint(error), "error_detail": error.message}
+        return {
+            **page,
+            "filters": filter_boxes(args, wrong=error.param),
+            "error": invalid_request_hint(error),
+            "error_detail": error.message,
+            "error_param": error.param,
+        }
     found: SearchResult = search(get_settings(), request.changed(per_page=1), get_engine())
     return {**page, "search_url": search_page.search_url(request), "total": found.total}
