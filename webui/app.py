@@ -152,7 +152,8 @@ def _error(status: int, code: str, message: str, page_message: str, param: str |
     return page, status
 
 
-def _invalid_request(error: InvalidRequest):
+def invalid_request_hint(error: InvalidRequest) -> str:
+    """What a reader is told to do about the parameter they got wrong, in their language."""
     limits = get_settings().search
     if error.param is None:
         hint = TOO_MANY_PARAMETERS_HINT
@@ -167,7 +168,11 @@ def _invalid_request(error: InvalidRequest):
         max_filter_value_length=MAX_FILTER_VALUE_LENGTH,
         max_parameters=MAX_PARAMETERS,
     )
-    return _error(400, "invalid_parameter", error.message, hint, param=error.param)
+    return hint
+
+
+def _invalid_request(error: InvalidRequest):
+    return _error(400, "invalid_parameter", error.message, invalid_request_hint(error), param=error.param)
 
 
 def _index_unavailable(error: IndexMissing | IndexBusy | IndexCorrupt):

@@ -23,7 +23,7 @@ from flask import (
 )
 
 from indexer.search import SearchResult, search
-from webui import export, feeds, records, search_page, timeline
+from webui import advanced_page, export, feeds, records, search_page, timeline
 from webui.context import get_engine, get_settings, search_request
 from webui.openapi import openapi_document
 
@@ -121,6 +121,12 @@ def _search_page(result: SearchResult) -> dict:
 def search_results() -> SearchResult:
     """One page of hits for the query string, with the facet counts."""
     return search(get_settings(), search_request(request.args), get_engine())
+
+
+@pages.route("/advanced")
+def advanced():
+    """The advanced search form; filled in, it shows the query it builds and links to its results."""
+    return render_template("advanced.html", form=advanced_page.advanced(request.args))
 
 
 def _found(record: dict | None) -> dict:
