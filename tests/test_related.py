@@ -9,7 +9,6 @@ import random
 import pytest
 from bs4 import BeautifulSoup
 
-from indexer import fields
 from indexer.engine import RelatedArticle, SearchEngine, Shared
 from indexer.engine.bitmaps import bitmap
 from indexer.engine.facet_table import FacetTable
@@ -21,14 +20,14 @@ BY_TITLE = {a[0]: a[1] for a in ARTICLES}
 LABELS = {"person": "人物", "county": "地区", "keyword": "关键词"}
 # 林建波 is a keyword of 270-f05 and 270-f08 today; once the person facet is in the index he is a person
 # named in four articles, which brings 270-f02 (which names him too) to the top.
-HAS_PERSONS = "person" in fields.names()
-LIN_JIANBO = {"facet": "person" if HAS_PERSONS else "keyword", "value": "林建波"}
+LIN_JIANBO = {"facet": "person", "value": "林建波"}
 RUIAN = {"facet": "county", "value": "瑞安市"}
 QINGKEHUI = {"facet": "keyword", "value": "青科会"}
 F02 = ("270-f02", [RUIAN, QINGKEHUI, {"facet": "keyword", "value": "科技"}])
 F08 = ("270-f08", [LIN_JIANBO, QINGKEHUI])
 F05_RELATED = [
-    *([("270-f02", [LIN_JIANBO, *F02[1]]), F08] if HAS_PERSONS else [F08, F02]),
+    ("270-f02", [LIN_JIANBO, *F02[1]]),
+    F08,
     ("270-f01", [{"facet": "keyword", "value": "创新"}]),
     ("270-f07", [RUIAN]),  # 瑞安 is also a keyword of both: named once, as the county
     ("270-f06", [RUIAN]),  # the same weight as 270-f07, and older
@@ -105,11 +104,7 @@ def test_the_page_shows_what_the_json_says(client):
         "共同关键词：慰问",
     )
     why_by_href = {href: why for href, _, _, why in page_related(client, "270-f05")}
-    assert why_by_href["/articles/270-f02"] == (
-        "共同人物：林建波；共同地区：瑞安市；共同关键词：青科会、科技"
-        if HAS_PERSONS
-        else "共同地区：瑞安市；共同关键词：青科会、科技"
-    )
+    assert why_by_href["/articles/270-f02"] == "共同人物：林建波；共同地区：瑞安市；共同关键词：青科会、科技"
 
 
 def test_an_article_sharing_nothing_has_no_section(client):
@@ -133,7 +128,7 @@ def test_every_article_lists_others_only_as_a_plain_scoring_ranks_them(client, i
         assert article_id not in listed
         assert listed == ranked, article_id
     # 270-f04's keywords are its own; it shares its people 林建波 and 姜国忠 with others.
-    alone = {"270-b08", "270-b09", "270-b10", "270-b24", "270-b25"} | (set() if HAS_PERSONS else {"270-f04"})
+    alone = {"270-b08", "270-b09", "270-b10", "270-b24", "270-b25"}
     assert {article_id for article_id, ranked in expected.items() if not ranked} == alone
 
 
