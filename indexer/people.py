@@ -16,16 +16,18 @@ SURNAMES = (
     "姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
     "章翁瞿应池施包洪柯季缪虞麻厉滕郑鲍倪俞裘娄卓詹谷项楼温骆岑阮祝谈戚"
 )
-SURNAME = f"[{SURNAMES}]"
+# Two-character surnames, tried before the single ones (欧阳明高 is not 欧 + 阳明高).
+COMPOUND_SURNAMES = ("欧阳", "诸葛", "司马", "上官", "司徒", "端木", "皇甫", "夏侯", "慕容", "公孙", "令狐")
+SURNAME = f"(?:{'|'.join(COMPOUND_SURNAMES)}|[{SURNAMES}])"
 CJK = r"\u4e00-\u9fff"
 
 # An office as printed right before a name: 主席林建波, 副院长黄辉, 县委副书记周建强, 副组长朱勇敏.
 OFFICE = (
-    r"(?:主席|书记|主任|委员|负责人|总经理|董事长|理事长|秘书长|会长|教授|研究员|院士|"
-    r"[市县区镇乡局处院校所部组厅省馆站社队科]长)"
+    r"(?:主席|书记|主任|委员|负责人|总经理|董事长|理事长|秘书长|会长|教授|研究员|院士|专家|"
+    r"[医技讲教]师|工程师|[市县区镇乡局处院校所部组厅省馆站社队科士]长)"
 )
 # After a name: what the bulletin writes next (一行, 指出 ...), a title printed after it, or a clause end.
-STRONG_CUE = r"(?:一行|指出|表示|介绍|强调|带队|带领|主持|首先|简要|代表|要求|希望|教授|院士|说)"
+STRONG_CUE = r"(?:一行|指出|表示|介绍|强调|带队|带领|主持|首先|简要|代表|要求|希望|教授|院士|博士|研究员|说)"
 CUE = rf"(?:{STRONG_CUE}|及|和|等|在|对|为|参加|出席|陪同|[，、。；：）)\s]|$)"
 OFFICE_NAME = re.compile(rf"{OFFICE}(?P<name>{SURNAME}[{CJK}]{{1,2}}?)(?={CUE})")
 # The office itself: back from the name to the start of its clause.
@@ -64,8 +66,8 @@ def _add_tagged_names(clause: str, tokenizer: jieba.Tokenizer, names: dict[str, 
         i
         for i, pair in enumerate(tagged)
         if pair.flag.startswith("nr")  # nrfg, nrt: names jieba knows
-        and 2 <= len(pair.word) <= 3
-        and re.fullmatch(SURNAME, pair.word[0])
+        and 2 <= len(pair.word) <= 4
+        and re.fullmatch(rf"{SURNAME}[{CJK}]{{1,2}}", pair.word)
         and not NOT_A_NAME.search(pair.word)
     }
     for i in sorted(candidates):
