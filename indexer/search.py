@@ -135,6 +135,7 @@ class Hit:
             "department": self.department,
             "counties": list(self.counties),
             "keywords": list(self.keywords),
+            "people": list(self.facets.get("person", ())),
             "issue": self.issue,
             "snippet": self.snippet,
             "url": self.url,

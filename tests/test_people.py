@@ -92,6 +92,20 @@ def test_the_article_json_keeps_the_offices_printed_before_names(client):
     assert api(client, "/api/articles/270-b24")["person_roles"] == []
 
 
+def test_hits_and_articles_name_their_people(client):
+    hits = api(client, "/api/search?person=章秀伟&sort=oldest")["hits"]
+    assert [(hit["id"], hit["people"]) for hit in hits] == [
+        ("270-b03", ["章秀伟"]),
+        ("270-f02", ["林建波", "章秀伟"]),
+    ]
+    assert api(client, "/api/articles/270-f05")["people"] == ["林建波", "陈寒艳"]
+    page = client.get("/articles/270-f05").data.decode()
+    assert (
+        '<dt>人物</dt><dd><a href="/search?person=%E6%9E%97%E5%BB%BA%E6%B3%A2">林建波</a>'
+        '<span class="role">（市科协党组书记、主席）</span>、'
+    ) in page
+
+
 def test_the_cli_filters_by_person(workspace, capsys):  # noqa: F811 - the fixture
     _, config = workspace
     assert main([*config, "index"]) == 0

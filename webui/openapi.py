@@ -54,6 +54,7 @@ CATCH_ALL = {
 HIT = {
     **{k: v for k, v in SUMMARY.items() if k != "url"},
     "keywords": ["瑞安", "青科会", "林建波", "科技", "创新"],
+    "people": ["林建波", "陈寒艳"],
     "issue": ISSUE_REF,
     "snippet": "5月17日上午，市科协党组书记、主席林建波一行赴<mark>瑞安</mark>东新产城科创园调研…",
     "url": "/articles/270-f05",

@@ -291,9 +291,8 @@ class SearchEngine:
             order = [(d, None) for d in table.newest(final, end, oldest=request.sort == "oldest")]
         hits = []
         for docnum, score in order[request.offset : end]:
-            stored = dict(searcher.stored_fields(docnum))
+            stored = _stored_with_facets(generation, docnum)
             stored["score"] = score
-            stored["facets"] = {name: by_doc[docnum] for name, by_doc in table.values.items()}
             if request.explain:
                 stored["explain"] = explain_hit(plan, docnum)
             hits.append(stored)
@@ -327,7 +326,8 @@ class SearchEngine:
 
     def article(self, article_id: str) -> dict | None:
         with self._use() as generation:
-            return generation.searcher.document(id=article_id)
+            docnum = generation.searcher.document_number(id=article_id)
+            return None if docnum is None else _stored_with_facets(generation, docnum)
 
     def related(self, article_id: str, limit: int = 5) -> list[RelatedArticle]:
         """Other articles, of any issue, sharing the article's people, counties and keywords, the
@@ -399,3 +399,10 @@ class SearchEngine:
             "briefs": sum(kinds[docnum] == ("brief",) for docnum in docs),
             "report": first.get("parse_report"),
         }
+
+
+def _stored_with_facets(generation: Generation, docnum: int) -> dict:
+    """A document's stored fields and its values of every facet (people are only in the facet table)."""
+    stored = dict(generation.searcher.stored_fields(docnum))
+    stored["facets"] = {name: by_doc[docnum] for name, by_doc in generation.table.values.items()}
+    return stored
