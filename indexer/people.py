@@ -1,13 +1,14 @@
-"""People named in an article: jieba's person-name tags (nr) refined by the bulletin's own patterns
+"""People named in an article: words jieba's HMM joined or its dictionary tags as names (nr), refined by the bulletin's own patterns
 (an office printed before the name, a name before 一行/指出/表示, names listed with 、), as bare names."""
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from itertools import accumulate
 
 import jieba
-import jieba.posseg
+
+from indexer.wordseg import is_dictionary_name
 
 # Common single-character surnames (百家姓, the frequent ones): jieba tags many non-names nr
 # (惠企, 高水平, company names such as 欧伟), and a name that starts otherwise is rare in the bulletin.
@@ -39,11 +40,19 @@ WINDOW_MARGIN = 4
 MAY_HOLD_NAME = re.compile(rf"{SURNAME}[{CJK}]{{1,2}}(?:{STRONG_CUE}|(?=、{SURNAME}))")
 NOT_A_NAME = re.compile(r"(?:[省市县区镇乡村]|科协|学会|公司|中心)$")
 MAX_ROLE_LENGTH = 40
+# A dictionary word more frequent than this is not the given name after a lone surname (向 + 大家).
+RARE_WORD = 100
+# Characters that end a clause's word rather than a name (吴明 + 的).
+NOT_A_GIVEN_NAME = set("的了在和与及等对为是也都就把被从向到由将并或")
+NAME_SHAPE = re.compile(rf"{SURNAME}[{CJK}]{{1,2}}")
 
 
-@lru_cache(maxsize=4)
-def _tagger(tokenizer: jieba.Tokenizer) -> jieba.posseg.POSTokenizer:
-    return jieba.posseg.POSTokenizer(tokenizer)
+def _may_be_name(word: str, tokenizer: jieba.Tokenizer) -> bool:
+    """Shaped as a name, and either a name in jieba's dictionary or no dictionary word at all (a word
+    jieba's HMM joined from unknown characters: 林建波, 章秀伟)."""
+    if not NAME_SHAPE.fullmatch(word) or NOT_A_NAME.search(word):
+        return False
+    return not tokenizer.FREQ.get(word) or is_dictionary_name(word)
 
 
 def _role(text: str, name_start: int) -> str | None:
@@ -55,31 +64,49 @@ def _role(text: str, name_start: int) -> str | None:
     return role
 
 
-def _add_tagged_names(clause: str, tokenizer: jieba.Tokenizer, names: dict[str, None]) -> None:
-    """jieba's person names in a clause that a cue confirms: a word after, or a list with 、."""
-    tagged = list(_tagger(tokenizer).cut(clause))
-    ends, position = [], 0
-    for pair in tagged:
-        position += len(pair.word)
-        ends.append(position)
-    candidates = {
-        i
-        for i, pair in enumerate(tagged)
-        if pair.flag.startswith("nr")  # nrfg, nrt: names jieba knows
-        and 2 <= len(pair.word) <= 4
-        and re.fullmatch(rf"{SURNAME}[{CJK}]{{1,2}}", pair.word)
-        and not NOT_A_NAME.search(pair.word)
-    }
+def _join_split_names(words: list[str], tokenizer: jieba.Tokenizer) -> list[str]:
+    """A name jieba cut in two, as one word where what follows confirms it (a cue or a list with 、):
+    a surname alone before a rare word (胡 + 海峰) or an unknown two characters before one more
+    (吴明 + 红). jieba's tagger joins these with its part-of-speech HMM; a plain cut does not."""
+    joined: list[str] = []
+    i = 0
+    while i < len(words):
+        if i + 2 < len(words) or (i + 1 < len(words) and joined and joined[-1] == "、"):
+            first, second = words[i], words[i + 1]
+            after = words[i + 2] if i + 2 < len(words) else ""
+            confirmed = bool(STRONG_CUE_AT.match(after)) or after == "、" or (joined and joined[-1] == "、")
+            split = (
+                len(first) == 1 and first in SURNAMES and (tokenizer.FREQ.get(second) or 0) < RARE_WORD
+            ) or (
+                len(first) == 2
+                and len(second) == 1
+                and not tokenizer.FREQ.get(first)
+                and second not in NOT_A_GIVEN_NAME
+            )
+            if confirmed and split and NAME_SHAPE.fullmatch(first + second):
+                joined.append(first + second)
+                i += 2
+                continue
+        joined.append(words[i])
+        i += 1
+    return joined
+
+
+def _add_confirmed_names(clause: str, tokenizer: jieba.Tokenizer, names: dict[str, None]) -> None:
+    """Words of a clause that may be names and that a cue confirms: a word after, or a list with 、."""
+    words = _join_split_names(list(tokenizer.cut(clause, HMM=True)), tokenizer)
+    ends = list(accumulate(map(len, words)))
+    candidates = {i for i, word in enumerate(words) if _may_be_name(word, tokenizer)}
     for i in sorted(candidates):
         if STRONG_CUE_AT.match(clause, ends[i]):
-            names.setdefault(tagged[i].word)
-    # Names listed with 、: two tagged names next to each other, or one next to a name found.
+            names.setdefault(words[i])
+    # Names listed with 、: two candidates next to each other, or one next to a name found.
     for i in sorted(candidates):
         for step in (-1, 1):
             j = i + 2 * step
-            if 0 <= j < len(tagged) and tagged[i + step].word == "、":
-                if j in candidates or tagged[j].word in names:
-                    names.setdefault(tagged[i].word)
+            if 0 <= j < len(words) and words[i + step] == "、":
+                if j in candidates or words[j] in names:
+                    names.setdefault(words[i])
 
 
 def find_people(
@@ -98,11 +125,10 @@ def find_people(
             role = _role(text, match.start("name"))
             if role and name not in roles:
                 roles[name] = role
-        # Tagging costs ten times cutting (jieba's HMM over every tag): only short windows around
-        # what could be a name that a cue confirms.
+        # Only short windows around what could be a name that a cue confirms are cut.
         for match in MAY_HOLD_NAME.finditer(text):
             window = text[max(0, match.start() - WINDOW_MARGIN) : match.end() + WINDOW_MARGIN]
-            _add_tagged_names(window, tokenizer, names)
+            _add_confirmed_names(window, tokenizer, names)
     # A name cut short elsewhere (林建 of 林建波) is the longer name.
     kept = tuple(n for n in names if not any(o != n and o.startswith(n) for o in names))
     return kept, tuple((n, roles[n]) for n in kept if n in roles)

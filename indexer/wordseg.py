@@ -28,7 +28,7 @@ USER_WORD_FREQUENCY = 200_000
 JIEBA_FOLDER = Path(jieba.__file__).parent
 JIEBA_DICTIONARY = JIEBA_FOLDER / "dict.txt"
 JIEBA_IDF = JIEBA_FOLDER / "analyse" / "idf.txt"
-STORE_FORMAT = "1"
+STORE_FORMAT = "2"  # 2: the name table
 # SQLite's default cap on bound parameters is far above this; batches keep each statement small.
 LOOKUP_BATCH = 500
 # Past this much text (or this many lookups in the store) a process is doing a bulk job, and loading
@@ -95,8 +95,9 @@ def _check_ours(path: Path, what: str) -> None:
 
 
 class DictionaryStore:
-    """jieba's prefix dictionary (FREQ and its total) and its IDF table, in a SQLite file in a folder
-    of ours, keyed by the jieba version and the dictionary files it was made from."""
+    """jieba's prefix dictionary (FREQ and its total), its IDF table and the words it tags as person
+    names, in a SQLite file in a folder of ours, keyed by the jieba version and the dictionary files
+    it was made from."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -162,12 +163,14 @@ class DictionaryStore:
                     "CREATE TABLE meta (total INTEGER, median_idf REAL);"
                     "CREATE TABLE freq (word TEXT PRIMARY KEY, count INTEGER) WITHOUT ROWID;"
                     "CREATE TABLE idf (word TEXT PRIMARY KEY, value REAL) WITHOUT ROWID;"
+                    "CREATE TABLE name (word TEXT PRIMARY KEY, count INTEGER) WITHOUT ROWID;"
                 )
                 connection.execute(
                     "INSERT INTO meta VALUES (?, ?)", (tokenizer.total, values[len(values) // 2])
                 )
                 connection.executemany("INSERT INTO freq VALUES (?, ?)", tokenizer.FREQ.items())
                 connection.executemany("INSERT INTO idf VALUES (?, ?)", idf.items())
+                connection.executemany("INSERT INTO name VALUES (?, ?)", read_jieba_names().items())
             connection.close()
 
     def _connection(self) -> sqlite3.Connection:
@@ -366,6 +369,32 @@ def tokenizer_for_words(words: tuple[str, ...]) -> jieba.Tokenizer:
 
 def tokenizer_for(domain: Domain) -> jieba.Tokenizer:
     return tokenizer_for_words(domain_words(domain))
+
+
+def read_jieba_names() -> dict[str, int]:
+    """The words jieba's dictionary tags as person names (nr, nrfg, nrt), with their counts."""
+    names = {}
+    with open(JIEBA_DICTIONARY, encoding="utf-8") as dictionary:
+        for line in dictionary:
+            word, count, tag = (line.split() + ["", ""])[:3]
+            if tag.startswith("nr"):
+                names[word] = int(count)
+    return names
+
+
+@lru_cache(maxsize=1)
+def _names_read_whole() -> frozenset[str]:
+    return frozenset(read_jieba_names())
+
+
+@lru_cache(maxsize=1 << 16)
+def is_dictionary_name(word: str) -> bool:
+    """Whether jieba's dictionary tags the word as a person's name: one lookup in the store, not the
+    1-2 s of reading the whole tagged dictionary (as jieba.posseg does) in every worker."""
+    store = dictionary_store()
+    if store is None:
+        return word in _names_read_whole()
+    return bool(store.lookup("name", [word]))
 
 
 @lru_cache(maxsize=1)
