@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from whoosh import index as whoosh_index
+from whoosh.codec import default_codec
 from whoosh.columns import VarBytesColumn
+from whoosh.filedb.filestore import RamStorage
 
 from indexer.analysis import analyze_article, keyword_scorer, searchable_text
 from indexer.build import build_index
@@ -566,3 +568,50 @@ def test_a_new_generation_is_installed_with_its_lookup_tables_built(archive, see
         assert generation.record_fields is not None
         assert [entry.total for entry in generation.record_fields.issues] == [271, 270]
     assert engine.lexicon().count("林建波") == 8
+
+
+def test_terms_are_written_byte_for_byte_as_whoosh_writes_them(seed_documents, tmp_path):
+    """w3._write_terms against whoosh's own per-posting field writer, on the real issue's terms and on
+    terms long enough for several blocks (equal, unequal and unit weights; with and without lengths)."""
+    builder = SegmentBuilder(create_index(tmp_path, ()).storage.folder)
+    for _, (document, terms) in seed_documents:
+        builder.add(document, terms)
+    schema = builder.schema
+    many = list(range(0, 900, 3))
+    fields = [
+        (name, list(builder._counted_rows(schema[name], builder.counted[name], builder.lengths[name])))
+        for name in sorted(builder.counted)
+    ] + [(name, list(builder._indexed_rows(builder.indexed[name]))) for name in sorted(builder.indexed)]
+    fields.append(
+        (
+            "zz_body",
+            [
+                (b"equal", many, [2] * len(many), [b"\x00\x00\x00\x02"] * len(many), [7] * len(many)),
+                (b"mixed", many, [1 + d % 5 for d in many], [b"\x00\x00\x00\x01"] * len(many), many),
+                (b"units", many[:200], [1] * 200, [b"\x00\x00\x00\x01"] * 200, [d % 300 for d in many[:200]]),
+            ],
+        )
+    )
+    assert sum(len(rows) for _, rows in fields) > 4000
+
+    def write(rows_writer) -> dict[str, bytes]:
+        storage, codec = RamStorage(), default_codec()
+        segment = codec.new_segment(storage, "MAIN")
+        writer = codec.field_writer(storage, segment)
+        for name, rows in fields:
+            writer.start_field(name, schema["body" if name == "zz_body" else name])
+            rows_writer(writer, rows)
+            writer.finish_field()
+        writer.close()
+        return {name.rpartition(".")[2]: storage.open_file(name).read() for name in storage.list()}
+
+    def whoosh_writes(writer, rows):
+        for term, docs, weights, values, lengths in rows:
+            writer.start_term(term)
+            for i, docnum in enumerate(docs):
+                writer.add(docnum, float(weights[i]), values[i], lengths[i] if lengths else None)
+            writer.finish_term()
+
+    ours, stock = write(w3._write_terms), write(whoosh_writes)
+    assert sorted(ours) == ["pst", "trm"]
+    assert ours == stock
