@@ -20,6 +20,7 @@ from indexer.engine.plan import QueryPlan
 from indexer.engine.query import QueryBuilder, SubstringLeaf
 from indexer.engine.record_fields import IssueNumbers, RecordFields
 from indexer.engine.schema import article_document
+from indexer.engine.suggest import SuggestIndex, Suggestion
 from indexer.engine.w3 import (
     IssueWriter,
     SegmentBuilder,
@@ -186,6 +187,7 @@ class SearchEngine:
         try:
             generation.lexicon().prepare()
             self._record_fields(generation)
+            self._suggestions(generation)
         except Exception as error:  # noqa: BLE001 - a background thread; queries build them on demand
             logger.warning("preparing the lexicon of %s: %s", self.index_dir, error)
         finally:
@@ -301,6 +303,20 @@ class SearchEngine:
             ]
             generation.record_fields = RecordFields(generation.table, issues, self.expander.place_spellings)
         return generation.record_fields
+
+    def _suggestions(self, generation: Generation) -> SuggestIndex:
+        # Two threads that both find none both build it, and either is the same.
+        if generation.suggestions is None:
+            titles = (stored["title"] for stored in generation.searcher.reader().all_stored_fields())
+            generation.suggestions = SuggestIndex.build(
+                generation.table, titles, self.expander.place_spellings
+            )
+        return generation.suggestions
+
+    def suggest(self, typed: str) -> list[Suggestion]:
+        """Up to ten facet values and titles of the current generation that start with what was typed."""
+        with self._use() as generation:
+            return self._suggestions(generation).lookup(typed)
 
     def texts(self) -> Iterator[str]:
         """Each live article's title and body as stored, one generation throughout (for mining)."""

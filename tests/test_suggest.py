@@ -1,0 +1,67 @@
+"""Autocomplete (/api/suggest) over the real issue: prefixes of the text, its pinyin and its initials."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.engine.suggest import SUGGESTIONS
+
+
+def suggest(client, q: str) -> list[dict]:
+    response = client.get("/api/suggest", query_string={"q": q})
+    assert response.status_code == 200
+    assert response.get_json()["q"] == q
+    return response.get_json()["suggestions"]
+
+
+# 林建波 is a keyword of two articles until the person facet lands; then he is a person (ranked first).
+LIN_JIANBO = (
+    {"text": "林建波", "kind": "keyword", "count": 2},
+    {"text": "林建波", "kind": "person", "count": 4},
+)
+
+
+@pytest.mark.parametrize("q", ["lin", "LIN", "ljb", "林", "林建", "lin jian bo", "lín"])
+def test_a_name_by_its_characters_pinyin_or_initials(client, q):
+    assert suggest(client, q)[0] in LIN_JIANBO
+
+
+def test_a_keyword_by_its_first_characters(client):
+    assert suggest(client, "科创")[:3] == [
+        {"text": "科创中国", "kind": "keyword", "count": 4},
+        {"text": "科创", "kind": "keyword", "count": 1},
+        {"text": "科创筑", "kind": "keyword", "count": 1},
+    ]
+
+
+@pytest.mark.parametrize("q", ["ruian", "ra", "瑞安", "瑞安市"])
+def test_a_place_by_its_official_name_short_form_or_pinyin_once(client, q):
+    found = suggest(client, q)
+    assert found[0] == {"text": "瑞安市", "kind": "place", "count": 4}
+    assert [s["text"] for s in found].count("瑞安市") == 1  # also a keyword, suggested as the place
+
+
+def test_a_department_and_a_title(client):
+    assert {"text": "市科协学会部", "kind": "department", "count": 7} in suggest(client, "市科协学")
+    assert suggest(client, "章秀伟一行")[0] == {
+        "text": "章秀伟一行抵平督导调研青科会成果谋划与落地工作",
+        "kind": "title",
+        "count": 1,
+    }
+
+
+def test_at_most_ten_ranked_by_kind_then_count(client):
+    found = suggest(client, "s")
+    assert len(found) == SUGGESTIONS
+    kinds = ["person", "place", "department", "keyword", "title"]
+    ranks = [(kinds.index(s["kind"]), -s["count"]) for s in found]
+    assert ranks == sorted(ranks)
+
+
+@pytest.mark.parametrize("q", ["", "   ", "zzzzqqq", "☃", "'", "%", "\\", "x" * 5000])
+def test_nothing_found_or_odd_input_is_an_empty_list(client, q):
+    assert suggest(client, q) == []
+
+
+def test_no_q_is_an_empty_list(client):
+    assert client.get("/api/suggest").get_json() == {"q": "", "suggestions": []}
