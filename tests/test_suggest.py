@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
-from indexer.engine.suggest import SUGGESTIONS
+from indexer.build import build_index
+from indexer.engine import SearchEngine
+from indexer.engine import suggest as suggest_module
+from indexer.engine.suggest import SUGGESTIONS, text_key
+from tests.conftest import SEED
+from tests.expected import ARTICLES
+from tests.test_build import next_issue
+from tests.test_engine import eventually
 
 
 def suggest(client, q: str) -> list[dict]:
@@ -65,3 +74,49 @@ def test_nothing_found_or_odd_input_is_an_empty_list(client, q):
 
 def test_no_q_is_an_empty_list(client):
     assert client.get("/api/suggest").get_json() == {"q": "", "suggestions": []}
+
+
+@pytest.mark.parametrize(
+    "q", ["科技惠企创新", "科技惠企 创新赋能——科创", "科技惠企创新赋能“科创中国”温州站", "kjhq"]
+)
+def test_a_title_by_its_words_whatever_spaces_and_punctuation_come_between(client, q):
+    assert suggest(client, q)[0] == {
+        "text": "科技惠企 创新赋能——“科创中国”温州站推介大会成功举办",
+        "kind": "title",
+        "count": 1,
+    }
+
+
+OLD_TITLE = "文成县科协开展“双结对双下沉”活动"
+NEW_TITLE = "文成县科协开展“双结对双下沉”回访活动"
+
+
+def test_a_new_generation_reads_only_its_new_titles_in_pinyin(tmp_path, settings, seed_text, monkeypatch):
+    archive = settings.with_overrides(
+        archive_dir=tmp_path / "archive", index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+    archive.archive_dir.mkdir()
+    shutil.copy(SEED, archive.archive_dir / "issue-270.txt")
+    build_index(archive)
+    engine = SearchEngine(archive.index_dir, ())
+    assert [s.to_dict() for s in engine.suggest("文成县科协开展双结对")] == [
+        {"text": OLD_TITLE, "kind": "title", "count": 1}
+    ]
+    read: list[str] = []
+    lookup_keys = suggest_module.lookup_keys
+    monkeypatch.setattr(
+        suggest_module, "lookup_keys", lambda text, *more: read.append(text) or lookup_keys(text, *more)
+    )
+    issue_271 = next_issue(seed_text).replace(OLD_TITLE, NEW_TITLE)
+    (archive.archive_dir / "issue-271.txt").write_text(issue_271, encoding="utf-8")
+    assert build_index(archive).added == ["271"]
+    both = [
+        {"text": NEW_TITLE, "kind": "title", "count": 1},
+        {"text": OLD_TITLE, "kind": "title", "count": 1},
+    ]
+    assert eventually(lambda: [s.to_dict() for s in engine.suggest("文成县科协开展双结对")], both) == both
+    # Issue 271 repeats 270's other 36 titles: their keys come from the previous generation's index.
+    titles = {text_key(title) for _, title, *_ in ARTICLES} | {text_key(NEW_TITLE)}
+    assert [text for text in read if text in titles] == [text_key(NEW_TITLE)]
+    assert [s.to_dict() for s in engine.suggest("wcxkxkzsjdsxchf")] == both[:1]
+    engine.close()

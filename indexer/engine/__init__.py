@@ -305,18 +305,31 @@ class SearchEngine:
         return generation.record_fields
 
     def _suggestions(self, generation: Generation) -> SuggestIndex:
-        # Two threads that both find none both build it, and either is the same.
         if generation.suggestions is None:
-            titles = (stored["title"] for stored in generation.searcher.reader().all_stored_fields())
-            generation.suggestions = SuggestIndex.build(
-                generation.table, titles, self.expander.place_spellings
-            )
+            # A request that comes while _prepare builds it waits for that build, not a second one.
+            with generation.suggesting:
+                if generation.suggestions is None:
+                    generation.suggestions = SuggestIndex.build(
+                        generation.table,
+                        generation.texts.titles,
+                        self.expander.place_spellings,
+                        self._answering_title_keys(generation),
+                    )
         return generation.suggestions
+
+    def _answering_title_keys(self, generation: Generation) -> dict[str, list[str]] | None:
+        """The title keys of the generation answering until this one is ready: an update shares most
+        of its titles."""
+        previous = self._generation
+        if previous is None or previous is generation or previous.suggestions is None:
+            return None
+        return previous.suggestions.title_keys()
 
     def suggest(self, typed: str) -> list[Suggestion]:
         """Up to ten facet values and titles of the current generation that start with what was typed."""
         with self._use() as generation:
-            return self._suggestions(generation).lookup(typed)
+            searcher = generation.searcher
+            return self._suggestions(generation).lookup(typed, lambda d: searcher.stored_fields(d)["title"])
 
     def texts(self) -> Iterator[str]:
         """Each live article's title and body as stored, one generation throughout (for mining)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
@@ -61,6 +62,7 @@ class Generation:
     record_fields: RecordFields | None = None  # built at the first query that matches records
     words: Lexicon | None = None  # SearchEngine.lexicon(), read on first use
     suggestions: SuggestIndex | None = None  # SearchEngine.suggest(), built once
+    suggesting: threading.Lock = field(default_factory=threading.Lock)  # held while it is built
     users: int = 0
     retired: bool = False
     closed: bool = False
