@@ -87,6 +87,13 @@ def test_a_title_by_its_words_whatever_spaces_and_punctuation_come_between(clien
     }
 
 
+def test_a_title_whose_punctuation_joins_two_runs_in_its_match_text(client):
+    # Its match text reads 保密法治: the typed title is read the same way.
+    assert suggest(client, "鹿城区科协开展《保密法》法治") == [
+        {"text": "鹿城区科协开展《保密法》法治教育学习会", "kind": "title", "count": 1}
+    ]
+
+
 OLD_TITLE = "文成县科协开展“双结对双下沉”活动"
 NEW_TITLE = "文成县科协开展“双结对双下沉”回访活动"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from heapq import nsmallest
 
-from indexer.analysis import CJK_CHAR, MATCH_UNIT_SEPARATOR
+from indexer.analysis import CJK_CHAR, MATCH_UNIT_SEPARATOR, match_pattern
 from indexer.engine.facet_table import FacetTable
 from indexer.lexicon import initials, typed_pinyin, word_readings
 
@@ -39,9 +39,11 @@ class Suggestion:
 
 
 def text_key(text: str) -> str:
-    """The text lower-cased, only its Chinese characters, Latin letters and digits: spaces and
-    punctuation, printed or typed, never stop a prefix (科技惠企创新 finds 科技惠企 创新赋能——“科创中国”…)."""
-    return NOT_KEPT.sub("", text.lower())
+    """The text as its match text holds it (analysis.match_pattern), its runs joined: lower-cased, only
+    Chinese characters, Latin letters and digits, so spaces and punctuation never stop a prefix
+    (科技惠企创新 finds 科技惠企 创新赋能——“科创中国”…). Runs that share a character at the join are one
+    there, as in the match text (《保密法》法治 is 保密法治)."""
+    return NOT_KEPT.sub("", match_pattern(text))
 
 
 def lookup_keys(text: str, extra_spellings: Iterable[str] = ()) -> set[str]:
@@ -62,7 +64,7 @@ def title_forms(match_title: str) -> list[str]:
     """The text keys of a title's forms from its part of analysis.match_text (the title's runs, as
     printed, then simplified where that differs): the match texts are read for every generation anyway,
     where the stored titles cost a decompression of every article."""
-    return [key for key in map(text_key, match_title.split(FORM_SEPARATOR)) if key]
+    return [key for key in (NOT_KEPT.sub("", form) for form in match_title.split(FORM_SEPARATOR)) if key]
 
 
 class SuggestIndex:
