@@ -136,3 +136,42 @@ def test_pinyin_reading_its_undo_and_did_you_mean(page, base_url):
     page.click(".did-you-mean a")
     page.wait_for_url("**/search?q=*")
     assert page.locator(".total-count").inner_text() == "4"
+
+
+# The articles naming 林建波: two hold him as a keyword; the person facet, once merged, finds all four.
+LIN_JIANBO_ARTICLES = {
+    "keyword": {"270-f05", "270-f08"},
+    "person": {"270-f02", "270-f04", "270-f05", "270-f08"},
+}
+
+
+def test_autocomplete_by_pinyin_picked_with_the_keyboard(page, base_url):
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.goto(f"{base_url}/search")
+    box = page.locator("form#search-form input[name=q]")
+    box.press_sequentially("lin")
+    page.wait_for_selector("#suggest-list [role=option]")
+    assert box.get_attribute("aria-expanded") == "true"
+    options = page.locator("#suggest-list [role=option]")
+    assert options.first.get_attribute("data-text") == "林建波"
+    page.screenshot(path=str(ARTIFACTS / "suggest-open.png"))
+
+    box.press("ArrowDown")
+    box.press("ArrowDown")
+    box.press("ArrowUp")
+    assert box.get_attribute("aria-activedescendant") == options.first.get_attribute("id")
+    assert options.first.get_attribute("aria-selected") == "true"
+    kind = options.first.get_attribute("data-kind")
+    box.press("Enter")
+    param = {"person": "person", "keyword": "keyword"}[kind]
+    page.wait_for_url(f"**/search?{param}=*")
+    assert set(hit_ids(page)) == LIN_JIANBO_ARTICLES[kind]
+    assert page.locator(".total-count").inner_text() == str(len(LIN_JIANBO_ARTICLES[kind]))
+    page.screenshot(path=str(ARTIFACTS / "suggest-picked.png"), full_page=True)
+
+    box = page.locator("form#search-form input[name=q]")
+    box.press_sequentially("ruian")
+    page.wait_for_selector("#suggest-list [role=option]")
+    box.press("Escape")
+    assert box.get_attribute("aria-expanded") == "false"
+    assert page.locator("#suggest-list").is_hidden()

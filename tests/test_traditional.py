@@ -336,3 +336,10 @@ def test_doubtful_encoding_flags_the_issue_in_the_index_and_in_parse(tmp_path, s
     capsys.readouterr()
     assert main(["parse", str(source)]) == 1
     assert f"flagged: {ENCODING_DOUBT}" in capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize("q", ["青科会成果转化", "青科會成果轉化", "qkhcgzh"])
+def test_a_traditional_title_is_suggested_as_printed_when_typed_in_either_script(traditional_settings, q):
+    assert [s.to_dict() for s in engine_for(traditional_settings).suggest(q)] == [
+        {"text": "青科會成果轉化座談會在樂清召開", "kind": "title", "count": 1}
+    ]

@@ -9,6 +9,9 @@ from __future__ import annotations
 from indexer import fields
 from indexer.citation import BIBTEX_MIMETYPE, RIS_MIMETYPE
 from indexer.engine import RELATED_FACETS
+from indexer.engine.suggest import KINDS as SUGGEST_KINDS
+from indexer.engine.suggest import MAX_QUERY_LENGTH as MAX_SUGGEST_QUERY
+from indexer.engine.suggest import SUGGESTIONS
 from indexer.search import (
     MAX_FILTER_VALUE_LENGTH,
     MAX_FILTER_VALUES,
@@ -154,6 +157,13 @@ EXAMPLES = {
         "departments": {"市科协学会部": 7},
         "latest_issues": [ISSUE],
     },
+}
+SUGGEST_EXAMPLE = {
+    "q": "lin",
+    "suggestions": [
+        {"text": "林建波", "kind": "keyword", "count": 4},
+        {"text": "林业", "kind": "keyword", "count": 1},
+    ],
 }
 ERROR_EXAMPLE = {
     "error": {"code": "invalid_parameter", "message": "county: unknown county: 火星", "param": "county"}
@@ -311,6 +321,30 @@ def _article_response() -> dict:
     return response
 
 
+def _suggest_parameter() -> dict:
+    return {
+        "name": "q",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "string"},
+        "description": f"What was typed so far; only its first {MAX_SUGGEST_QUERY} characters are read, "
+        "and an empty q gets no suggestions.",
+        "example": "lin",
+    }
+
+
+def _suggest_response() -> dict:
+    response = _response("The suggestions, best first", SUGGEST_EXAMPLE)
+    schema = response["content"]["application/json"]["schema"]["properties"]["suggestions"]
+    schema["maxItems"] = SUGGESTIONS
+    schema["items"]["properties"]["kind"]["enum"] = list(SUGGEST_KINDS)
+    schema["description"] = (
+        "kind person, place, department or keyword: search with that filter (place: county=text); "
+        "title: an article title, count the articles printed under it."
+    )
+    return response
+
+
 def _response(description: str, example: dict) -> dict:
     return {
         "description": description,
@@ -460,6 +494,16 @@ def openapi_document(settings: Settings) -> dict:
                     "summary": "The issues flagged when indexed: a contents title not found, or more than "
                     "max_unassigned_share of the body text in no article (kept in the catch_all article)",
                     "responses": {"200": _response("The flagged issues", EXAMPLES["/api/reports/ingest"])},
+                }
+            },
+            "/api/suggest": {
+                "get": {
+                    "operationId": "suggest",
+                    "summary": "Autocomplete: up to 10 people, places, departments, keywords and titles "
+                    "whose text, pinyin or pinyin initials start with q (lin, ljb or 林 → 林建波), ranked by kind, "
+                    "then by article count; a text is suggested once, as its first kind",
+                    "parameters": [_suggest_parameter()],
+                    "responses": {"200": _suggest_response()},
                 }
             },
             "/api/openapi.json": {

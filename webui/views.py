@@ -202,3 +202,9 @@ def source(path: str):
 @api.get("/openapi.json")
 def openapi():
     return jsonify(openapi_document(get_settings()))
+
+
+@api.get("/suggest")
+def suggest():
+    typed = request.args.get("q", "")
+    return jsonify({"q": typed, "suggestions": [s.to_dict() for s in get_engine().suggest(typed)]})

@@ -21,6 +21,7 @@ from indexer.engine.query import QueryBuilder, SubstringLeaf
 from indexer.engine.record_fields import IssueNumbers, RecordFields
 from indexer.engine.related import RELATED_FACETS, RelatedDoc, Shared, related_docs
 from indexer.engine.schema import article_document
+from indexer.engine.suggest import SuggestIndex, Suggestion
 from indexer.engine.w3 import (
     IssueWriter,
     SegmentBuilder,
@@ -198,6 +199,7 @@ class SearchEngine:
         try:
             generation.lexicon().prepare()
             self._record_fields(generation)
+            self._suggestions(generation)
         except Exception as error:  # noqa: BLE001 - a background thread; queries build them on demand
             logger.warning("preparing the lexicon of %s: %s", self.index_dir, error)
         finally:
@@ -312,6 +314,33 @@ class SearchEngine:
             ]
             generation.record_fields = RecordFields(generation.table, issues, self.expander.place_spellings)
         return generation.record_fields
+
+    def _suggestions(self, generation: Generation) -> SuggestIndex:
+        if generation.suggestions is None:
+            # A request that comes while _prepare builds it waits for that build, not a second one.
+            with generation.suggesting:
+                if generation.suggestions is None:
+                    generation.suggestions = SuggestIndex.build(
+                        generation.table,
+                        generation.texts.titles,
+                        self.expander.place_spellings,
+                        self._answering_title_keys(generation),
+                    )
+        return generation.suggestions
+
+    def _answering_title_keys(self, generation: Generation) -> dict[str, list[str]] | None:
+        """The title keys of the generation answering until this one is ready: an update shares most
+        of its titles."""
+        previous = self._generation
+        if previous is None or previous is generation or previous.suggestions is None:
+            return None
+        return previous.suggestions.title_keys()
+
+    def suggest(self, typed: str) -> list[Suggestion]:
+        """Up to ten facet values and titles of the current generation that start with what was typed."""
+        with self._use() as generation:
+            searcher = generation.searcher
+            return self._suggestions(generation).lookup(typed, lambda d: searcher.stored_fields(d)["title"])
 
     def texts(self) -> Iterator[str]:
         """Each live article's title and body as stored, one generation throughout (for mining)."""

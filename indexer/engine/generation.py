@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from whoosh.searching import Searcher
 from indexer.engine.checksums import verify_segments
 from indexer.engine.facet_table import FacetTable, MatchTexts
 from indexer.engine.schema import SCORED_FIELDS
+from indexer.engine.suggest import SuggestIndex
 from indexer.engine.w3 import SegmentTables, decoding, open_index, stored_postings
 from indexer.errors import IndexMissing
 from indexer.lexicon import Lexicon
@@ -59,6 +61,8 @@ class Generation:
     issue_entries: list[dict] | None = None  # SearchEngine.issues(), newest first, read once
     record_fields: RecordFields | None = None  # built at the first query that matches records
     words: Lexicon | None = None  # SearchEngine.lexicon(), read on first use
+    suggestions: SuggestIndex | None = None  # SearchEngine.suggest(), built once
+    suggesting: threading.Lock = field(default_factory=threading.Lock)  # held while it is built
     users: int = 0
     retired: bool = False
     closed: bool = False
