@@ -101,7 +101,7 @@ def test_hits_and_articles_name_their_people(client):
     assert api(client, "/api/articles/270-f05")["people"] == ["林建波", "陈寒艳"]
     page = client.get("/articles/270-f05").data.decode()
     assert (
-        '<dt>人物</dt><dd><a href="/search?person=%E6%9E%97%E5%BB%BA%E6%B3%A2">林建波</a>'
+        '<dt>人物</dt><dd class="people"><a href="/search?person=%E6%9E%97%E5%BB%BA%E6%B3%A2">林建波</a>'
         '<span class="role">（市科协党组书记、主席）</span>、'
     ) in page
 
