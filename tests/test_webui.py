@@ -12,7 +12,7 @@ from indexer.search import parse_request, search
 from tests.conftest import ROOT, SEED
 from tests.expected import ARTICLES, BRIEFS, FEATURE_PARAGRAPHS, FEATURES
 from webui import cli as web_cli
-from webui import export
+from webui import export, records
 
 BY_ID = {a[0]: a for a in ARTICLES}
 RUIAN_IDS = {a[0] for a in ARTICLES if "瑞安市" in a[4]}
@@ -456,6 +456,64 @@ def test_static_css_is_local(client):
     soup = get(client, "/")
     assert [link["href"] for link in soup.select('link[rel="stylesheet"]')] == ["/static/style.css"]
     assert client.get("/static/style.css").status_code == 200
+
+
+def test_home_and_issue_pages_are_worked_out_once_per_index_generation(
+    tmp_path, settings, seed_text, monkeypatch
+):
+    from indexer import search as search_module
+    from indexer.build import build_index
+    from tests.test_build import next_issue
+    from tests.test_engine import eventually
+    from webui.app import create_app
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "issue-270.txt").write_text(seed_text, encoding="utf-8")
+    indexed = settings.with_overrides(
+        archive_dir=folder, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+    build_index(indexed)
+    computed = []
+    monkeypatch.setattr(
+        search_module, "_stats", lambda s, e, real=search_module._stats: computed.append(1) or real(s, e)
+    )
+    issue_pages = []
+    monkeypatch.setattr(
+        records, "_summary", lambda stored, real=records._summary: issue_pages.append(1) or real(stored)
+    )
+    client = create_app(indexed).test_client()
+
+    def figures() -> tuple:
+        overview = client.get("/api/stats").get_json()
+        glance = {
+            s.select_one("span").get_text(): s.select_one("strong").get_text()
+            for s in get(client, "/").select(".stat")
+        }
+        latest = [issue["id"] for issue in overview["latest_issues"]]
+        return (
+            overview["issues"],
+            overview["articles"],
+            glance["篇文章"],
+            latest,
+            client.get("/api/issues/271").status_code,
+        )
+
+    assert [figures() for _ in range(3)] == [(1, 37, "37", ["270"], 404)] * 3
+    assert len(computed) == 1
+    assert [a["id"] for a in client.get("/api/issues/270").get_json()["articles"]["features"]][:2] == [
+        "270-f01",
+        "270-f02",
+    ]
+    client.get("/issues/270")
+    client.get("/articles/270-b01")
+    assert len(issue_pages) == 37  # each article summarised once, for the issue page and the article page
+    (folder / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(indexed)
+    # The generation answering keeps its figures while the next one opens in the background.
+    assert figures() == (1, 37, "37", ["270"], 404) and len(computed) == 1
+    assert eventually(figures, (2, 74, "74", ["271", "270"], 200)) == (2, 74, "74", ["271", "270"], 200)
+    assert len(computed) == 2
 
 
 def test_csv_exports_every_result_with_a_bom(client):
