@@ -58,6 +58,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RESULT_CACHE_SIZE = 512
+# A result of more hits than a page shows (the exports' batches of 500) is not kept: each holds hundreds
+# of articles' text, and an export never asks for the same batch twice.
+CACHED_HITS_AT_MOST = 100
 T = TypeVar("T")
 
 
@@ -273,6 +276,8 @@ class SearchEngine:
                     generation.results.move_to_end(key)
                     return generation.results[key]
             result = self._search(generation, request)
+            if request.limit > CACHED_HITS_AT_MOST:
+                return result
             with self._lock:
                 generation.results[key] = result
                 if len(generation.results) > RESULT_CACHE_SIZE:
