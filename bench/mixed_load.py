@@ -10,6 +10,10 @@ from the server: counties, departments and the first and last issue from /api/st
 /api/search (newest first, 100 a page). Titles are cut into words with jieba. No search URL is sent
 twice in a run; each article and issue is visited once before any is visited again.
 
+With --csv-clients N, N more clients download /search.csv exports of the same words and counties
+meanwhile, without pause: the "csv export" row, left out of the overall figures, and what it does to
+the rest.
+
 Prints one JSON object: for each page type its count, p50/p95/p99/max ms and errors (no answer, or an
 answer other than 2xx), and overall requests/s.
 """
@@ -22,6 +26,7 @@ import json
 import random
 import re
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote, urlencode
@@ -51,6 +56,8 @@ FILTERS = ("county", "department", "date", "person")
 DEFAULT_CONCURRENCY = 8
 DEFAULT_SECONDS = 30.0
 DEFAULT_MAX_REQUESTS = 100_000
+CSV_LABEL = "csv export"
+CSV_TIMEOUT = 120.0
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,18 @@ class MixedRequests:
         return params + [("per_page", str(PER_PAGE))]
 
 
+def csv_exports(vocabulary: Vocabulary, seed: int) -> Callable[[], tuple[str, str]]:
+    """Exports of a word's or a county's articles, as a journalist takes them away to a spreadsheet."""
+    rng = random.Random(seed + 1)
+
+    def draw() -> tuple[str, str]:
+        if rng.random() < 0.5:
+            return CSV_LABEL, "/search.csv?" + urlencode({"q": rng.choice(vocabulary.words)})
+        return CSV_LABEL, "/search.csv?" + urlencode({"county": rng.choice(vocabulary.counties)})
+
+    return draw
+
+
 def page_type_row(samples: Samples, seconds: float) -> dict:
     failed = sum(count for status, count in samples.statuses.items() if not status.startswith("2"))
     return {
@@ -205,11 +224,25 @@ def mixed_load(
     max_requests: int = DEFAULT_MAX_REQUESTS,
     timeout: float = 10.0,
     seed: int = 1,
+    csv_clients: int = 0,
 ) -> dict:
     host, port, _ = loopback_target(base)
     vocabulary = read_vocabulary(host, port, timeout)
     requests = MixedRequests(vocabulary, seed)
+    exports: dict[str, Samples] = {}
+    exporting = threading.Thread(
+        target=lambda: exports.update(
+            drive(
+                host, port, csv_exports(vocabulary, seed), csv_clients, duration, max_requests, CSV_TIMEOUT
+            )[0]
+        ),
+        daemon=True,
+    )
+    if csv_clients:
+        exporting.start()
     by_label, seconds = drive(host, port, requests, concurrency, duration, max_requests, timeout)
+    if csv_clients:
+        exporting.join(CSV_TIMEOUT + 10)
     everything = Samples()
     for samples in by_label.values():
         everything.latencies += samples.latencies
@@ -236,6 +269,8 @@ def mixed_load(
         "page_types": {
             label: page_type_row(by_label[label], seconds) for label, _ in MIX if label in by_label
         },
+        "csv_clients": csv_clients,
+        **({CSV_LABEL: page_type_row(exports[CSV_LABEL], seconds)} if CSV_LABEL in exports else {}),
     }
 
 
@@ -253,6 +288,8 @@ def markdown(result: dict) -> str:
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     rows = [*result["page_types"].items(), ("all", result | {"count": result["requests"]})]
+    if CSV_LABEL in result:
+        rows.append((f"{CSV_LABEL} ({result['csv_clients']} more clients, not in all)", result[CSV_LABEL]))
     for label, row in rows:
         lines.append(
             f"| {label} | {row['count']:,} | {fmt(row['p50_ms'])} | {fmt(row['p95_ms'])} | "
@@ -269,11 +306,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=DEFAULT_MAX_REQUESTS)
     parser.add_argument("--timeout", type=float, default=10.0, help="per request, seconds")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--csv-clients", type=int, default=0, help="more clients downloading CSV exports")
     parser.add_argument("--markdown", action="store_true", help="a table instead of JSON")
     args = parser.parse_args(argv)
     try:
         result = mixed_load(
-            args.base, args.concurrency, args.duration, args.max_requests, args.timeout, args.seed
+            args.base,
+            args.concurrency,
+            args.duration,
+            args.max_requests,
+            args.timeout,
+            args.seed,
+            args.csv_clients,
         )
     except (NotLoopback, ValueError, RuntimeError, OSError) as error:
         print(f"bench.mixed_load: {error}", file=sys.stderr)

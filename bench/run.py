@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import yaml
 
-from bench import alternatives, corpus, generate, readings
+from bench import alternatives, corpus, generate, mixed_load, readings
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -56,7 +56,8 @@ LABELS = {
 #     then a fresh process runs build_index(settings) without rebuild (add_ours);
 #   - HTTP throughput and latency of /api/search under `bulletin serve --index DIR`, loaded from a
 #     second process with bench.load (127.0.0.1 only, fixed concurrency, bounded count and time);
-#   - the serving process's peak memory (VmHWM from /proc/<pid>/status after the load).
+#   - the serving process's peak memory (VmHWM from /proc/<pid>/status after the load);
+#   - then bench.mixed_load from another process: a load that does not repeat itself, per page type.
 
 
 @functools.lru_cache(maxsize=4)
@@ -387,6 +388,7 @@ def bench_serving(work: Path, archive: Path, mix: list[dict]) -> dict:
                 check=False,
             )
             peak_mb = peak_rss_mb(server.pid)
+            mixed = bench_mixed_load(base)
         except RuntimeError as error:
             print(f"  ours: serving failed — {error}", file=sys.stderr)
             return {"error": str(error), "log": last_line(log.read_text(encoding="utf-8"))}
@@ -406,7 +408,28 @@ def bench_serving(work: Path, archive: Path, mix: list[dict]) -> dict:
         f"p95 {fmt(loaded['p95_ms'])} ms, {loaded['errors']} errors, server peak {fmt(peak_mb, 0)} MB",
         file=sys.stderr,
     )
-    return {"ready_seconds": ready_seconds, "server_peak_mb": peak_mb, **loaded}
+    return {"ready_seconds": ready_seconds, "server_peak_mb": peak_mb, **loaded, "mixed": mixed}
+
+
+def bench_mixed_load(base: str) -> dict:
+    """bench.mixed_load against the running server, in its own process, with its default 8 clients for 30 s."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.mixed_load", base],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(f"  ours: mixed load failed — {last_line(done.stderr)}", file=sys.stderr)
+        return {"error": last_line(done.stderr)}
+    mixed = json.loads(done.stdout)
+    print(
+        f"  ours: mixed load {mixed['throughput_rps']:.0f} req/s, p95 {fmt(mixed['p95_ms'])} ms, "
+        f"{mixed['errors']} errors",
+        file=sys.stderr,
+    )
+    return mixed
 
 
 def bench_readings(work: Path, archive: Path, seed: int, repeat: int) -> dict:
@@ -545,6 +568,10 @@ def ours_extra_markdown(ours: dict) -> list[str]:
             f"| HTTP /api/search: requests, errors | {http['requests']:,}, {http['errors']} |",
             f"| HTTP server peak MB (VmHWM after the load) | {fmt(http['server_peak_mb'], 0)} |",
         ]
+        mixed = http.get("mixed")
+        if mixed:
+            failed = "error" in mixed
+            lines += ["", f"Mixed load failed: {mixed['error']}" if failed else mixed_load.markdown(mixed)]
     return lines
 
 
