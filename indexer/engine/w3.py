@@ -11,7 +11,7 @@ import pickle
 import threading
 import zlib
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,9 +33,11 @@ from whoosh.writing import MERGE_SMALL, LockError
 from indexer import fields
 from indexer.engine.bitmaps import bitmap
 from indexer.engine.checksums import verify_segments, write_checksums
+from indexer.engine.grams import GRAMS_EXTENSION, GramTable, gram_file_bytes
 from indexer.engine.schema import (
     FACET_COLUMN,
     MATCH_TEXT_COLUMN,
+    NGRAM_FIELD,
     SCORED_FIELDS,
     make_schema,
     schema_signature,
@@ -169,9 +171,9 @@ def create_index(index_dir: Path, words: Iterable[str]):
 
 
 def _open_dir(index_dir: Path, *, missing_is_error: bool = False):
-    """whoosh's open_dir, or None for an index whose pickled schema names a module of ours that is
-    gone: its analyzers lived in indexer.store before indexer/engine/, so it was built by an older
-    version (and the same holds for any later move)."""
+    """whoosh's open_dir, or None for an index whose pickled schema names a module or class of ours
+    that is gone, so it was built by an older version: its analyzers lived in indexer.store before
+    indexer/engine/, and its bigrams were a whoosh field (of schema.NgramTokenizer) before grams.py."""
     install_mapped_reader()
     try:
         if missing_is_error and not whoosh_index.exists_in(str(index_dir)):  # this unpickles too
@@ -179,6 +181,11 @@ def _open_dir(index_dir: Path, *, missing_is_error: bool = False):
         return whoosh_index.open_dir(str(index_dir))
     except ModuleNotFoundError as error:
         if (error.name or "").startswith("indexer."):
+            return None
+        raise
+    except AttributeError as error:
+        # pickle's "Can't get attribute 'NgramTokenizer' on <module 'indexer.engine.schema' ...>"
+        if "on <module 'indexer." in str(error):
             return None
         raise
 
@@ -241,18 +248,48 @@ def open_current_index(index_dir: Path, words: Iterable[str]):
 
 def _merge_small_verified(writer, segments):
     """whoosh's MERGE_SMALL policy, each segment checked before it is copied into the merged one
-    (a damaged segment would otherwise live on in a new one with a fresh checksum)."""
+    (a damaged segment would otherwise live on in a new one with a fresh checksum), and the merged
+    segments' gram files merged into one for the new segment, its documents numbered as whoosh
+    numbers them: the live documents of each segment in turn."""
     stock_add_reader = writer.add_reader
+    merged: defaultdict[str, list[int]] = defaultdict(list)
 
     def add_reader(reader):
-        verify_segments(writer.storage, [reader.segment()])
+        segment = reader.segment()
+        verify_segments(writer.storage, [segment])
+        first = writer.docnum
         stock_add_reader(reader)
+        renumbered = [-1] * reader.doc_count_all()
+        for rank, docnum in enumerate(reader.all_doc_ids()):
+            renumbered[docnum] = first + rank
+        deletions = reader.has_deletions()
+        for gram, docs in open_gram_table(reader._storage, segment).docsets():
+            docs = list(map(renumbered.__getitem__, docs))
+            if deletions:
+                docs = [docnum for docnum in docs if docnum >= 0]
+            if docs:
+                merged[gram] += docs
 
     writer.add_reader = add_reader
     try:
-        return MERGE_SMALL(writer, segments)
+        kept = MERGE_SMALL(writer, segments)
     finally:
         del writer.add_reader
+    if writer._added:
+        # Written before the commit assembles the new segment's files into its compound file.
+        with writer.get_segment().create_file(writer.storage, GRAMS_EXTENSION) as handle:
+            handle.write(gram_file_bytes(sorted(merged.items()), writer.docnum))
+    return kept
+
+
+def open_gram_table(storage, segment) -> GramTable:
+    """The segment's gram file (see grams.py), read in place from the compound file's memory map."""
+    name = segment.make_filename(GRAMS_EXTENSION)
+    if isinstance(storage, CompoundStorage) and getattr(storage, "_source", None) is not None:
+        offset, _ = storage.range(name)
+        return GramTable(storage._source, offset)
+    with storage.open_file(name) as handle:
+        return GramTable(handle.read(), 0)
 
 
 class SegmentBuilder:
@@ -274,6 +311,8 @@ class SegmentBuilder:
         self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
         # field → term → [docnum, frequency, docnum, frequency, ...]
         self.counted: dict[str, dict[str, list[int]]] = {}
+        # bigram → its docnums (see grams.py)
+        self.grams: defaultdict[str, list[int]] = defaultdict(list)
         # field → term bytes → [(docnum, weight, value bytes), ...], for the short keyword-like fields
         self.indexed: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
         self.lengths: dict[str, list[int]] = {}
@@ -282,7 +321,10 @@ class SegmentBuilder:
     def add(self, document: dict, terms: dict[str, tuple[str, ...]]) -> None:
         docnum = self.doc_count
         self.perdoc.start_doc(docnum)
-        for name in sorted(document.keys() | terms.keys()):
+        grams = self.grams
+        for gram in set(terms.get(NGRAM_FIELD, ())):
+            grams[gram].append(docnum)
+        for name in sorted(document.keys() | terms.keys() - {NGRAM_FIELD}):
             field, value = self.schema[name], document.get(name)
             length = 0
             if name in terms:
@@ -328,6 +370,8 @@ class SegmentBuilder:
                 _write_terms(writer, self._indexed_rows(self.indexed[name]))
             writer.finish_field()
         writer.close()
+        with self.segment.create_file(self.storage, GRAMS_EXTENSION) as handle:
+            handle.write(gram_file_bytes(sorted(self.grams.items()), self.doc_count))
         self._write_frequent_bitmaps()
         self.segment.set_doc_count(self.doc_count)
         if self.segment.should_assemble():
@@ -525,18 +569,21 @@ class IssueWriter:
 
 @dataclass
 class SegmentTables:
-    """Per index generation: each segment's frequent-term bitmaps (see SegmentBuilder), and each
-    scored field's length bytes for all documents, as whoosh stores them for BM25."""
+    """Per index generation: each segment's frequent-term bitmaps (see SegmentBuilder) and gram
+    table (see grams.py), and each scored field's length bytes for all documents, as whoosh stores
+    them for BM25."""
 
     frequent: list[dict[str, dict[str, int]]]  # by leaf reader: field → term → bitmap
     lengths: dict[str, bytes]  # field → length byte by docnum
+    grams: list[tuple[GramTable, int]]  # by leaf reader: its gram table, its first docnum
 
     @classmethod
     def read(cls, reader) -> SegmentTables:
-        frequent, lengths = [], {name: [] for name in SCORED_FIELDS}
+        frequent, lengths, grams = [], {name: [] for name in SCORED_FIELDS}, []
         if not reader.doc_count_all():  # an index without segments
-            return cls(frequent=[], lengths={name: b"" for name in SCORED_FIELDS})
-        for leaf, _ in reader.leaf_readers():
+            return cls(frequent=[], lengths={name: b"" for name in SCORED_FIELDS}, grams=[])
+        for leaf, offset in reader.leaf_readers():
+            grams.append((open_gram_table(leaf._storage, leaf.segment()), offset))
             storage, name = leaf._storage, leaf.segment().make_filename(FREQUENT_EXTENSION)
             if storage.file_exists(name):
                 with storage.open_file(name) as handle:
@@ -550,7 +597,25 @@ class SegmentTables:
                 else:
                     column = bytes(leaf.doc_count_all())
                 lengths[field_name].append(column)
-        return cls(frequent=frequent, lengths={name: b"".join(parts) for name, parts in lengths.items()})
+        return cls(
+            frequent=frequent,
+            lengths={name: b"".join(parts) for name, parts in lengths.items()},
+            grams=grams,
+        )
+
+    def gram_bits(self, gram: str) -> int:
+        """The documents holding the bigram, deleted ones included, as a bitmap."""
+        bits = 0
+        for table, offset in self.grams:
+            index = table.find(gram)
+            if index is not None:
+                bits |= table.bits(index) << offset
+        return bits
+
+    def gram_frequency(self, gram: str) -> int:
+        """How many documents hold the bigram, deleted ones included (as whoosh's doc_frequency)."""
+        found = ((table, table.find(gram)) for table, _ in self.grams)
+        return sum(table.count(index) for table, index in found if index is not None)
 
 
 # whoosh keeps a field length as one byte; a scorer asks for 1 when the byte is 0.
