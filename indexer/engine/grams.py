@@ -102,7 +102,13 @@ class GramTable:
 
     @cached_property
     def _sample(self) -> list[bytes]:
-        return [self.key(index) for index in range(0, self.size, SAMPLE_STEP)]
+        ends = array("I")
+        ends.frombytes(self.source[self._key_ends : self._key_ends + 4 * self.size])
+        keys, source = self._keys, self.source
+        return [
+            source[keys + (ends[index - 1] if index else 0) : keys + ends[index]]
+            for index in range(0, self.size, SAMPLE_STEP)
+        ]
 
     def find(self, gram: str) -> int | None:
         """The gram's index in the table, or None."""
