@@ -416,10 +416,11 @@ def _write_terms(writer, rows: Iterable[tuple]) -> None:
     """Each (term, docs, weights, values, lengths or None) row of one field, in term order, written as
     whoosh 2.7's W3 field writer writes it, byte for byte: a posting file part of 128-posting blocks
     (pickled and zlib-compressed) and a term-table row per term, the bytes written in one piece per
-    field. Most terms of real text (bigrams above all) have a posting or two, so whoosh's object and
-    method layers per term were a large share of writing them: an 80-issue segment of 84,000 terms
-    wrote in 7.0 s here against 8.3-8.9 s through them (same machine load); what remains is mostly
-    the pickling and compression every term needs."""
+    field. Most terms of real text have a posting or two, so whoosh's object and method layers per
+    term were a large share of writing them: an 80-issue segment of 84,000 terms wrote in 7.0 s here
+    against 8.3-8.9 s through them (same machine load). What remains is the pickling and compression
+    of each block; a term in one article has the block of every other such term of that article with
+    the same frequency, so that block is encoded once."""
     postings = writer._postwriter
     limit, level = postings._blocklimit, postings._compression
     fixed_size = writer._format.fixed_value_size()
@@ -431,6 +432,8 @@ def _write_terms(writer, rows: Iterable[tuple]) -> None:
     table_position = table.dbfile.tell()
     index_append, buckets, hash_key = table.index.append, table.buckets, table.hashfn
     last_key = table.lastkey
+    # (docnum, weight, value, length) → the block of a term with that one posting, and its statistics
+    lone_blocks: dict[tuple, tuple] = {}
     for term, docs, weights, values, lengths in rows:
         start = post_position
         post_parts.append(WHOOSH3_HEADER_MAGIC)
@@ -439,54 +442,29 @@ def _write_terms(writer, rows: Iterable[tuple]) -> None:
         count = len(docs)
         for block_start in range(0, count, limit):
             block_stop = block_start + limit
-            ids = docs[block_start:block_stop]
-            block_weights = array("f", weights[block_start:block_stop])
-            block_values = values[block_start:block_stop]
-            # whoosh's add_posting skips a length of 0 (`if length:`), so an empty field is no minimum.
-            block_lengths = (
-                [length for length in lengths[block_start:block_stop] if length] if lengths else ()
-            )
-            block_min, block_max = (min(block_lengths), max(block_lengths)) if block_lengths else (None, 0)
-            block_max_weight = max(block_weights)
+            if count == 1:
+                key = (docs[0], weights[0], values[0], lengths[0] if lengths else None)
+                block = lone_blocks.get(key)
+                if block is None:
+                    block = lone_blocks[key] = _block(docs, weights, values, lengths, level, fixed_size, True)
+            else:
+                block = _block(
+                    docs[block_start:block_stop],
+                    weights[block_start:block_stop],
+                    values[block_start:block_stop],
+                    lengths[block_start:block_stop] if lengths else None,
+                    level,
+                    fixed_size,
+                    block_stop >= count,
+                )
+            encoded, block_weight, block_max_weight, block_min, block_max = block
             # W3TermInfo.add_block
-            total_weight += sum(block_weights)
+            total_weight += block_weight
             min_length = block_min if min_length is None else min(min_length, block_min)
             max_length = max(max_length, block_max)
             max_weight = max(max_weight, block_max_weight)
-            # W3PostingsWriter._write_block and its _mini_* methods
-            previous, deltas = 0, []
-            for docnum in ids:
-                deltas.append(docnum - previous)
-                previous = docnum
-            if all(weight == 1.0 for weight in block_weights):
-                mini_weights = None
-            elif all(weight == block_weights[0] for weight in block_weights):
-                mini_weights = block_weights[0]
-            else:
-                mini_weights = tuple(block_weights)
-            if fixed_size is None or fixed_size < 0:
-                mini_values = tuple(block_values)
-            elif fixed_size == 0:
-                mini_values = None
-            else:
-                mini_values = b"".join(block_values)
-            data = pickle.dumps((tuple(deltas), mini_weights, mini_values), 2)
-            if level:
-                data = zlib.compress(data, level)
-            info = pickle.dumps(
-                (
-                    len(ids),
-                    ids[-1],
-                    block_max_weight,
-                    level,
-                    length_to_byte(block_min),
-                    length_to_byte(block_max),
-                ),
-                2,
-            )
-            block_length = len(info) + len(data)
-            post_parts += (pack_int(-block_length if block_stop >= count else block_length), info, data)
-            post_position += 4 + block_length
+            post_parts.append(encoded)
+            post_position += len(encoded)
         # W3TermInfo.to_bytes (never inlined: whoosh's inline limit of 1 posting is never reached)
         value = (
             TERM_INFO.pack(
@@ -515,6 +493,44 @@ def _write_terms(writer, rows: Iterable[tuple]) -> None:
     table.lastkey = last_key
     postfile.write(b"".join(post_parts))
     table.dbfile.write(b"".join(table_parts))
+
+
+def _block(ids, weights, values, lengths, level: int, fixed_size, last: bool) -> tuple:
+    """One block of postings as W3PostingsWriter._write_block writes it (its length, negative for a
+    term's last block, the pickled block info, the pickled and compressed ids, weights and values),
+    with the block's total weight, maximum weight, and minimum and maximum lengths."""
+    block_weights = array("f", weights)
+    # whoosh's add_posting skips a length of 0 (`if length:`), so an empty field is no minimum.
+    block_lengths = [length for length in lengths if length] if lengths else ()
+    block_min, block_max = (min(block_lengths), max(block_lengths)) if block_lengths else (None, 0)
+    block_max_weight = max(block_weights)
+    # W3PostingsWriter._write_block and its _mini_* methods
+    previous, deltas = 0, []
+    for docnum in ids:
+        deltas.append(docnum - previous)
+        previous = docnum
+    if all(weight == 1.0 for weight in block_weights):
+        mini_weights = None
+    elif all(weight == block_weights[0] for weight in block_weights):
+        mini_weights = block_weights[0]
+    else:
+        mini_weights = tuple(block_weights)
+    if fixed_size is None or fixed_size < 0:
+        mini_values = tuple(values)
+    elif fixed_size == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(values)
+    data = pickle.dumps((tuple(deltas), mini_weights, mini_values), 2)
+    if level:
+        data = zlib.compress(data, level)
+    info = pickle.dumps(
+        (len(ids), ids[-1], block_max_weight, level, length_to_byte(block_min), length_to_byte(block_max)),
+        2,
+    )
+    block_length = len(info) + len(data)
+    encoded = b"".join((pack_int(-block_length if last else block_length), info, data))
+    return encoded, sum(block_weights), block_max_weight, block_min, block_max
 
 
 class IssueWriter:
