@@ -3,6 +3,8 @@ for the same bigrams, kept through deletions and merges, and the searches they a
 
 from __future__ import annotations
 
+import mmap
+import shutil
 from collections import Counter, defaultdict
 
 import pytest
@@ -185,7 +187,20 @@ def test_merged_and_deleted_layout_holds_each_gram_in_the_same_live_articles(two
             for gram in terms[NGRAM_FIELD]:
                 expected[gram].add(article.id)
     for reader in readers:
-        assert live_ids_by_gram(reader, w3.SegmentTables.read(reader)) == expected
+        tables = w3.SegmentTables.read(reader)
+        # Read in place from each compound segment file's memory map, not copied.
+        assert {type(table.source) for table, _ in tables.grams} == {mmap.mmap}
+        assert live_ids_by_gram(reader, tables) == expected
+
+
+def test_whoosh_merging_every_segment_merges_the_gram_files(two_layouts, tmp_path):
+    _, many, kept, _ = two_layouts
+    shutil.copytree(many, tmp_path / "index")
+    open_index(tmp_path / "index").optimize()
+    reader = open_index(tmp_path / "index").reader()
+    assert (len(reader.leaf_readers()), reader.has_deletions()) == (1, False)
+    expected = live_ids_by_gram(open_index(many).reader(), w3.SegmentTables.read(open_index(many).reader()))
+    assert live_ids_by_gram(reader, w3.SegmentTables.read(reader)) == expected
 
 
 def queries(generated_documents) -> list[str]:

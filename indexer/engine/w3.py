@@ -24,11 +24,12 @@ from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermInfo
 from whoosh.filedb import filetables
 from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import OverlayStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.writing import MERGE_SMALL, LockError
+from whoosh.writing import MERGE_SMALL, LockError, SegmentWriter
 
 from indexer import fields
 from indexer.engine.bitmaps import bitmap
@@ -155,17 +156,52 @@ def _open_part_in_place(self, name, *args, **kwargs):
     return _MappedSubfile(self._source, offset, length, name)
 
 
-def install_mapped_reader() -> None:
-    """Makes compound segment files read their parts in place (see _MappedSubfile). Called by every
-    function here that opens an index; whoosh's storage classes are shared, so this is for the process."""
+_stock_add_reader = SegmentWriter.add_reader
+_stock_finalize_segment = SegmentWriter._finalize_segment
+
+
+def _add_reader_with_grams(writer, reader) -> None:
+    """SegmentWriter.add_reader (whoosh merging a segment into the writer's new one), with the
+    segment's gram docsets gathered for the new one, numbered as whoosh numbers its documents: the
+    live documents of each merged segment in turn."""
+    first = writer.docnum
+    _stock_add_reader(writer, reader)
+    renumbered = [-1] * reader.doc_count_all()
+    for rank, docnum in enumerate(reader.all_doc_ids()):
+        renumbered[docnum] = first + rank
+    deletions = reader.has_deletions()
+    merged = writer.__dict__.setdefault("merged_grams", defaultdict(list))
+    for gram, docs in open_gram_table(reader._storage, reader.segment()).docsets():
+        docs = list(map(renumbered.__getitem__, docs))
+        if deletions:
+            docs = [docnum for docnum in docs if docnum >= 0]
+        if docs:
+            merged[gram] += docs
+
+
+def _finalize_segment_with_grams(writer):
+    """SegmentWriter._finalize_segment, the gram file of the segments it merged written first, so
+    that it is assembled into the new segment's compound file."""
+    merged = writer.__dict__.get("merged_grams", {})
+    with writer.get_segment().create_file(writer.storage, GRAMS_EXTENSION) as handle:
+        handle.write(gram_file_bytes(sorted(merged.items()), writer.docnum))
+    return _stock_finalize_segment(writer)
+
+
+def install_hooks() -> None:
+    """Makes compound segment files read their parts in place (see _MappedSubfile), and every segment
+    whoosh merges (our merge policy, or any whoosh writer's) get the merged gram file. Called by
+    every function here that opens an index; whoosh's classes are shared, so this is for the process."""
     CompoundStorage.open_file = _open_part_in_place
+    SegmentWriter.add_reader = _add_reader_with_grams
+    SegmentWriter._finalize_segment = _finalize_segment_with_grams
 
 
 # ----------------------------------------------------------------------------------------- opening
 
 
 def create_index(index_dir: Path, words: Iterable[str]):
-    install_mapped_reader()
+    install_hooks()
     index_dir.mkdir(parents=True, exist_ok=True)
     return whoosh_index.create_in(str(index_dir), make_schema(words))
 
@@ -174,7 +210,7 @@ def _open_dir(index_dir: Path, *, missing_is_error: bool = False):
     """whoosh's open_dir, or None for an index whose pickled schema names a module or class of ours
     that is gone, so it was built by an older version: its analyzers lived in indexer.store before
     indexer/engine/, and its bigrams were a whoosh field (of schema.NgramTokenizer) before grams.py."""
-    install_mapped_reader()
+    install_hooks()
     try:
         if missing_is_error and not whoosh_index.exists_in(str(index_dir)):  # this unpickles too
             raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
@@ -248,43 +284,25 @@ def open_current_index(index_dir: Path, words: Iterable[str]):
 
 def _merge_small_verified(writer, segments):
     """whoosh's MERGE_SMALL policy, each segment checked before it is copied into the merged one
-    (a damaged segment would otherwise live on in a new one with a fresh checksum), and the merged
-    segments' gram files merged into one for the new segment, its documents numbered as whoosh
-    numbers them: the live documents of each segment in turn."""
+    (a damaged segment would otherwise live on in a new one with a fresh checksum)."""
     stock_add_reader = writer.add_reader
-    merged: defaultdict[str, list[int]] = defaultdict(list)
 
     def add_reader(reader):
-        segment = reader.segment()
-        verify_segments(writer.storage, [segment])
-        first = writer.docnum
+        verify_segments(writer.storage, [reader.segment()])
         stock_add_reader(reader)
-        renumbered = [-1] * reader.doc_count_all()
-        for rank, docnum in enumerate(reader.all_doc_ids()):
-            renumbered[docnum] = first + rank
-        deletions = reader.has_deletions()
-        for gram, docs in open_gram_table(reader._storage, segment).docsets():
-            docs = list(map(renumbered.__getitem__, docs))
-            if deletions:
-                docs = [docnum for docnum in docs if docnum >= 0]
-            if docs:
-                merged[gram] += docs
 
     writer.add_reader = add_reader
     try:
-        kept = MERGE_SMALL(writer, segments)
+        return MERGE_SMALL(writer, segments)
     finally:
         del writer.add_reader
-    if writer._added:
-        # Written before the commit assembles the new segment's files into its compound file.
-        with writer.get_segment().create_file(writer.storage, GRAMS_EXTENSION) as handle:
-            handle.write(gram_file_bytes(sorted(merged.items()), writer.docnum))
-    return kept
 
 
 def open_gram_table(storage, segment) -> GramTable:
     """The segment's gram file (see grams.py), read in place from the compound file's memory map."""
     name = segment.make_filename(GRAMS_EXTENSION)
+    if isinstance(storage, OverlayStorage) and storage.a.file_exists(name):  # a compound segment
+        storage = storage.a
     if isinstance(storage, CompoundStorage) and getattr(storage, "_source", None) is not None:
         offset, _ = storage.range(name)
         return GramTable(storage._source, offset)
