@@ -15,7 +15,7 @@ from indexer.analysis import (
     ngram_tokens,
     word_tokens,
 )
-from indexer.engine.schema import BigramAnalyzer, ChineseWordAnalyzer
+from indexer.engine.schema import ChineseWordAnalyzer
 from indexer.wordseg import tokenizer_for
 
 
@@ -81,7 +81,6 @@ def test_whoosh_tokenizers_report_positions_and_offsets(domain):
     assert tokens == [("青科会", 0, 0, 3), ("召开", 1, 3, 5)]
     query_side = [t.text for t in analyzer("中华人民共和国", mode="query")]
     assert query_side == ["中华人民共和国"]
-    assert [t.text for t in BigramAnalyzer()("南县", positions=True)] == ["南县"]
     assert ChineseWordAnalyzer(("a",)) == ChineseWordAnalyzer(("a",)) != ChineseWordAnalyzer(("b",))
 
 

@@ -17,7 +17,7 @@ from whoosh.codec import default_codec
 from whoosh.columns import VarBytesColumn
 from whoosh.filedb.filestore import RamStorage
 
-from indexer.analysis import analyze_article, keyword_scorer, searchable_text
+from indexer.analysis import analyze_article, keyword_scorer
 from indexer.build import build_index
 from indexer.engine import (
     CHECK_SECONDS,
@@ -78,8 +78,8 @@ def two_indexes(tmp_path_factory, seed_documents, domain):
     built = write_in_two_segments(tmp_path_factory.mktemp("built"), seed_documents, words)
     stock = create_index(tmp_path_factory.mktemp("stock"), words)
     writer = stock.writer()
-    for article, (document, _) in seed_documents:
-        writer.add_document(**document, ngram=searchable_text(article.title, article.body))
+    for _, (document, _) in seed_documents:
+        writer.add_document(**document)
     writer.commit()
     return built, stock.reader()
 
@@ -90,9 +90,9 @@ def test_frequent_term_bitmaps_are_the_postings(tmp_path, seed_documents, domain
     monkeypatch.setattr(w3, "FREQUENT_SHARE", 1 / 30)
     reader = write_in_two_segments(tmp_path, seed_documents, domain_words(domain))
     frequent = w3.SegmentTables.read(reader).frequent
-    assert [len(tables["ngram"]) > 300 for tables in frequent] == [True, True]
+    assert [len(tables["body"]) > 150 for tables in frequent] == [True, True]
     for field, term in reader.all_terms():
-        if field in ("title", "body", "ngram"):
+        if field in ("title", "body"):
             text = term.decode("utf-8")
             assert w3.posting_bits(reader, field, text, frequent) == w3.posting_bits(reader, field, text)
 
@@ -112,7 +112,7 @@ def postings(reader) -> dict[tuple[str, bytes], list[tuple[int, float, bytes]]]:
 def test_same_terms_and_postings(two_indexes):
     built, stock = two_indexes
     built_postings, stock_postings = postings(built), postings(stock)
-    assert len(stock_postings) > 4000
+    assert len(stock_postings) > 1400
     assert built_postings.keys() == stock_postings.keys()
     assert built_postings == stock_postings
     # Block statistics feed whoosh's scoring shortcuts.
@@ -133,7 +133,7 @@ def test_same_stored_fields_lengths_and_columns(two_indexes):
     built, stock = two_indexes
     assert built.doc_count() == stock.doc_count() == 37
     assert [built.stored_fields(d) for d in range(37)] == [stock.stored_fields(d) for d in range(37)]
-    for field in ("title", "body", "ngram"):
+    for field in ("title", "body"):
         assert built.field_length(field) == stock.field_length(field)
         assert [built.doc_field_length(d, field) for d in range(37)] == [
             stock.doc_field_length(d, field) for d in range(37)
@@ -148,8 +148,8 @@ def stock_index(index_dir, seed_documents, words, title_boost: float):
     schema["title"].format.field_boost = title_boost
     index = whoosh_index.create_in(str(index_dir), schema)
     writer = index.writer()
-    for article, (document, _) in seed_documents:
-        writer.add_document(**document, ngram=searchable_text(article.title, article.body))
+    for _, (document, _) in seed_documents:
+        writer.add_document(**document)
     writer.commit()
     return index
 
@@ -557,8 +557,8 @@ def test_an_index_whose_schema_names_the_old_module_is_rebuilt_once(archive):
     # Before indexer/engine/, the analyzers pickled into the schema lived in indexer.store.
     (toc,) = archive.index_dir.glob("_MAIN_*.toc")
     written = toc.read_bytes()
-    # The two analyzers and the facet column.
-    assert written.count(b"indexer.engine.schema\n") == 3
+    # The word analyzer and the facet column.
+    assert written.count(b"indexer.engine.schema\n") == 2
     toc.write_bytes(written.replace(b"indexer.engine.schema\n", b"indexer.store\n"))
     with pytest.raises(IndexMissing, match="built by an older version; run `bulletin index`"):
         SearchEngine(archive.index_dir, ()).search(EngineRequest())
@@ -633,7 +633,7 @@ def test_terms_are_written_byte_for_byte_as_whoosh_writes_them(seed_documents, t
             ],
         )
     )
-    assert sum(len(rows) for _, rows in fields) > 4000
+    assert sum(len(rows) for _, rows in fields) > 1400
 
     def write(rows_writer) -> dict[str, bytes]:
         storage, codec = RamStorage(), default_codec()

@@ -11,10 +11,15 @@ BYTE_BITS = tuple(tuple(i for i in range(8) if byte >> i & 1) for byte in range(
 
 
 def bitmap(docnums: Iterable[int], size: int) -> int:
+    return int.from_bytes(bitmap_bytes(docnums, size), "little")
+
+
+def bitmap_bytes(docnums: Iterable[int], size: int) -> bytearray:
+    """The bitmap as little-endian bytes, (size + 7) // 8 of them."""
     bits = bytearray((size + 7) // 8)
     for docnum in docnums:
         bits[docnum >> 3] |= BIT[docnum & 7]
-    return int.from_bytes(bits, "little")
+    return bits
 
 
 def docnums(bits: int) -> Iterator[int]:

@@ -16,7 +16,6 @@ from indexer.engine.bitmaps import docnums
 from indexer.engine.facet_table import FacetTable, MatchTexts
 from indexer.engine.query import RecordLeaf, SubstringLeaf, Unit
 from indexer.engine.record_fields import SHOWN_VALUES, RecordFields
-from indexer.engine.schema import NGRAM_FIELD
 from indexer.engine.w3 import SegmentTables, posting_bits
 from indexer.expand import FIELD, Reading
 
@@ -188,10 +187,10 @@ class QueryPlan:
         if len(grams) == 1 and len(grams[0]) == 1 and not grams[0].isascii():
             # A lone character is indexed only inside bigrams; the texts hold it wherever it stands.
             return self.holding(grams[0], texts, self.table.live)
-        rarest_first = sorted(set(grams), key=lambda g: self.reader.doc_frequency(NGRAM_FIELD, g))
+        rarest_first = sorted(set(grams), key=self.segments.gram_frequency)
         candidates = self.table.live
         for gram in rarest_first[:CANDIDATE_GRAMS]:
-            candidates &= self.term_bits(NGRAM_FIELD, gram)
+            candidates &= self.segments.gram_bits(gram)
         if len(grams) == 1 and leaf.part == "text":
             return candidates
         certain = 0

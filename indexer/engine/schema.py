@@ -13,7 +13,7 @@ from whoosh.columns import VarBytesColumn
 from whoosh.fields import COLUMN, ID, STORED, TEXT, Schema
 
 from indexer import fields
-from indexer.analysis import ArticleAnalysis, ngram_tokens, word_tokens
+from indexer.analysis import ArticleAnalysis, word_tokens
 from indexer.wordseg import tokenizer_for_words
 
 # Every facet's values of an article in one column, keyed by facet name:
@@ -25,7 +25,8 @@ NAME_SEPARATOR = "\x1d"
 # Beside the facets, the facet table reads these from the column (the names cannot be a facet's).
 DATE_KEY = "@date"
 ISSUE_KEY = "@issue"
-# The bigrams that give a substring leaf its candidates; the title's are in it too.
+# The bigrams that give a substring leaf its candidates, the title's among them: not a whoosh field
+# but a file of docsets beside each segment (see grams.py). A substring is checked on the text.
 NGRAM_FIELD = "ngram"
 SCORED_FIELDS = ("title", "body")
 # Written by the index writer: analysis.match_text of each article, utf-8.
@@ -83,16 +84,6 @@ class JiebaTokenizer(_TupleTokenizer):
         return word_tokens(text, tokenizer_for_words(self.words), with_subwords=mode != "query")
 
 
-class NgramTokenizer(_TupleTokenizer):
-    """CJK bigrams and Latin words (see analysis.ngram_tokens)."""
-
-    def __eq__(self, other):
-        return type(self) is type(other)
-
-    def tokens(self, text: str, mode: str):
-        return ngram_tokens(text)
-
-
 class FacetColumn(VarBytesColumn):
     """The facet column, naming the facets it holds: pickled with the schema, so an index written
     with another facet list has another schema signature and is rebuilt."""
@@ -106,10 +97,6 @@ def ChineseWordAnalyzer(words: Iterable[str] = ()) -> JiebaTokenizer:  # noqa: N
     return JiebaTokenizer(words)
 
 
-def BigramAnalyzer() -> NgramTokenizer:  # noqa: N802 - whoosh's naming
-    return NgramTokenizer()
-
-
 def make_schema(words: Iterable[str]) -> Schema:
     """Only what whoosh searches is indexed: the text fields, the article id (looked up) and the issue
     id (deleted by). Filters and facets run on the facets column, so the rest is only stored."""
@@ -121,8 +108,6 @@ def make_schema(words: Iterable[str]) -> Schema:
         ordinal=STORED(),
         title=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, phrase=False),
         body=TEXT(analyzer=ChineseWordAnalyzer(words), stored=True, phrase=False),
-        # Bigrams only find candidates for a substring; the match itself is checked on the text.
-        ngram=TEXT(analyzer=BigramAnalyzer(), phrase=False),
         date=STORED(),
         department=STORED(),
         counties=STORED(),
@@ -146,7 +131,8 @@ def make_schema(words: Iterable[str]) -> Schema:
 def article_document(
     issue, article, analysis: ArticleAnalysis, content_hash: str
 ) -> tuple[dict, dict[str, tuple[str, ...]]]:
-    """The whoosh document of one article, and the terms jieba found for its text fields."""
+    """The whoosh document of one article, and the terms jieba found for its text fields with its
+    bigrams (see NGRAM_FIELD)."""
     facet_values = {DATE_KEY: (article.date.isoformat(),), ISSUE_KEY: (issue.id,)}
     for facet in fields.FACETS:
         facet_values[facet.name] = facet.values(issue, article, analysis)
@@ -174,7 +160,7 @@ def article_document(
     }
     if issue.report is not None and article is issue.articles[0]:
         document["parse_report"] = issue.report.to_dict()
-    terms = {"title": analysis.title_words, "body": analysis.body_words, "ngram": analysis.ngrams}
+    terms = {"title": analysis.title_words, "body": analysis.body_words, NGRAM_FIELD: analysis.ngrams}
     return document, terms
 
 

@@ -11,7 +11,7 @@ import pickle
 import threading
 import zlib
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,18 +24,21 @@ from whoosh.codec import default_codec
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3TermInfo
 from whoosh.filedb import filetables
 from whoosh.filedb.compound import CompoundStorage
+from whoosh.filedb.filestore import OverlayStorage
 from whoosh.filedb.structfile import BufferFile
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.writing import MERGE_SMALL, LockError
+from whoosh.writing import MERGE_SMALL, LockError, SegmentWriter
 
 from indexer import fields
 from indexer.engine.bitmaps import bitmap
 from indexer.engine.checksums import verify_segments, write_checksums
+from indexer.engine.grams import GRAMS_EXTENSION, GramTable, gram_file_bytes
 from indexer.engine.schema import (
     FACET_COLUMN,
     MATCH_TEXT_COLUMN,
+    NGRAM_FIELD,
     SCORED_FIELDS,
     make_schema,
     schema_signature,
@@ -153,32 +156,72 @@ def _open_part_in_place(self, name, *args, **kwargs):
     return _MappedSubfile(self._source, offset, length, name)
 
 
-def install_mapped_reader() -> None:
-    """Makes compound segment files read their parts in place (see _MappedSubfile). Called by every
-    function here that opens an index; whoosh's storage classes are shared, so this is for the process."""
+_stock_add_reader = SegmentWriter.add_reader
+_stock_finalize_segment = SegmentWriter._finalize_segment
+
+
+def _add_reader_with_grams(writer, reader) -> None:
+    """SegmentWriter.add_reader (whoosh merging a segment into the writer's new one), with the
+    segment's gram docsets gathered for the new one, numbered as whoosh numbers its documents: the
+    live documents of each merged segment in turn."""
+    first = writer.docnum
+    _stock_add_reader(writer, reader)
+    renumbered = [-1] * reader.doc_count_all()
+    for rank, docnum in enumerate(reader.all_doc_ids()):
+        renumbered[docnum] = first + rank
+    deletions = reader.has_deletions()
+    merged = writer.__dict__.setdefault("merged_grams", defaultdict(list))
+    for gram, docs in open_gram_table(reader._storage, reader.segment()).docsets():
+        docs = list(map(renumbered.__getitem__, docs))
+        if deletions:
+            docs = [docnum for docnum in docs if docnum >= 0]
+        if docs:
+            merged[gram] += docs
+
+
+def _finalize_segment_with_grams(writer):
+    """SegmentWriter._finalize_segment, the gram file of the segments it merged written first, so
+    that it is assembled into the new segment's compound file."""
+    merged = writer.__dict__.get("merged_grams", {})
+    with writer.get_segment().create_file(writer.storage, GRAMS_EXTENSION) as handle:
+        handle.write(gram_file_bytes(sorted(merged.items()), writer.docnum))
+    return _stock_finalize_segment(writer)
+
+
+def install_hooks() -> None:
+    """Makes compound segment files read their parts in place (see _MappedSubfile), and every segment
+    whoosh merges (our merge policy, or any whoosh writer's) get the merged gram file. Called by
+    every function here that opens an index; whoosh's classes are shared, so this is for the process."""
     CompoundStorage.open_file = _open_part_in_place
+    SegmentWriter.add_reader = _add_reader_with_grams
+    SegmentWriter._finalize_segment = _finalize_segment_with_grams
 
 
 # ----------------------------------------------------------------------------------------- opening
 
 
 def create_index(index_dir: Path, words: Iterable[str]):
-    install_mapped_reader()
+    install_hooks()
     index_dir.mkdir(parents=True, exist_ok=True)
     return whoosh_index.create_in(str(index_dir), make_schema(words))
 
 
 def _open_dir(index_dir: Path, *, missing_is_error: bool = False):
-    """whoosh's open_dir, or None for an index whose pickled schema names a module of ours that is
-    gone: its analyzers lived in indexer.store before indexer/engine/, so it was built by an older
-    version (and the same holds for any later move)."""
-    install_mapped_reader()
+    """whoosh's open_dir, or None for an index whose pickled schema names a module or class of ours
+    that is gone, so it was built by an older version: its analyzers lived in indexer.store before
+    indexer/engine/, and its bigrams were a whoosh field (of schema.NgramTokenizer) before grams.py."""
+    install_hooks()
     try:
         if missing_is_error and not whoosh_index.exists_in(str(index_dir)):  # this unpickles too
             raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
         return whoosh_index.open_dir(str(index_dir))
     except ModuleNotFoundError as error:
         if (error.name or "").startswith("indexer."):
+            return None
+        raise
+    except AttributeError as error:
+        # pickle's "Can't get attribute 'NgramTokenizer' on <module 'indexer.engine.schema' ...>"
+        if "on <module 'indexer." in str(error):
             return None
         raise
 
@@ -255,6 +298,18 @@ def _merge_small_verified(writer, segments):
         del writer.add_reader
 
 
+def open_gram_table(storage, segment) -> GramTable:
+    """The segment's gram file (see grams.py), read in place from the compound file's memory map."""
+    name = segment.make_filename(GRAMS_EXTENSION)
+    if isinstance(storage, OverlayStorage) and storage.a.file_exists(name):  # a compound segment
+        storage = storage.a
+    if isinstance(storage, CompoundStorage) and getattr(storage, "_source", None) is not None:
+        offset, _ = storage.range(name)
+        return GramTable(storage._source, offset)
+    with storage.open_file(name) as handle:
+        return GramTable(handle.read(), 0)
+
+
 class SegmentBuilder:
     """Writes one whoosh segment of new articles straight through whoosh 2.7's W3 codec.
 
@@ -274,6 +329,8 @@ class SegmentBuilder:
         self.perdoc = self.codec.per_document_writer(self.storage, self.segment)
         # field → term → [docnum, frequency, docnum, frequency, ...]
         self.counted: dict[str, dict[str, list[int]]] = {}
+        # bigram → its docnums (see grams.py)
+        self.grams: defaultdict[str, list[int]] = defaultdict(list)
         # field → term bytes → [(docnum, weight, value bytes), ...], for the short keyword-like fields
         self.indexed: dict[str, dict[bytes, list[tuple[int, float, bytes]]]] = {}
         self.lengths: dict[str, list[int]] = {}
@@ -282,7 +339,10 @@ class SegmentBuilder:
     def add(self, document: dict, terms: dict[str, tuple[str, ...]]) -> None:
         docnum = self.doc_count
         self.perdoc.start_doc(docnum)
-        for name in sorted(document.keys() | terms.keys()):
+        grams = self.grams
+        for gram in set(terms.get(NGRAM_FIELD, ())):
+            grams[gram].append(docnum)
+        for name in sorted(document.keys() | terms.keys() - {NGRAM_FIELD}):
             field, value = self.schema[name], document.get(name)
             length = 0
             if name in terms:
@@ -328,6 +388,8 @@ class SegmentBuilder:
                 _write_terms(writer, self._indexed_rows(self.indexed[name]))
             writer.finish_field()
         writer.close()
+        with self.segment.create_file(self.storage, GRAMS_EXTENSION) as handle:
+            handle.write(gram_file_bytes(sorted(self.grams.items()), self.doc_count))
         self._write_frequent_bitmaps()
         self.segment.set_doc_count(self.doc_count)
         if self.segment.should_assemble():
@@ -372,10 +434,11 @@ def _write_terms(writer, rows: Iterable[tuple]) -> None:
     """Each (term, docs, weights, values, lengths or None) row of one field, in term order, written as
     whoosh 2.7's W3 field writer writes it, byte for byte: a posting file part of 128-posting blocks
     (pickled and zlib-compressed) and a term-table row per term, the bytes written in one piece per
-    field. Most terms of real text (bigrams above all) have a posting or two, so whoosh's object and
-    method layers per term were a large share of writing them: an 80-issue segment of 84,000 terms
-    wrote in 7.0 s here against 8.3-8.9 s through them (same machine load); what remains is mostly
-    the pickling and compression every term needs."""
+    field. Most terms of real text have a posting or two, so whoosh's object and method layers per
+    term were a large share of writing them: an 80-issue segment of 84,000 terms wrote in 7.0 s here
+    against 8.3-8.9 s through them (same machine load). What remains is the pickling and compression
+    of each block; a term in one article has the block of every other such term of that article with
+    the same frequency, so that block is encoded once."""
     postings = writer._postwriter
     limit, level = postings._blocklimit, postings._compression
     fixed_size = writer._format.fixed_value_size()
@@ -387,6 +450,8 @@ def _write_terms(writer, rows: Iterable[tuple]) -> None:
     table_position = table.dbfile.tell()
     index_append, buckets, hash_key = table.index.append, table.buckets, table.hashfn
     last_key = table.lastkey
+    # (docnum, weight, value, length) → the block of a term with that one posting, and its statistics
+    lone_blocks: dict[tuple, tuple] = {}
     for term, docs, weights, values, lengths in rows:
         start = post_position
         post_parts.append(WHOOSH3_HEADER_MAGIC)
@@ -395,54 +460,29 @@ def _write_terms(writer, rows: Iterable[tuple]) -> None:
         count = len(docs)
         for block_start in range(0, count, limit):
             block_stop = block_start + limit
-            ids = docs[block_start:block_stop]
-            block_weights = array("f", weights[block_start:block_stop])
-            block_values = values[block_start:block_stop]
-            # whoosh's add_posting skips a length of 0 (`if length:`), so an empty field is no minimum.
-            block_lengths = (
-                [length for length in lengths[block_start:block_stop] if length] if lengths else ()
-            )
-            block_min, block_max = (min(block_lengths), max(block_lengths)) if block_lengths else (None, 0)
-            block_max_weight = max(block_weights)
+            if count == 1:
+                key = (docs[0], weights[0], values[0], lengths[0] if lengths else None)
+                block = lone_blocks.get(key)
+                if block is None:
+                    block = lone_blocks[key] = _block(docs, weights, values, lengths, level, fixed_size, True)
+            else:
+                block = _block(
+                    docs[block_start:block_stop],
+                    weights[block_start:block_stop],
+                    values[block_start:block_stop],
+                    lengths[block_start:block_stop] if lengths else None,
+                    level,
+                    fixed_size,
+                    block_stop >= count,
+                )
+            encoded, block_weight, block_max_weight, block_min, block_max = block
             # W3TermInfo.add_block
-            total_weight += sum(block_weights)
+            total_weight += block_weight
             min_length = block_min if min_length is None else min(min_length, block_min)
             max_length = max(max_length, block_max)
             max_weight = max(max_weight, block_max_weight)
-            # W3PostingsWriter._write_block and its _mini_* methods
-            previous, deltas = 0, []
-            for docnum in ids:
-                deltas.append(docnum - previous)
-                previous = docnum
-            if all(weight == 1.0 for weight in block_weights):
-                mini_weights = None
-            elif all(weight == block_weights[0] for weight in block_weights):
-                mini_weights = block_weights[0]
-            else:
-                mini_weights = tuple(block_weights)
-            if fixed_size is None or fixed_size < 0:
-                mini_values = tuple(block_values)
-            elif fixed_size == 0:
-                mini_values = None
-            else:
-                mini_values = b"".join(block_values)
-            data = pickle.dumps((tuple(deltas), mini_weights, mini_values), 2)
-            if level:
-                data = zlib.compress(data, level)
-            info = pickle.dumps(
-                (
-                    len(ids),
-                    ids[-1],
-                    block_max_weight,
-                    level,
-                    length_to_byte(block_min),
-                    length_to_byte(block_max),
-                ),
-                2,
-            )
-            block_length = len(info) + len(data)
-            post_parts += (pack_int(-block_length if block_stop >= count else block_length), info, data)
-            post_position += 4 + block_length
+            post_parts.append(encoded)
+            post_position += len(encoded)
         # W3TermInfo.to_bytes (never inlined: whoosh's inline limit of 1 posting is never reached)
         value = (
             TERM_INFO.pack(
@@ -471,6 +511,44 @@ def _write_terms(writer, rows: Iterable[tuple]) -> None:
     table.lastkey = last_key
     postfile.write(b"".join(post_parts))
     table.dbfile.write(b"".join(table_parts))
+
+
+def _block(ids, weights, values, lengths, level: int, fixed_size, last: bool) -> tuple:
+    """One block of postings as W3PostingsWriter._write_block writes it (its length, negative for a
+    term's last block, the pickled block info, the pickled and compressed ids, weights and values),
+    with the block's total weight, maximum weight, and minimum and maximum lengths."""
+    block_weights = array("f", weights)
+    # whoosh's add_posting skips a length of 0 (`if length:`), so an empty field is no minimum.
+    block_lengths = [length for length in lengths if length] if lengths else ()
+    block_min, block_max = (min(block_lengths), max(block_lengths)) if block_lengths else (None, 0)
+    block_max_weight = max(block_weights)
+    # W3PostingsWriter._write_block and its _mini_* methods
+    previous, deltas = 0, []
+    for docnum in ids:
+        deltas.append(docnum - previous)
+        previous = docnum
+    if all(weight == 1.0 for weight in block_weights):
+        mini_weights = None
+    elif all(weight == block_weights[0] for weight in block_weights):
+        mini_weights = block_weights[0]
+    else:
+        mini_weights = tuple(block_weights)
+    if fixed_size is None or fixed_size < 0:
+        mini_values = tuple(values)
+    elif fixed_size == 0:
+        mini_values = None
+    else:
+        mini_values = b"".join(values)
+    data = pickle.dumps((tuple(deltas), mini_weights, mini_values), 2)
+    if level:
+        data = zlib.compress(data, level)
+    info = pickle.dumps(
+        (len(ids), ids[-1], block_max_weight, level, length_to_byte(block_min), length_to_byte(block_max)),
+        2,
+    )
+    block_length = len(info) + len(data)
+    encoded = b"".join((pack_int(-block_length if last else block_length), info, data))
+    return encoded, sum(block_weights), block_max_weight, block_min, block_max
 
 
 class IssueWriter:
@@ -525,18 +603,21 @@ class IssueWriter:
 
 @dataclass
 class SegmentTables:
-    """Per index generation: each segment's frequent-term bitmaps (see SegmentBuilder), and each
-    scored field's length bytes for all documents, as whoosh stores them for BM25."""
+    """Per index generation: each segment's frequent-term bitmaps (see SegmentBuilder) and gram
+    table (see grams.py), and each scored field's length bytes for all documents, as whoosh stores
+    them for BM25."""
 
     frequent: list[dict[str, dict[str, int]]]  # by leaf reader: field → term → bitmap
     lengths: dict[str, bytes]  # field → length byte by docnum
+    grams: list[tuple[GramTable, int]]  # by leaf reader: its gram table, its first docnum
 
     @classmethod
     def read(cls, reader) -> SegmentTables:
-        frequent, lengths = [], {name: [] for name in SCORED_FIELDS}
+        frequent, lengths, grams = [], {name: [] for name in SCORED_FIELDS}, []
         if not reader.doc_count_all():  # an index without segments
-            return cls(frequent=[], lengths={name: b"" for name in SCORED_FIELDS})
-        for leaf, _ in reader.leaf_readers():
+            return cls(frequent=[], lengths={name: b"" for name in SCORED_FIELDS}, grams=[])
+        for leaf, offset in reader.leaf_readers():
+            grams.append((open_gram_table(leaf._storage, leaf.segment()), offset))
             storage, name = leaf._storage, leaf.segment().make_filename(FREQUENT_EXTENSION)
             if storage.file_exists(name):
                 with storage.open_file(name) as handle:
@@ -550,7 +631,25 @@ class SegmentTables:
                 else:
                     column = bytes(leaf.doc_count_all())
                 lengths[field_name].append(column)
-        return cls(frequent=frequent, lengths={name: b"".join(parts) for name, parts in lengths.items()})
+        return cls(
+            frequent=frequent,
+            lengths={name: b"".join(parts) for name, parts in lengths.items()},
+            grams=grams,
+        )
+
+    def gram_bits(self, gram: str) -> int:
+        """The documents holding the bigram, deleted ones included, as a bitmap."""
+        bits = 0
+        for table, offset in self.grams:
+            index = table.find(gram)
+            if index is not None:
+                bits |= table.bits(index) << offset
+        return bits
+
+    def gram_frequency(self, gram: str) -> int:
+        """How many documents hold the bigram, deleted ones included (as whoosh's doc_frequency)."""
+        found = ((table, table.find(gram)) for table, _ in self.grams)
+        return sum(table.count(index) for table, index in found if index is not None)
 
 
 # whoosh keeps a field length as one byte; a scorer asks for 1 when the byte is 0.
