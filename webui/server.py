@@ -9,6 +9,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
+from indexer.lexicon import pinyin
 from indexer.settings import WebSettings
 from webui.app import SECURITY_HEADERS
 
@@ -63,6 +64,7 @@ def make_server(app: Flask, web: WebSettings):
 
 
 def serve(app: Flask, web: WebSettings) -> None:
+    pinyin()  # read on first use elsewhere; here before the freeze, so its tables are frozen too
     gc.freeze()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
