@@ -288,6 +288,9 @@ def searches_through_one_update(number: int, seed: int, seed_text: str, work: Pa
     try:
         wait_until_serving(server, base)
         old_total = fetch(everything)["total"]
+        # A suggestion waits for the start-up generation's preparation in the background to finish, so
+        # "before" is a server at rest, not one still preparing its first generation.
+        fetch(f"{base}/api/suggest?q=%E7%A7%91")
         client.start()
         time.sleep(calm)
         generate.generate(number, seed, archive, seed_text, first=number)
