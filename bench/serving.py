@@ -108,11 +108,11 @@ def fetch(url: str) -> dict | None:
 
 def cli_answers(settings) -> dict[str, tuple[int, list[str]]]:
     """Totals and first 100 ids from a freshly opened engine, as `bulletin search` answers."""
-    from indexer.engine import SearchEngine
-    from indexer.search import parse_request, search
-    from indexer.wordseg import domain_words
+    from indexer.search import _engine, parse_request, search
 
-    engine = SearchEngine(settings.index_dir, domain_words(settings.domain))
+    # A new engine made as engine_for makes the CLI's and the server's (config.yaml's synonyms included:
+    # without them 青科会 finds 2 articles fewer), not the one this process has cached.
+    engine = _engine.__wrapped__(settings.index_dir, settings.domain, settings.synonyms)
     try:
         found = {}
         for query in COMPARED_QUERIES:
