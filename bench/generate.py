@@ -1,7 +1,9 @@
 """A deterministic synthetic archive of 温州科协信息: issues laid out exactly like the real one, their text
-recombined from its clauses, with generated people, companies, counties and departments.
+the seed issue's clauses with their content words replaced by words of jieba's dictionary (--vocabulary
+realistic, the default) or recombined as they are (--vocabulary seed), with generated people, companies,
+places, counties and departments.
 
-    python -m bench.generate --issues 2700 --seed 1 --out bench/work/archive
+    python -m bench.generate --issues 2700 --seed 1 --out bench/work/archive [--vocabulary seed]
 
 Issue k (1-based) is 总第 k 期, dated the last day of month k counting from 2005-01 and wrapping after
 SPAN_MONTHS: 270 issues are one bulletin's 22 years, 2,700 are ten bulletins' worth of the same years
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import calendar
+import datetime as dt
 import itertools
 import os
 import random
@@ -23,6 +26,10 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import jieba
+
+from bench.dictionary import Pool, load_dictionary
 
 PUBLICATION = "温州科协信息"
 PUBLISHER = "温州市科学技术协会编"
@@ -142,6 +149,107 @@ OPENERS = ("", "", "上午", "下午")
 FEATURE_NOUNS = ("活动", "座谈会", "培训班", "系列活动", "专题讲座", "现场会", "推进会")
 FEATURE_VERBS = ("开展", "举办", "召开", "组织", "启动")
 
+# ---- the realistic vocabulary ----
+
+# The bulletin's own terms, kept wherever the seed has them: what its readers search for.
+DOMAIN_WORDS = (
+    "青科会",
+    "科创中国",
+    "科协",
+    "市科协",
+    "学会部",
+    "科普部",
+    "国际部",
+    "孵化器",
+    "大孵化集群",
+    "试点城市",
+    "一县一业一学会",
+    "温州理工学院",
+    "博士创新站",
+    "科技",
+    "科普",
+    "科学",
+    "学会",
+    "创新",
+    "乡村",
+    "温州",
+    "温州市",
+    "科技工作者",
+)
+# The functional zones of config.yaml, which parse_issue reads as places like the counties: the seed
+# names them, and the generator passes them on as written.
+ZONES = {
+    "浙南产业集聚区": "浙南产业集聚区",
+    "浙南集聚区": "浙南产业集聚区",
+    "温州经济技术开发区": "温州经济技术开发区",
+    "经开区": "温州经济技术开发区",
+}
+ZONE_SPELLING = re.compile("|".join(re.escape(s) for s in sorted(ZONES, key=len, reverse=True)))
+PLACE_SPELLING = re.compile(
+    "|".join(
+        re.escape(s) for s in sorted({*COUNTY_NAMES, *SHORT_FORM.values(), *ZONES}, key=len, reverse=True)
+    )
+)
+# Share of the seed's content words replaced: each replacement puts two new character pairs at its
+# edges, so this sets the distinct bigrams as FREQUENCY_EXPONENT sets the distinct words.
+REPLACED_SHARE = 0.5
+REALISTIC_NAME_POOL = 6000
+REALISTIC_GIVEN_CHARS = GIVEN_CHARS + (
+    "子嘉佳怡欣悦思雨诗涵梓萱宁彤可馨雅琪瑶蕾薇倩蓉娜菲露秀英凤桂淑惠巧美娇敏锦仁义礼智勤俭朝"
+    "勋达坤乾元洪泽润沛宝庆兴发家荣耀德胜才良祥瑞福禄寿康乐昌盛远航帆凯旋骏驰楠森柏松杉桦梁栋"
+)
+PLACE_POOL = 2000
+PLACE_CHARS = (
+    "塘下飞云马屿桥头仙降陶山湖岭高楼芳庄林川碧莲岩坦枫鹤盛大荆虹柳白象磐石七都藤仰义双屿丽岙娄"
+    "潘郭溪泽雅梧田三垟状元海城灵昆沙天河中蒲州瑶钱库宜藻墩矾站赤鳌万全水头萧腾蛟麂珊玉壶南大峃"
+    "巨百丈罗筱司前北东西"
+)
+PLACE_SUFFIXES = ("镇", "街道", "村", "社区", "乡")
+PLACE_SUFFIX_WEIGHTS = (4, 3, 4, 2, 1)
+OFFICE_TITLES = (
+    "主席",
+    "副主席",
+    "党组书记",
+    "副县长",
+    "副市长",
+    "副区长",
+    "秘书长",
+    "理事长",
+    "会长",
+    "副会长",
+    "局长",
+    "副局长",
+    "院长",
+    "副院长",
+    "主任",
+    "副主任",
+    "部长",
+    "副部长",
+    "书记",
+    "副书记",
+    "县长",
+    "市长",
+    "区长",
+    "董事长",
+    "总经理",
+    "校长",
+)
+EXPERT_TITLES = ("教授", "研究员", "高级工程师", "博士", "院士", "副教授", "主任医师", "高级农艺师")
+NAMED_CLAUSES = (
+    "{official}出席并讲话，",
+    "{official}主持会议，",
+    "{official}、{official}等陪同调研，",
+    "{official}一行走访了{company}，",
+    "{expert}作专题报告，",
+    "{expert}、{expert}现场授课，",
+    "在{place}召开现场会，",
+    "{place}{official}介绍了有关情况，",
+    "{company}、{company}等企业负责人参加，",
+    "来到{company}和{place}，",
+)
+# Share of sentences opening with one of NAMED_CLAUSES.
+NAMED_CLAUSE_SHARE = 0.25
+
 
 def zipf_cumulative(count: int, exponent: float) -> list[float]:
     weights = [1.0 / (rank**exponent) for rank in range(1, count + 1)]
@@ -152,13 +260,25 @@ def zipf_cumulative(count: int, exponent: float) -> list[float]:
 class Slot:
     """A place in a mined clause where a generated value goes."""
 
-    kind: str  # person, company, county, county_org, date, year
+    kind: str  # person, company, county, county_org, date, year; realistic only: official, expert, place
     value: str  # the seed's value (person, company or official county name), or a spacing pattern
     short: bool = False  # county written in its short form
     extra: str = ""  # date: the range part's spacing; year: offset from the issue year
 
 
-Template = tuple  # of str and Slot
+@dataclass(frozen=True)
+class Phrase:
+    """A stretch of seed text as words (realistic vocabulary): each word with the pool its
+    replacements come from, or None where the word stays (function words, the bulletin's own terms)."""
+
+    words: tuple[tuple[str, Pool | None], ...]
+
+    def __len__(self) -> int:
+        """Characters of the seed's wording, as len() of the text it stands for."""
+        return sum(len(word) for word, _ in self.words)
+
+
+Template = tuple  # of str, Phrase and Slot
 
 
 def _slot_pattern() -> re.Pattern:
@@ -305,14 +425,18 @@ def mine(seed_text: str) -> Vocabulary:
     return vocabulary
 
 
-def person_names(rng: random.Random, count: int) -> list[str]:
+def person_names(
+    rng: random.Random, count: int, given_chars: str = GIVEN_CHARS, unfit: re.Pattern | None = None
+) -> list[str]:
+    """Distinct surname + given name; none that unfit finds in."""
     surnames = list(SURNAMES)
     surname_weights = list(itertools.accumulate(1.0 / (r + 2) for r in range(len(surnames))))
     names: dict[str, None] = {}
     while len(names) < count:
         surname = rng.choices(surnames, cum_weights=surname_weights)[0]
-        given = "".join(rng.choice(GIVEN_CHARS) for _ in range(1 if rng.random() < 0.3 else 2))
-        names[surname + given] = None
+        given = "".join(rng.choice(given_chars) for _ in range(1 if rng.random() < 0.3 else 2))
+        if unfit is None or not unfit.search(surname + given):
+            names[surname + given] = None
     return list(names)
 
 
@@ -351,6 +475,17 @@ class Picker:
         return self.items[bisect.bisect(self.cumulative, rng.random() * self.total)]
 
 
+@dataclass(frozen=True)
+class Intended:
+    """An article as the generator wrote it, for checking what a parser makes of the issue."""
+
+    kind: str  # feature or brief
+    title: str
+    date: dt.date
+    department: str
+    counties: tuple[str, ...]
+
+
 class Article:
     """Fills slots for one article, keeping each seed person, company and county mapped to one value."""
 
@@ -360,6 +495,8 @@ class Article:
         self.people: dict[str, str] = {}
         self.companies: dict[str, str] = {}
         self.counties: dict[str, str] = {}
+        self.zones: set[str] = set()
+        self.offices: dict[str, str] = {}
         self.focus = focus
         self.department: str | None = None
 
@@ -387,6 +524,20 @@ class Article:
             self.people[seed_person] = chosen
         return self.people[seed_person]
 
+    def places(self) -> tuple[str, ...]:
+        """The counties the article names, its department's county among them, in COUNTIES order, then
+        the zones its text names."""
+        named = set(self.counties.values())
+        if self.department and self.department not in CITY_DEPARTMENTS:
+            named.add(self.department.removesuffix("科协"))
+        return tuple(county for county in COUNTY_NAMES if county in named) + tuple(sorted(self.zones))
+
+    def office(self, person: str) -> str:
+        """The title printed before a person's name: one person holds one office in an article."""
+        if person not in self.offices:
+            self.offices[person] = self.gen.office(self.rng)
+        return self.offices[person]
+
     def day(self) -> int:
         return self.rng.randint(1, self.last_day)
 
@@ -405,9 +556,18 @@ class Article:
             if isinstance(part, str):
                 out.append(part)
                 continue
+            if isinstance(part, Phrase):
+                out.append(self.gen.phrase(self.rng, part))
+                continue
             kind = part.kind
             if kind == "person":
                 out.append(self.person(part.value))
+            elif kind == "official":
+                out.append(self.office(self.person(part.value)) + self.person(part.value))
+            elif kind == "expert":
+                out.append(self.person(part.value) + self.gen.expertise(self.rng))
+            elif kind == "place":
+                out.append(self.gen.place(self.rng))
             elif kind == "company":
                 if part.value not in self.companies:
                     self.companies[part.value] = self.gen.company(self.rng)
@@ -425,15 +585,19 @@ class Article:
                 out.append(self.date(part.value, part.extra))
             elif kind == "year":
                 out.append(str(self.year - int(part.extra)))
-        return "".join(out)
+        text = "".join(out)
+        self.zones.update(ZONES[spelling] for spelling in ZONE_SPELLING.findall(text))
+        return text
 
 
 class Generator:
+    """The seed vocabulary: the seed issue's clauses recombined as they are."""
+
     def __init__(self, seed: int, seed_text: str):
         self.seed = seed
-        self.vocabulary = vocab = mine(seed_text)
+        self.vocabulary = vocab = self.prepare(mine(seed_text))
         rng = random.Random(seed)
-        self.names = person_names(rng, NAME_POOL)
+        self.names = self.person_names(rng)
         self.companies = company_names(rng, COMPANY_POOL)
         self.person = Picker(self.names, 1.1)
         self.company = Picker(self.companies, 1.0)
@@ -458,6 +622,12 @@ class Generator:
         self.title_template = Picker(shuffled(vocab.titles), 0.7)
         self.brief_template = Picker(shuffled(vocab.briefs), 0.9)
         self.quoted = Picker(shuffled(vocab.quoted), 1.0)
+
+    def prepare(self, vocabulary: Vocabulary) -> Vocabulary:
+        return vocabulary
+
+    def person_names(self, rng: random.Random) -> list[str]:
+        return person_names(rng, NAME_POOL)
 
     # ---- pieces ----
 
@@ -487,8 +657,10 @@ class Generator:
         county = department.removesuffix("科协")
         return article.rng.choice((department, county, SHORT_FORM[county] + "科协"))
 
-    def feature(self, rng: random.Random, year: int, month: int, taken: set[str]) -> tuple[str, list[str]]:
-        """(title, paragraphs); the last paragraph ends with the closing attribution."""
+    def feature(
+        self, rng: random.Random, year: int, month: int, taken: set[str]
+    ) -> tuple[Intended, list[str]]:
+        """(what it is, paragraphs); the last paragraph ends with the closing attribution."""
         department = self.department(rng)
         focus = department.removesuffix("科协") if department not in CITY_DEPARTMENTS else self.county(rng)
         article = Article(self, rng, year, month, focus)
@@ -501,7 +673,8 @@ class Generator:
         taken.add(squeeze(title))
 
         target = rng.randint(600, 1500)
-        opening = article.date("", "", article.day()) + rng.choice(OPENERS) + "，"
+        day = article.day()
+        opening = article.date("", "", day) + rng.choice(OPENERS) + "，"
         paragraphs = [
             opening + self.sentence(article, first=True) + self.paragraph(article, rng.randint(0, 2))
         ]
@@ -521,9 +694,10 @@ class Generator:
             paragraphs.append(text)
             size += len(text)
         paragraphs[-1] += f"（{department}）"
-        return title, paragraphs
+        return Intended("feature", title, dt.date(year, month, day), department, article.places()), paragraphs
 
-    def brief(self, rng: random.Random, year: int, month: int, day: int) -> str:
+    def brief(self, rng: random.Random, year: int, month: int, day: int) -> tuple[Intended, str]:
+        """(what it is, its line: date, text and attribution)."""
         template = self.brief_template(rng) if rng.random() < 0.5 else None
         if template and isinstance(template[0], Slot) and template[0].kind in ("county", "county_org"):
             # A county as the subject: its own association reports it.
@@ -539,17 +713,23 @@ class Generator:
             noun = rng.choice(FEATURE_NOUNS)
             text = f"{self.subject(article)}{rng.choice(FEATURE_VERBS)}“{self.quoted(rng)}”{noun}"
         date = article.date("", "-" if rng.random() < 0.08 else "", day)
-        return f"{date}，{text}（{department}）"
+        intended = Intended("brief", text, dt.date(year, month, day), department, article.places())
+        return intended, f"{date}，{text}（{department}）"
 
     # ---- layout ----
 
     def issue(self, total: int) -> tuple[str, str]:
         """(file name, text) of issue 总第 total 期."""
+        name, text, _ = self.planned_issue(total)
+        return name, text
+
+    def planned_issue(self, total: int) -> tuple[str, str, list[Intended]]:
+        """(file name, text, its articles as written) of issue 总第 total 期."""
         months = (total - 1) % SPAN_MONTHS
         year, month = FIRST_YEAR + months // 12, months % 12 + 1
         last_day = calendar.monthrange(year, month)[1]
         rng = random.Random(f"{self.seed}:{total}")
-        features: list[tuple[str, list[str]]] = []
+        features: list[tuple[Intended, list[str]]] = []
         taken: set[str] = set()
         for _ in range(round(rng.triangular(5, 10, 8))):
             features.append(self.feature(rng, year, month, taken))
@@ -565,10 +745,10 @@ class Generator:
             f"{year} 年 {month} 月 {last_day} 日",
             SYNTHETIC_MARK,
             "本 期 要 目",
-            "\n".join(f"- {title}" for title, _ in features),
+            "\n".join(f"- {intended.title}" for intended, _ in features),
         ]
-        for title, paragraphs in features:
-            blocks.append(self.broken_title(rng, title))
+        for intended, paragraphs in features:
+            blocks.append(self.broken_title(rng, intended.title))
             for index, paragraph in enumerate(paragraphs):
                 last = index == len(paragraphs) - 1
                 if last and rng.random() < 0.12:
@@ -579,10 +759,10 @@ class Generator:
                 else:
                     blocks += self.page_broken(rng, paragraph)
         blocks.append("简讯")
-        for brief in briefs:
+        for _, brief in briefs:
             blocks += self.wrapped_brief(rng, brief)
         name = f"{PUBLICATION}-{year}年第{month}期-总第{total}期.txt"
-        return name, "\n\n".join(blocks)
+        return name, "\n\n".join(blocks), [intended for intended, _ in features + briefs]
 
     @staticmethod
     def broken_title(rng: random.Random, title: str) -> str:
@@ -620,6 +800,97 @@ class Generator:
         return [brief[:at], brief[at:]]
 
 
+class RealisticGenerator(Generator):
+    """The realistic vocabulary: the seed's clauses as sentence frames, their nouns, verbs, adjectives,
+    adverbs and idioms replaced by words of the same class and length drawn from jieba's dictionary by
+    frequency; the function words, punctuation and the bulletin's own terms stay. Sentences now and
+    then open with an official, an expert, a company or a place from the generated pools."""
+
+    def __init__(self, seed: int, seed_text: str):
+        self.dictionary = load_dictionary(PLACE_SPELLING)
+        # A tokenizer of our own: the bulletin's terms added to it must not change jieba's default one.
+        self.tokenizer = jieba.Tokenizer()
+        for word in DOMAIN_WORDS:
+            self.tokenizer.add_word(word)
+        super().__init__(seed, seed_text)
+        rng = random.Random(f"{seed}:realistic")
+        self.place = Picker(place_names(rng, PLACE_POOL), 1.0)
+        self.office = Picker(OFFICE_TITLES, 0.8)
+        self.expertise = Picker(EXPERT_TITLES, 1.0)
+        self.named_clause = Picker([make_clause(text) for text in NAMED_CLAUSES], 0.5)
+
+    def prepare(self, vocabulary: Vocabulary) -> Vocabulary:
+        def frames(templates: list[Template]) -> list[Template]:
+            return [tuple(self.to_phrase(p) if isinstance(p, str) else p for p in t) for t in templates]
+
+        return Vocabulary(
+            frames(vocabulary.openings),
+            frames(vocabulary.middles),
+            frames(vocabulary.closings),
+            frames(vocabulary.sentences),
+            frames(vocabulary.headings),
+            frames(vocabulary.titles),
+            frames(vocabulary.briefs),
+            vocabulary.quoted,
+        )
+
+    def to_phrase(self, text: str) -> Phrase:
+        words: list[tuple[str, Pool | None]] = []
+        for word in self.tokenizer.cut(text, HMM=False):
+            pool = None if word in DOMAIN_WORDS else self.dictionary.replacement_pool(word)
+            if pool is None and words and words[-1][1] is None:
+                words[-1] = (words[-1][0] + word, None)
+            else:
+                words.append((word, pool))
+        return Phrase(tuple(words))
+
+    def phrase(self, rng: random.Random, phrase: Phrase) -> str:
+        return "".join(
+            pool.draw(rng) if pool is not None and rng.random() < REPLACED_SHARE else word
+            for word, pool in phrase.words
+        )
+
+    def person_names(self, rng: random.Random) -> list[str]:
+        return person_names(rng, REALISTIC_NAME_POOL, REALISTIC_GIVEN_CHARS, PLACE_SPELLING)
+
+    def sentence(self, article: Article, first: bool = False) -> str:
+        text = super().sentence(article, first)
+        if article.rng.random() < NAMED_CLAUSE_SHARE:
+            return article.fill(self.named_clause(article.rng)) + text
+        return text
+
+
+def make_clause(text: str) -> Template:
+    """A template from text with {official}, {expert}, {company} and {place} slots; each slot of a
+    clause is a different one."""
+    parts: list = []
+    for index, piece in enumerate(re.split(r"\{(\w+)\}", text)):
+        if index % 2 == 0:
+            if piece:
+                parts.append(piece)
+        else:
+            parts.append(Slot(piece, f"{piece}-{index}"))
+    return tuple(parts)
+
+
+def place_names(rng: random.Random, count: int) -> list[str]:
+    """Towns, streets, villages and communities: two characters of Wenzhou's place names and a suffix."""
+    names: dict[str, None] = {}
+    while len(names) < count:
+        name = "".join(rng.sample(PLACE_CHARS, 2)) + rng.choices(PLACE_SUFFIXES, PLACE_SUFFIX_WEIGHTS)[0]
+        if not PLACE_SPELLING.search(name):
+            names[name] = None
+    return list(names)
+
+
+VOCABULARIES = {"realistic": RealisticGenerator, "seed": Generator}
+DEFAULT_VOCABULARY = "realistic"
+
+
+def make_generator(seed: int, seed_text: str, vocabulary: str = DEFAULT_VOCABULARY) -> Generator:
+    return VOCABULARIES[vocabulary](seed, seed_text)
+
+
 def read_seed_text(path: str | os.PathLike | None = None) -> str:
     candidate = Path(path or os.environ.get(SEED_ENV) or DEFAULT_SEED_TEXT)
     try:
@@ -630,9 +901,17 @@ def read_seed_text(path: str | os.PathLike | None = None) -> str:
         ) from None
 
 
-def generate(issues: int, seed: int, out: Path, seed_text: str | None = None, first: int = 1) -> list[Path]:
+def generate(
+    issues: int,
+    seed: int,
+    out: Path,
+    seed_text: str | None = None,
+    first: int = 1,
+    vocabulary: str = DEFAULT_VOCABULARY,
+) -> list[Path]:
     """Write issues first..issues into out; returns the paths written."""
-    generator = Generator(seed, seed_text if seed_text is not None else read_seed_text())
+    text = seed_text if seed_text is not None else read_seed_text()
+    generator = make_generator(seed, text, vocabulary)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for total in range(first, issues + 1):
@@ -649,9 +928,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same files")
     parser.add_argument("--out", type=Path, required=True, help="folder to write the issue files into")
     parser.add_argument("--seed-text", help=f"the real issue to mine (default: {DEFAULT_SEED_TEXT})")
+    parser.add_argument(
+        "--vocabulary",
+        choices=tuple(VOCABULARIES),
+        default=DEFAULT_VOCABULARY,
+        help="realistic: the seed's sentence frames filled with jieba dictionary words; "
+        "seed: the seed's clauses recombined as they are (default: %(default)s)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    paths = generate(args.issues, args.seed, args.out, read_seed_text(args.seed_text))
+    paths = generate(
+        args.issues, args.seed, args.out, read_seed_text(args.seed_text), vocabulary=args.vocabulary
+    )
     size = sum(p.stat().st_size for p in paths)
     print(
         f"wrote {len(paths)} issues ({size / 1e6:.1f} MB) to {args.out} in {time.perf_counter() - started:.1f}s",

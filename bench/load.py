@@ -20,6 +20,8 @@ import statistics
 import sys
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 LOOPBACK_NAMES = ("localhost",)
@@ -53,6 +55,83 @@ def loopback_target(url: str) -> tuple[str, int, str]:
     return host, parts.port or 80, path
 
 
+@dataclass
+class Samples:
+    """What the clients saw for one kind of request: latencies (ms) of answered requests, their status
+    codes, and the requests that got no answer."""
+
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+
+def drive(
+    host: str,
+    port: int,
+    next_request: Callable[[], tuple[str, str]],
+    concurrency: int,
+    duration: float,
+    max_requests: int,
+    timeout: float,
+) -> tuple[dict[str, Samples], float]:
+    """GET next_request()'s (label, path) from `concurrency` threads, each on one kept-open HTTP/1.1
+    connection, until `duration` seconds have passed or `max_requests` have been sent. next_request is
+    called under a lock, so it need not be thread-safe. Returns the samples by label and the seconds."""
+    concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
+    duration = max(0.1, min(duration, MAX_DURATION))
+    max_requests = max(1, min(max_requests, MAX_REQUESTS))
+    tickets = itertools.count()  # next() on a count is atomic under the GIL
+    lock = threading.Lock()
+    samples: dict[str, Samples] = {}
+    started = time.perf_counter()
+    deadline = started + duration
+
+    def worker() -> None:
+        connection = http.client.HTTPConnection(host, port, timeout=timeout)
+        try:
+            while time.perf_counter() < deadline and next(tickets) < max_requests:
+                with lock:
+                    label, path = next_request()
+                sent = time.perf_counter()
+                try:
+                    connection.request("GET", path, headers={"Accept": "application/json"})
+                    response = connection.getresponse()
+                    response.read()
+                    status = str(response.status)
+                except (OSError, http.client.HTTPException) as error:
+                    connection.close()
+                    connection = http.client.HTTPConnection(host, port, timeout=timeout)
+                    with lock:
+                        samples.setdefault(label, Samples()).errors.append(f"{type(error).__name__}: {error}")
+                    continue
+                elapsed = (time.perf_counter() - sent) * 1000
+                with lock:
+                    seen = samples.setdefault(label, Samples())
+                    seen.latencies.append(elapsed)
+                    seen.statuses[status] = seen.statuses.get(status, 0) + 1
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(duration + timeout + 5)
+    return samples, time.perf_counter() - started
+
+
+def latency_summary(latencies: list[float]) -> dict:
+    """p50, p95, p99 and the slowest of latencies in ms (None for none)."""
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else None
+    only = latencies[0] if latencies else None
+    return {
+        "p50_ms": statistics.median(latencies) if latencies else None,
+        "p95_ms": cuts[94] if cuts else only,
+        "p99_ms": cuts[98] if cuts else only,
+        "max_ms": max(latencies) if latencies else None,
+    }
+
+
 def http_load(
     urls: str | list[str],
     concurrency: int = 4,
@@ -69,68 +148,24 @@ def http_load(
     if len({(host, port) for host, port, _ in targets}) != 1:
         raise ValueError("all URLs must address the same server")
     host, port, _ = targets[0]
-    concurrency = max(1, min(concurrency, MAX_CONCURRENCY))
-    duration = max(0.1, min(duration, MAX_DURATION))
-    max_requests = max(1, min(max_requests, MAX_REQUESTS))
-
-    tickets = itertools.count()  # next() on a count is atomic under the GIL
     paths = itertools.cycle([path for _, _, path in targets])
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: dict[str, int] = {}
-    errors: list[str] = []
-    started = time.perf_counter()
-    deadline = started + duration
-
-    def worker() -> None:
-        connection = http.client.HTTPConnection(host, port, timeout=timeout)
-        try:
-            while time.perf_counter() < deadline and next(tickets) < max_requests:
-                with lock:
-                    path = next(paths)
-                sent = time.perf_counter()
-                try:
-                    connection.request("GET", path, headers={"Accept": "application/json"})
-                    response = connection.getresponse()
-                    response.read()
-                    status = str(response.status)
-                except (OSError, http.client.HTTPException) as error:
-                    connection.close()
-                    connection = http.client.HTTPConnection(host, port, timeout=timeout)
-                    with lock:
-                        errors.append(f"{type(error).__name__}: {error}")
-                    continue
-                elapsed = (time.perf_counter() - sent) * 1000
-                with lock:
-                    latencies.append(elapsed)
-                    statuses[status] = statuses.get(status, 0) + 1
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker, daemon=True) for _ in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(duration + timeout + 5)
-    seconds = time.perf_counter() - started
-
-    ok = sum(count for status, count in statuses.items() if status.startswith("2"))
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else None
+    by_label, seconds = drive(
+        host, port, lambda: ("all", next(paths)), concurrency, duration, max_requests, timeout
+    )
+    seen = by_label.get("all", Samples())
+    ok = sum(count for status, count in seen.statuses.items() if status.startswith("2"))
     return {
         "target": f"http://{host}:{port}",
         "urls": len(urls),
-        "concurrency": concurrency,
+        "concurrency": max(1, min(concurrency, MAX_CONCURRENCY)),
         "seconds": seconds,
-        "requests": len(latencies) + len(errors),
+        "requests": len(seen.latencies) + len(seen.errors),
         "ok": ok,
-        "statuses": statuses,
-        "errors": len(errors),
-        "first_error": errors[0] if errors else None,
-        "throughput_rps": len(latencies) / seconds if seconds else 0.0,
-        "p50_ms": statistics.median(latencies) if latencies else None,
-        "p95_ms": cuts[94] if cuts else (latencies[0] if latencies else None),
-        "p99_ms": cuts[98] if cuts else (latencies[0] if latencies else None),
-        "max_ms": max(latencies) if latencies else None,
+        "statuses": seen.statuses,
+        "errors": len(seen.errors),
+        "first_error": seen.errors[0] if seen.errors else None,
+        "throughput_rps": len(seen.latencies) / seconds if seconds else 0.0,
+        **latency_summary(seen.latencies),
     }
 
 

@@ -25,7 +25,7 @@ TIMED_PASSES = 5
 
 def reading_mix(seed: int, seed_text: str) -> list[tuple[str, str]]:
     """(label, query) for each kind of reading, on words the generated archive holds."""
-    name = generate.Generator(seed, seed_text).names[0]
+    name = generate.make_generator(seed, seed_text).names[0]
     syllables = lazy_pinyin(name)
     initials = "".join(lazy_pinyin(name, style=Style.FIRST_LETTER))
     # One character off: no archive word, so the result is empty and "did you mean" runs.

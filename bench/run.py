@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import yaml
 
-from bench import alternatives, corpus, generate, readings
+from bench import alternatives, corpus, generate, mixed_load, readings, vocabulary
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / "work"
@@ -56,7 +56,8 @@ LABELS = {
 #     then a fresh process runs build_index(settings) without rebuild (add_ours);
 #   - HTTP throughput and latency of /api/search under `bulletin serve --index DIR`, loaded from a
 #     second process with bench.load (127.0.0.1 only, fixed concurrency, bounded count and time);
-#   - the serving process's peak memory (VmHWM from /proc/<pid>/status after the load).
+#   - the serving process's peak memory (VmHWM from /proc/<pid>/status after the load);
+#   - then bench.mixed_load from another process: a load that does not repeat itself, per page type.
 
 
 @functools.lru_cache(maxsize=4)
@@ -146,22 +147,30 @@ class OursEngine:
 
 
 def query_mix(seed: int, seed_text: str) -> list[dict]:
-    """The same queries at every size: common and rare words, generated people at three ranks of the
-    name pool's skew, phrases, and filters by county and date; every one asks for facet counts."""
-    gen = generate.Generator(seed, seed_text)
+    """The same queries at every size: the bulletin's own terms, dictionary words the realistic
+    vocabulary draws often and seldom, generated people and places at ranks of their pools' skew,
+    phrases, and filters by county and date; every one asks for facet counts.
+
+    In 270 issues (10,145 articles) they match from about 4,700 articles (科技) down to 2 (the name of
+    rank 1,000)."""
+    gen = generate.make_generator(seed, seed_text)
     names = gen.names
     company = generate.company_short_name(gen.companies[40])
+    nouns = gen.dictionary.pools[("noun", 2)].commonest()
     mix = [
         ("common word", "科技", {}),
         ("common word", "青科会", {}),
         ("common word", "科创中国", {}),
         ("common word", "孵化器", {}),
         ("two words", "科普 乡村", {}),
+        ("dictionary word, rank 10", nouns[10], {}),
+        ("dictionary word, rank 1000", nouns[1000], {}),
         ("rare: company", company, {}),
         ("rare: seed word", "魔方", {}),
         ("name, most common", names[0], {}),
         ("name, rank 60", names[60], {}),
-        ("name, rank 1500", names[1500], {}),
+        ("name, rank 1000", names[1000], {}),
+        ("place, rank 10", gen.place.items[10], {}),
         ("phrase", '"试点城市建设"', {}),
         ("phrase", '"科技教育活动乡村行"', {}),
         ("word + county", "科技", {"county": "瑞安市"}),
@@ -387,6 +396,7 @@ def bench_serving(work: Path, archive: Path, mix: list[dict]) -> dict:
                 check=False,
             )
             peak_mb = peak_rss_mb(server.pid)
+            mixed = bench_mixed_load(base)
         except RuntimeError as error:
             print(f"  ours: serving failed — {error}", file=sys.stderr)
             return {"error": str(error), "log": last_line(log.read_text(encoding="utf-8"))}
@@ -406,7 +416,28 @@ def bench_serving(work: Path, archive: Path, mix: list[dict]) -> dict:
         f"p95 {fmt(loaded['p95_ms'])} ms, {loaded['errors']} errors, server peak {fmt(peak_mb, 0)} MB",
         file=sys.stderr,
     )
-    return {"ready_seconds": ready_seconds, "server_peak_mb": peak_mb, **loaded}
+    return {"ready_seconds": ready_seconds, "server_peak_mb": peak_mb, **loaded, "mixed": mixed}
+
+
+def bench_mixed_load(base: str) -> dict:
+    """bench.mixed_load against the running server, in its own process, with its default 8 clients for 30 s."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.mixed_load", base],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        print(f"  ours: mixed load failed — {last_line(done.stderr)}", file=sys.stderr)
+        return {"error": last_line(done.stderr)}
+    mixed = json.loads(done.stdout)
+    print(
+        f"  ours: mixed load {mixed['throughput_rps']:.0f} req/s, p95 {fmt(mixed['p95_ms'])} ms, "
+        f"{mixed['errors']} errors",
+        file=sys.stderr,
+    )
+    return mixed
 
 
 def bench_readings(work: Path, archive: Path, seed: int, repeat: int) -> dict:
@@ -557,6 +588,13 @@ def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat:
         f"  generated in {generate_seconds:.1f}s, parsed {len(docs)} articles in {parse_seconds:.1f}s",
         file=sys.stderr,
     )
+    started = time.perf_counter()
+    terms = vocabulary.measure(docs)
+    print(
+        f"  distinct terms counted in {time.perf_counter() - started:.1f}s: "
+        f"{terms['points'][-1]['bigrams']:,} bigrams, {terms['points'][-1]['words']:,} words",
+        file=sys.stderr,
+    )
 
     floor_out = work / "tokenize.json"
     floor = run_child(["tokenize", "--docs", str(docs_path), "--out", str(floor_out)], work / "tokenize.log")
@@ -584,7 +622,9 @@ def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat:
             "chars": tokenized["chars"],
         },
         "generate_seconds": generate_seconds,
+        "generator_vocabulary": generate.DEFAULT_VOCABULARY,
         "parse_seconds": parse_seconds,
+        "vocabulary": terms,
         "jieba": {
             "seconds": tokenized["seconds"],
             "tokens": tokenized["tokens"],
@@ -632,6 +672,10 @@ def ours_extra_markdown(ours: dict) -> list[str]:
             f"| HTTP /api/search: requests, errors | {http['requests']:,}, {http['errors']} |",
             f"| HTTP server peak MB (VmHWM after the load) | {fmt(http['server_peak_mb'], 0)} |",
         ]
+        mixed = http.get("mixed")
+        if mixed:
+            failed = "error" in mixed
+            lines += ["", f"Mixed load failed: {mixed['error']}" if failed else mixed_load.markdown(mixed)]
     return lines
 
 
@@ -665,6 +709,10 @@ def markdown(result: dict) -> str:
         "",
         f"Generated in {result['generate_seconds']:.1f} s; parsed (bench.corpus) in {result['parse_seconds']:.1f} s. "
         f"Queries: {result['query_repeat']} timed passes over the mix after one warm-up.",
+        "",
+        "Distinct terms, each a posting list in an index (bench.vocabulary; words are jieba.cut's):",
+        "",
+        *vocabulary.markdown(result["vocabulary"]),
         "",
         "| engine | build s | × floor | build peak MB | index MB | query p50 ms | query p95 ms | query peak MB |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",

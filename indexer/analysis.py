@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
+from weakref import WeakKeyDictionary
 
 import jieba
 
@@ -68,17 +69,31 @@ def word_tokens(text: str, tokenizer: jieba.Tokenizer, with_subwords: bool) -> I
 def index_words(text: str, tokenizer: jieba.Tokenizer) -> tuple[list[str], list[str]]:
     """The terms word_tokens(with_subwords=True) gives, without positions and offsets, which
     indexing does not need and which cost a generator step per word; and the words alone."""
-    frequencies = tokenizer.FREQ
+    known = _word_terms.setdefault(tokenizer, {})
+    if len(known) > WORD_TERMS_LIMIT:
+        known.clear()
     terms, words = [], []
     for word in tokenizer.cut(text, HMM=True):
-        if not is_word(word):
-            continue
-        lowered = word.lower()
-        words.append(lowered)
-        terms.append(lowered)
-        if len(word) > 2:
-            terms.extend(part for part, _ in subwords(word, frequencies))
+        word_terms = known.get(word)
+        if word_terms is None:
+            word_terms = known[word] = _terms_of(word, tokenizer.FREQ)
+        if word_terms:
+            words.append(word_terms[0])
+            terms += word_terms
     return terms, words
+
+
+# The terms of each word a tokenizer has cut, as the same words recur article after article. A word's
+# sub-words stay the same: the FREQ entries inside it were there once a text holding it was cut.
+_word_terms: WeakKeyDictionary[jieba.Tokenizer, dict[str, tuple[str, ...]]] = WeakKeyDictionary()
+WORD_TERMS_LIMIT = 500_000
+
+
+def _terms_of(word: str, frequencies: dict[str, int]) -> tuple[str, ...]:
+    """The word lowercased and its sub-words; nothing for punctuation and whitespace."""
+    if not is_word(word):
+        return ()
+    return (word.lower(), *(part for part, _ in subwords(word, frequencies)))
 
 
 def ngram_tokens(text: str) -> Iterator[Token]:

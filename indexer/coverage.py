@@ -50,6 +50,10 @@ SENTENCE_END = re.compile(r"(?<=[。！？!?；;])")
 DATE_OPENING = re.compile(r"[\d〇零一二三四五六七八九十年月日\-—–~～至到，,、：:]*日[，,、：:]?$")
 
 
+def _flags(marks: bytes | bytearray) -> int:
+    return int.from_bytes(marks, "little")
+
+
 class SqueezedDocument:
     """The issue's lines without whitespace, one after the other; each character is marked once an
     article takes it."""
@@ -67,7 +71,7 @@ class SqueezedDocument:
         self.starts = list(accumulate((len(line) for line in squeezed), initial=0))
         self.text = "".join(squeezed)
         # Letters, ideographs and digits count as text; punctuation, bullets and brackets do not.
-        self.is_text = bytes(char.isalnum() for char in self.text)
+        self.is_text = bytes(map(str.isalnum, self.text))
         self.taken = bytearray(len(self.text))
         self.in_body = bytearray(b"\x01" * len(self.text))
 
@@ -103,14 +107,16 @@ class SqueezedDocument:
         if not any(self.taken[first:end]) and sum(self.is_text[first:end]) <= SECTION_HEADING_MAX:
             self.leave_out(first, end)
 
+    # The marks are bytes of 0 or 1, so counting is bitwise on whole integers rather than a Python
+    # step per character (an issue holds ~10,000 characters; this was a third of parsing).
     def body_chars(self) -> int:
-        return sum(text and body for text, body in zip(self.is_text, self.in_body, strict=True))
+        return (_flags(self.is_text) & _flags(self.in_body)).bit_count()
 
     def unassigned(self, position: int) -> bool:
         return self.in_body[position] and not self.taken[position]
 
     def unassigned_chars(self) -> int:
-        return sum(1 for position, text in enumerate(self.is_text) if text and self.unassigned(position))
+        return (_flags(self.is_text) & _flags(self.in_body) & ~_flags(self.taken)).bit_count()
 
     def unassigned_parts(self) -> list[tuple[str, int]]:
         """(text, page) of the body text no article took, line by line, whole and with its spaces."""

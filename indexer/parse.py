@@ -444,7 +444,9 @@ def counties_in(text: str, department: str | None, domain: Domain) -> tuple[str,
         target, offset = match.start() - start, 0
         for word in tokenizer.cut(window, HMM=False):
             if offset >= target:
-                if offset == target and word == match.group(0):
+                # The longest spelling matches first, but jieba may cut a shorter one there as the
+                # word: 乐清市委 is 乐清/市委, 瑞安市府办 is 瑞安/市府/办.
+                if offset == target and word in official and match.group(0).startswith(word):
                     found.add(official[word])
                 break
             offset += len(word)

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from indexer import fields
@@ -77,7 +77,19 @@ class SearchRequest:
 
     def params(self, **changes) -> list[tuple[str, str]]:
         """The request as URL parameters (names as in the API), with changes applied; for links."""
-        values = {
+        values = self._link_values | changes
+        pairs = []
+        for name, value in values.items():
+            if isinstance(value, tuple | list):
+                pairs.extend((name, item) for item in value)
+            elif value not in (None, ""):
+                pairs.append((name, str(value)))
+        return pairs
+
+    @cached_property
+    def _link_values(self) -> dict[str, object]:
+        # The same for each of a page's hundreds of links (its timeline's bars, its facets' values).
+        return {
             "q": self.q,
             **{facet.name: self.filters.get(facet.name, ()) for facet in fields.filters()},
             "date_from": self.date_from.isoformat() if self.date_from else None,
@@ -88,14 +100,6 @@ class SearchRequest:
             "literal": "1" if self.literal else None,
             "explain": "1" if self.explain else None,
         }
-        values.update(changes)
-        pairs = []
-        for name, value in values.items():
-            if isinstance(value, tuple | list):
-                pairs.extend((name, item) for item in value)
-            elif value not in (None, ""):
-                pairs.append((name, str(value)))
-        return pairs
 
 
 @dataclass(frozen=True)
@@ -409,10 +413,15 @@ def search(settings: Settings, request: SearchRequest, engine: SearchEngine | No
 
 def stats(settings: Settings) -> dict:
     """What the index holds, for `bulletin stats` and the web overview: counts, first and last issue,
-    articles by county and department."""
+    articles by county and department; worked out once per index generation."""
     engine = engine_for(settings)
+    # A copy: a caller that adds to it (the CLI adds the config's path) must not add to the next one's.
+    return dict(engine.per_generation("stats", lambda: _stats(settings, engine)))
+
+
+def _stats(settings: Settings, engine: SearchEngine) -> dict:
     issues = engine.issues()
-    everything = search(settings, parse_request({"per_page": ["1"]}, settings))
+    everything = search(settings, parse_request({"per_page": ["1"]}, settings), engine)
     kinds = {f.value: f.count for f in everything.facets["kind"]}
     dates = sorted(issue["date"] for issue in issues)
     return {

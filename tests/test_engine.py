@@ -365,6 +365,47 @@ def test_an_update_is_served_as_a_fresh_engine_answers(archive, seed_text):
     assert engine.issue("999") is None
 
 
+def test_a_per_generation_value_is_worked_out_once_and_again_for_the_next_generation(archive, seed_text):
+    engine = SearchEngine(archive.index_dir, ())
+    computed = []
+
+    def articles() -> int:
+        computed.append(summary(engine)[0])
+        return computed[-1]
+
+    assert [engine.per_generation("articles", articles) for _ in range(3)] == [37, 37, 37]
+    assert computed == [37]
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive)
+    # The generation answering still keeps its value while the next one opens in the background.
+    assert engine.per_generation("articles", articles) == 37 and computed == [37]
+    assert eventually(lambda: engine.per_generation("articles", articles), 74) == 74
+    assert engine.per_generation("articles", articles) == 74 and computed == [37, 74]
+    # A value of each generation: the old one's is not the new one's.
+    assert engine.per_generation("other key", lambda: "other") == "other"
+
+
+def test_engine_calls_inside_a_per_generation_value_answer_from_its_generation(archive, seed_text):
+    engine = SearchEngine(archive.index_dir, ())
+    assert summary(engine)[0] == 37
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive)
+    time.sleep(CHECK_SECONDS)
+    seen = []
+
+    def both_counts() -> tuple[int, int]:
+        first = summary(engine)[0]
+        # However long this takes, the generation it is kept with answers every call inside it.
+        eventually(lambda: summary(SearchEngine(archive.index_dir, ()))[0], 74)
+        time.sleep(CHECK_SECONDS * 3)
+        seen.append(len(engine.issues()))
+        return first, summary(engine)[0]
+
+    assert engine.per_generation("counts", both_counts) == (37, 37) and seen == [1]
+    assert eventually(lambda: summary(engine)[0], 74) == 74
+    assert engine.per_generation("counts", both_counts) == (74, 74) and seen == [1, 2]
+
+
 def test_a_rebuild_is_served_and_the_old_files_are_let_go(archive, seed_text):
     engine = SearchEngine(archive.index_dir, ())
     assert summary(engine)[0] == 37

@@ -367,7 +367,11 @@ def test_slow_headers_do_not_lock_everyone_out(serve):
 
 
 def test_idle_connections_under_the_configured_limit_leave_room(serve, settings):
-    assert (settings.web.threads, settings.web.connection_limit, settings.web.channel_timeout) == (8, 200, 30)
+    assert (settings.web.threads, settings.web.connection_limit, settings.web.channel_timeout) == (
+        16,
+        200,
+        30,
+    )
     port = serve()
     idle = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(120)]
     try:

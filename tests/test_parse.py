@@ -132,6 +132,14 @@ def test_counties_are_whole_words(domain):
     assert article.counties == ()
 
 
+def test_a_county_whose_full_name_jieba_cuts_short(domain):
+    text = small_issue(
+        "本期要目\n\n- 座谈会召开\n\n座谈会召开\n\n1月5日，乐清市委召开座谈会，瑞安市府办参加。（市科协学会部）\n"
+    )
+    (article,) = parse_issue(text, "t.txt", domain).articles
+    assert article.counties == ("瑞安市", "乐清市")
+
+
 def test_december_brief_and_wrapped_brief_line(domain):
     text = small_issue(
         "简讯\n\n12月30日，文成科协开展科普进文化礼堂\n\n活动（文成县科协）\n\n1月4日，瑞安举办年会（瑞安市科协）\n"

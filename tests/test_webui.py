@@ -12,7 +12,7 @@ from indexer.search import parse_request, search
 from tests.conftest import ROOT, SEED
 from tests.expected import ARTICLES, BRIEFS, FEATURE_PARAGRAPHS, FEATURES
 from webui import cli as web_cli
-from webui import export
+from webui import export, records
 
 BY_ID = {a[0]: a for a in ARTICLES}
 RUIAN_IDS = {a[0] for a in ARTICLES if "瑞安市" in a[4]}
@@ -458,6 +458,72 @@ def test_static_css_is_local(client):
     assert client.get("/static/style.css").status_code == 200
 
 
+def test_templates_read_a_dicts_item_first_and_anything_else_as_jinja_does(app):
+    template = app.jinja_env.from_string(
+        "{{ d.items }} {{ d.title }} {{ d.missing is undefined }} {{ e.items() | list | length }} {{ s.upper() }}"
+    )
+    # An item named like a dict's method is the item: the lookup never tries the attribute first.
+    assert template.render(d={"items": 3, "title": "标题"}, e={"a": 1}, s="x") == "3 标题 True 1 X"
+
+
+def test_home_and_issue_pages_are_worked_out_once_per_index_generation(
+    tmp_path, settings, seed_text, monkeypatch
+):
+    from indexer import search as search_module
+    from indexer.build import build_index
+    from tests.test_build import next_issue
+    from tests.test_engine import eventually
+    from webui.app import create_app
+
+    folder = tmp_path / "archive"
+    folder.mkdir()
+    (folder / "issue-270.txt").write_text(seed_text, encoding="utf-8")
+    indexed = settings.with_overrides(
+        archive_dir=folder, index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+    build_index(indexed)
+    computed = []
+    monkeypatch.setattr(
+        search_module, "_stats", lambda s, e, real=search_module._stats: computed.append(1) or real(s, e)
+    )
+    issue_pages = []
+    monkeypatch.setattr(
+        records, "_summary", lambda stored, real=records._summary: issue_pages.append(1) or real(stored)
+    )
+    client = create_app(indexed).test_client()
+
+    def figures() -> tuple:
+        overview = client.get("/api/stats").get_json()
+        glance = {
+            s.select_one("span").get_text(): s.select_one("strong").get_text()
+            for s in get(client, "/").select(".stat")
+        }
+        latest = [issue["id"] for issue in overview["latest_issues"]]
+        return (
+            overview["issues"],
+            overview["articles"],
+            glance["篇文章"],
+            latest,
+            client.get("/api/issues/271").status_code,
+        )
+
+    assert [figures() for _ in range(3)] == [(1, 37, "37", ["270"], 404)] * 3
+    assert len(computed) == 1
+    assert [a["id"] for a in client.get("/api/issues/270").get_json()["articles"]["features"]][:2] == [
+        "270-f01",
+        "270-f02",
+    ]
+    client.get("/issues/270")
+    client.get("/articles/270-b01")
+    assert len(issue_pages) == 37  # each article summarised once, for the issue page and the article page
+    (folder / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(indexed)
+    # The generation answering keeps its figures while the next one opens in the background.
+    assert figures() == (1, 37, "37", ["270"], 404) and len(computed) == 1
+    assert eventually(figures, (2, 74, "74", ["271", "270"], 200)) == (2, 74, "74", ["271", "270"], 200)
+    assert len(computed) == 2
+
+
 def test_csv_exports_every_result_with_a_bom(client):
     response = client.get("/search.csv?county=瑞安")
     assert response.mimetype == "text/csv" and "attachment" in response.headers["Content-Disposition"]
@@ -477,6 +543,107 @@ def test_csv_export_streams_and_is_capped_by_config(indexed_settings, monkeypatc
     rows = response.data.decode("utf-8").strip().splitlines()
     everything = search(capped, parse_request({"sort": ["oldest"], "per_page": ["7"]}, capped))
     assert [row.split(",")[0] for row in rows[1:]] == [hit.id for hit in everything.hits]
+
+
+def test_csv_export_streams_exact_rows_batch_by_batch_and_lets_other_exports_run_between(app, monkeypatch):
+    import csv
+    import io
+    import threading
+
+    monkeypatch.setattr(export, "BATCH", 2)
+    streamed = app.test_client().get("/search.csv?county=瑞安&sort=oldest", buffered=False)
+    chunks = iter(streamed.response)
+    header, first_batch = next(chunks), next(chunks)
+    assert (
+        header == "\ufeff编号,标题,日期,县（市、区）,部门,类型,关键词,人物,期号,总期号,摘要,链接\r\n".encode()
+    )
+    # Between two batches the export holds no turn: a whole other export runs meanwhile.
+    other = {}
+    thread = threading.Thread(
+        target=lambda: other.update(body=app.test_client().get("/search.csv?q=魔方").data)
+    )
+    thread.start()
+    thread.join(10)
+    assert not thread.is_alive()
+    assert [row[0] for row in csv.reader(io.StringIO(other["body"].decode("utf-8-sig")))] == [
+        "编号",
+        "270-b25",
+    ]
+    rows = list(csv.reader(io.StringIO((first_batch + b"".join(chunks)).decode("utf-8"))))
+    streamed.close()
+    without_snippets = [row[:10] + row[11:] for row in rows]
+    assert without_snippets == [
+        [
+            "270-f02",
+            "青科会助力大孵化集群发展座谈会召开",
+            "2022-05-13",
+            "龙湾区、瓯海区、瑞安市、乐清市、温州经济技术开发区",
+            "市科协国际部",
+            "要闻",
+            "孵化器、青科会、大孵化集群、助力、科技",
+            "林建波、章秀伟",
+            "5",
+            "270",
+            "/articles/270-f02",
+        ],
+        [
+            "270-f05",
+            "市科协党组书记、主席林建波赴瑞安调研科创工作",
+            "2022-05-17",
+            "瑞安市",
+            "市科协办公室",
+            "要闻",
+            "瑞安、青科会、林建波、科技、创新",
+            "林建波、陈寒艳",
+            "5",
+            "270",
+            "/articles/270-f05",
+        ],
+        [
+            "270-f06",
+            "“科创中国”温州站——智能装备工作座谈会在平阳召开",
+            "2022-05-20",
+            "瑞安市、龙港市、平阳县",
+            "市科协科普部",
+            "要闻",
+            "包装、机械、科创中国、产业、技术",
+            "",
+            "5",
+            "270",
+            "/articles/270-f06",
+        ],
+        [
+            "270-f07",
+            "市科协领导赴瑞安平阳调研“科创中国”试点城市建设工作",
+            "2022-05-26",
+            "瑞安市、平阳县",
+            "市科协学会部",
+            "要闻",
+            "姜国忠、科创中国、瑞安、试点城市、汽车",
+            "姜国忠、薛月者、陈纪阳",
+            "5",
+            "270",
+            "/articles/270-f07",
+        ],
+    ]
+    assert [row[10][:12] for row in rows] == [
+        "5月13日下午，为贯彻落",
+        "5月17日上午，市科协党",
+        "为加快推进温州包装机械产",
+        "5月26日，市科协党组成",
+    ]
+
+
+def test_export_batches_are_not_kept_among_recent_results(indexed_settings):
+    from indexer.engine import CACHED_HITS_AT_MOST, EngineRequest
+    from indexer.search import engine_for
+
+    engine = engine_for(indexed_settings)
+    engine.clear_caches()
+    engine.search(EngineRequest(limit=CACHED_HITS_AT_MOST))
+    engine.search(EngineRequest(limit=export.BATCH))
+    with engine._use() as generation:
+        assert [key[6] for key in generation.results] == [CACHED_HITS_AT_MOST]
 
 
 def test_csv_export_of_the_whole_archive_fits_the_default_cap(client, settings):

@@ -13,8 +13,12 @@ from pathlib import Path
 import jieba
 import pytest
 
+from bench.generate import generate
 from indexer import wordseg
 from indexer.analysis import index_words, word_tokens
+from indexer.normalize import to_simplified
+from indexer.parse import parse_issue
+from indexer.people import find_people
 from indexer.wordseg import (
     USER_WORD_FREQUENCY,
     DictionaryStore,
@@ -240,3 +244,62 @@ def test_a_store_in_the_temp_folder_is_copied_only_if_ours(tmp_path, monkeypatch
         assert not DictionaryStore.copy_from_temp_folder(target) and not target.exists()
     assert DictionaryStore.copy_from_temp_folder(target)
     assert target.read_bytes() == source.read_bytes()
+
+
+# Where jieba-rs on its own segments otherwise than jieba: characters beyond jieba's Chinese class
+# (㐀, 鿖, 𠀁, and the compatibility ideographs), letters and digits its HMM joins (2021-2025, 5.30a), ties its HMM breaks the other
+# way (科国国国创, 开岩岩岩展).
+JIEBA_RS_DIFFERS = (
+    "在2021-2025年期间，鹿城区开展“5.30a全国科技工作者日”，汇报了2_0项，20_1aaa6年",
+    "温州“科国国国创中国”平台，开岩岩岩展科普，瑞安市科蠍蠍蠍协，逪逪逪浙江鿖易動動動省",
+    "00，㐀㐀㐀《《《1cc月，周𠀁𠀁𠀁”主题，\uf900\uf900宣传\r\n做B超和CT，3.5.6版",
+)
+
+
+@pytest.fixture(scope="module")
+def routed(words):
+    """A tokenizer past the partial limit: the whole dictionary, segmented through rjieba."""
+    tokenizer = partial(words)
+    tokenizer.prepare("字" * (wordseg.PARTIAL_TEXT_LIMIT + 1))
+    assert isinstance(tokenizer._router, wordseg.RouteSegmenter)
+    return tokenizer
+
+
+def archive_texts(seed_text, domain, folder: Path) -> list[str]:
+    """The simplified titles and bodies analysis segments: the real issue's, and a generated archive's."""
+    generate(issues=12, seed=3, out=folder, seed_text=seed_text)
+    issues = [parse_issue(seed_text, "seed", domain)]
+    issues += [
+        parse_issue(path.read_text(encoding="utf-8"), path.name, domain) for path in sorted(folder.iterdir())
+    ]
+    return [
+        to_simplified(text)
+        for issue in issues
+        for article in issue.articles
+        for text in (article.title, article.body)
+    ]
+
+
+def test_rjieba_gives_jiebas_index_words_and_people(routed, whole, seed_text, domain, tmp_path):
+    texts = archive_texts(seed_text, domain, tmp_path)
+    assert len(texts) > 400
+    for text in texts:
+        assert index_words(text, routed) == index_words(text, whole)
+        assert find_people(text[:40], text, routed) == find_people(text[:40], text, whole)
+
+
+@pytest.mark.parametrize("text", JIEBA_RS_DIFFERS)
+def test_rjieba_is_read_as_jieba_where_it_segments_otherwise(routed, whole, text):
+    assert routed._router.engine.cut(text, True) != list(whole.cut(text))
+    for hmm in (True, False):
+        assert list(routed.cut(text, HMM=hmm)) == list(whole.cut(text, HMM=hmm))
+    assert list(routed.tokenize(text)) == list(whole.tokenize(text))
+
+
+def test_a_user_word_of_letters_leaves_the_text_to_jieba(words):
+    """Without the HMM jieba joins single letters, so AI may be one step of the route or two."""
+    with_letters = (*words, "AI")
+    tokenizer = partial(with_letters)
+    tokenizer.prepare("字" * (wordseg.PARTIAL_TEXT_LIMIT + 1))
+    assert tokenizer._router.cut("用AI和5G赋能科普", True) is None
+    assert list(tokenizer.cut("用AI和5G赋能科普")) == ["用", "AI", "和", "5G", "赋能", "科普"]

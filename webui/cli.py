@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     indexer_cli.add_common(serve)
     serve.add_argument("--host", help="address to listen on (default from config.yaml: 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default from config.yaml)")
-    serve.add_argument("--threads", type=int, help="worker threads (default from config.yaml: 8)")
+    serve.add_argument("--threads", type=int, help="worker threads (default from config.yaml: 16)")
     serve.add_argument("--debug", action="store_true", help="Flask's debug server instead of waitress")
     serve.set_defaults(handler=run_serve)
     return parser

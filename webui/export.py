@@ -7,7 +7,8 @@ import dataclasses
 import html
 import io
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 from indexer import fields
 from indexer.engine import SearchEngine
@@ -22,6 +23,10 @@ TRAILING_COLUMNS = ("期号", "总期号", "摘要", "链接")
 # A cell starting with one of these is a formula to Excel; a leading apostrophe keeps it text.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TAG = re.compile(r"</?mark>")
+# Exports work one batch at a time across the server: a burst of downloads then takes one thread's
+# share of the interpreter (the GIL runs one thread at a time), not every thread's, and the pages asked
+# for meanwhile are not slowed by it. A waiting export holds only its waitress thread.
+EXPORT_TURN = threading.Lock()
 
 
 def _cell(value) -> str:
@@ -62,8 +67,8 @@ def plain_snippet(hit: Hit) -> str:
     return html.unescape(TAG.sub("", hit.snippet))
 
 
-def result_hits(settings: Settings, request: SearchRequest, engine: SearchEngine) -> Iterator[Hit]:
-    """The hits of every page in the request's order, at most settings.web.csv_max_rows.
+def result_batches(settings: Settings, request: SearchRequest, engine: SearchEngine) -> Iterator[list[Hit]]:
+    """The hits of every page in the request's order, at most settings.web.csv_max_rows, in batches.
 
     The first batch is searched here and now, so a missing index is a 503 before the download
     starts, not a file cut off after its 200; the later batches are searched as the file streams.
@@ -71,36 +76,51 @@ def result_hits(settings: Settings, request: SearchRequest, engine: SearchEngine
     max_rows = settings.web.csv_max_rows
     first = search(settings, _batch(request, 1), engine).hits
 
-    def every_hit() -> Iterator[Hit]:
+    def every_batch() -> Iterator[list[Hit]]:
         hits, page, produced = first, 1, 0
         while True:
-            for hit in hits[: max_rows - produced]:
-                yield hit
-                produced += 1
+            batch = list(hits[: max_rows - produced])
+            if batch:
+                yield batch
+            produced += len(batch)
             if len(hits) < BATCH or produced >= max_rows:
                 return
             page += 1
             hits = search(settings, _batch(request, page), engine).hits
 
-    return every_hit()
+    return every_batch()
+
+
+def in_turn(batches: Iterator[list[Hit]], render: Callable[[list[Hit]], str]) -> Iterator[str]:
+    """Each batch searched and rendered while this export has the turn (EXPORT_TURN), which it lets go
+    before the text is handed on to be sent: a slow download holds nothing."""
+    while True:
+        with EXPORT_TURN:
+            batch = next(batches, None)
+            text = None if batch is None else render(batch)
+        if text is None:
+            return
+        yield text
 
 
 def _batch(request: SearchRequest, page: int) -> SearchRequest:
     return dataclasses.replace(request, page=page, per_page=BATCH)
 
 
-def csv_chunks(hits: Iterator[Hit]) -> Iterator[str]:
+def csv_chunks(batches: Iterator[list[Hit]]) -> Iterator[str]:
     """The CSV text batch by batch, so an export of many rows never sits in memory whole."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    facets = _facets()
+
+    def rows(hits: list[Hit]) -> str:
+        writer.writerows(_row(hit, facets) for hit in hits)
+        return _drain(buffer)
+
     buffer.write(BOM)
     writer.writerow(_columns())
-    facets = _facets()
-    for count, hit in enumerate(hits, 1):
-        writer.writerow(_row(hit, facets))
-        if count % BATCH == 0:
-            yield _drain(buffer)
     yield _drain(buffer)
+    yield from in_turn(batches, rows)
 
 
 def _drain(buffer: io.StringIO) -> str:

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 
 from flask import Response, abort, request, stream_with_context, url_for
 
@@ -134,17 +133,16 @@ def article_bibtex(article_id: str):
     return _download(bibtex(_cited(article_id)), BIBTEX_MIMETYPE, f"{article_id}.bib")
 
 
-def _ris_records(hits: Iterator[Hit]) -> Iterator[str]:
-    for hit in hits:
-        yield ris(cited_article(hit.to_dict()))
+def _ris_records(hits: list[Hit]) -> str:
+    return "".join(ris(cited_article(hit.to_dict())) for hit in hits)
 
 
 def search_ris():
     """Every hit of the search as RIS, streamed and capped like the CSV export."""
     settings = get_settings()
-    hits = export.result_hits(settings, search_request(request.args), get_engine())
+    batches = export.result_batches(settings, search_request(request.args), get_engine())
     return Response(
-        stream_with_context(_ris_records(hits)),
+        stream_with_context(export.in_turn(batches, _ris_records)),
         mimetype=RIS_MIMETYPE,
         headers={"Content-Disposition": 'attachment; filename="bulletin-search.ris"'},
     )

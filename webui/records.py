@@ -47,10 +47,11 @@ def article_record(engine: SearchEngine, article_id: str) -> dict | None:
     record["sources"] = source_links(stored["sources"], stored.get("page"))
     record["person_roles"] = [{"name": name, "role": role} for name, role in stored.get("person_roles", [])]
     record["citation"] = feeds.citation(record)
-    siblings = [_summary(s) for s in engine.issue_articles(stored["issue_id"])]
-    position = next(i for i, s in enumerate(siblings) if s["id"] == article_id)
-    record["previous"] = siblings[position - 1] if position > 0 else None
-    record["next"] = siblings[position + 1] if position + 1 < len(siblings) else None
+    siblings = issue_contents(engine, stored["issue_id"])[1]
+    # None only when an update removed the article between the two reads.
+    position = next((i for i, s in enumerate(siblings) if s["id"] == article_id), None)
+    record["previous"] = siblings[position - 1] if position else None
+    record["next"] = siblings[position + 1] if position is not None and position + 1 < len(siblings) else None
     record["issue_articles"] = siblings
     record["related"] = related_articles(engine, article_id)
     return record
@@ -90,13 +91,26 @@ def issue_list(engine: SearchEngine) -> list[dict]:
     return [_issue_entry(entry) for entry in engine.issues()]
 
 
+def issue_contents(engine: SearchEngine, issue_id: str) -> tuple[dict, list[dict]]:
+    """A known issue's entry (as in engine.issues()) and its articles' summaries in issue order, both
+    read once per index generation: a table of contents shows no article's text, and an article page
+    shows its issue's. Shared by every request: never changed."""
+
+    def read() -> tuple[dict, list[dict]]:
+        entry, stored = engine.issue(issue_id) or ({}, [])
+        return entry, [_summary(s) for s in stored]
+
+    return engine.per_generation(("issue contents", issue_id), read)
+
+
 def issue_record(engine: SearchEngine, issue_id: str) -> dict | None:
     """An issue's metadata and its table of contents: features, then briefs, each in printed order."""
-    found = engine.issue(issue_id)
-    if found is None:
+    # Only issues of the index are kept per generation, not every id a client makes up.
+    if issue_id not in engine.per_generation(
+        "issue ids", lambda: frozenset(e["id"] for e in engine.issues())
+    ):
         return None
-    entry, stored = found
-    articles = [_summary(s) for s in stored]
+    entry, articles = issue_contents(engine, issue_id)
     record = _issue_entry(entry)
     record["articles"] = {
         "features": [a for a in articles if a["kind"] == "feature"],
@@ -108,7 +122,7 @@ def issue_record(engine: SearchEngine, issue_id: str) -> dict | None:
 
 def _flagged_entry(engine: SearchEngine, entry: dict) -> dict:
     report = entry["report"]
-    catch_all = [a for a in engine.issue_articles(entry["id"]) if a["kind"] == CATCH_ALL_KIND]
+    catch_all = [a for a in issue_contents(engine, entry["id"])[1] if a["kind"] == CATCH_ALL_KIND]
     return {
         **_issue_entry(entry),
         "contents_expected": report["contents_expected"],
@@ -120,7 +134,7 @@ def _flagged_entry(engine: SearchEngine, entry: dict) -> dict:
         else 0.0,
         "problems": report["problems"],
         "warnings": report["warnings"],
-        "catch_all": _summary(catch_all[0]) if catch_all else None,
+        "catch_all": catch_all[0] if catch_all else None,
     }
 
 
@@ -137,10 +151,13 @@ def ingest_report(engine: SearchEngine) -> dict:
 
 
 def archive_overview(settings: Settings, engine: SearchEngine) -> dict:
-    """The archive at a glance (the CLI's `bulletin stats`) and the latest issues."""
-    issues = issue_list(engine)
+    """The archive at a glance (the CLI's `bulletin stats`) and the latest issues; the figures are
+    worked out once per index generation, the links for each request."""
+    figures, latest = engine.per_generation(
+        "overview", lambda: (archive_stats(settings), engine.issues()[:LATEST_ISSUES])
+    )
     return {
         "publication": settings.domain.publication,
-        **archive_stats(settings),
-        "latest_issues": issues[:LATEST_ISSUES],
+        **figures,
+        "latest_issues": [_issue_entry(entry) for entry in latest],
     }

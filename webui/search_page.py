@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import url_for
+from flask import g, url_for
 
 from indexer import fields
 from indexer.search import SearchRequest, SearchResult, last_page
@@ -26,8 +26,16 @@ def search_url(request: SearchRequest, endpoint: str = "pages.search", **changes
     if changes.get("page") in (None, 1):
         changes["page"] = None
     pairs = request.params(**changes)
-    base = url_for(endpoint)
+    base = _endpoint_url(endpoint)
     return f"{base}?{'&'.join(_encoded(name, value) for name, value in pairs)}" if pairs else base
+
+
+def _endpoint_url(endpoint: str) -> str:
+    # A page links the same few endpoints hundreds of times: url_for once each per request.
+    urls = g.setdefault("endpoint_urls", {})
+    if endpoint not in urls:
+        urls[endpoint] = url_for(endpoint)
+    return urls[endpoint]
 
 
 # A page's links share most of their parameters: each is percent-encoded once, not once per link.

@@ -168,9 +168,9 @@ def ingest_report() -> dict:
 def search_csv():
     settings, engine = get_settings(), get_engine()
     search_params = search_request(request.args)
-    hits = export.result_hits(settings, search_params, engine)
+    batches = export.result_batches(settings, search_params, engine)
     return Response(
-        stream_with_context(export.csv_chunks(hits)),
+        stream_with_context(export.csv_chunks(batches)),
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="bulletin-search.csv"'},
     )

@@ -7,10 +7,11 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from indexer import fields
 from indexer.engine import ranking
@@ -57,6 +58,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 RESULT_CACHE_SIZE = 512
+# A result of more hits than a page shows (the exports' batches of 500) is not kept: each holds hundreds
+# of articles' text, and an export never asks for the same batch twice.
+CACHED_HITS_AT_MOST = 100
+T = TypeVar("T")
 
 
 @dataclass
@@ -123,9 +128,14 @@ class SearchEngine:
         self._opening: threading.Thread | None = None
         self._checked = 0.0
         self._failed: tuple | None = None
+        self._pinned = threading.local()  # the generation per_generation() computes from, per thread
 
     @contextmanager
     def _use(self) -> Iterator[Generation]:
+        pinned = getattr(self._pinned, "generation", None)
+        if pinned is not None:
+            yield pinned  # held by the per_generation() call around this one
+            return
         generation = self._acquire()
         try:
             yield generation
@@ -223,6 +233,23 @@ class SearchEngine:
         if closing:
             generation.close()
 
+    def per_generation(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """compute()'s value, worked out once per index generation: a page's figures (the home page's
+        counts, an issue's contents) that would otherwise be worked out again for every request, from
+        data no generation ever changes. Every engine call inside compute() answers from the generation
+        the value is kept with, so a new generation gets its own. The value is shared: never change it.
+        Two threads that both find none compute it both, and either is the same."""
+        with self._use() as generation:
+            if key not in generation.memo:
+                outer = getattr(self._pinned, "generation", None)
+                self._pinned.generation = generation
+                try:
+                    value = compute()
+                finally:
+                    self._pinned.generation = outer
+                generation.memo.setdefault(key, value)
+            return generation.memo[key]
+
     def clear_caches(self) -> None:
         """Forget recent results and substring matches (benchmarks measure searches from cold)."""
         with self._lock:
@@ -249,6 +276,8 @@ class SearchEngine:
                     generation.results.move_to_end(key)
                     return generation.results[key]
             result = self._search(generation, request)
+            if request.limit > CACHED_HITS_AT_MOST:
+                return result
             with self._lock:
                 generation.results[key] = result
                 if len(generation.results) > RESULT_CACHE_SIZE:

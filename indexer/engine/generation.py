@@ -63,6 +63,7 @@ class Generation:
     words: Lexicon | None = None  # SearchEngine.lexicon(), read on first use
     suggestions: SuggestIndex | None = None  # SearchEngine.suggest(), built once
     suggesting: threading.Lock = field(default_factory=threading.Lock)  # held while it is built
+    memo: dict = field(default_factory=dict)  # SearchEngine.per_generation(): key → value
     users: int = 0
     retired: bool = False
     closed: bool = False
