@@ -467,15 +467,102 @@ def bench_readings(work: Path, archive: Path, seed: int, repeat: int) -> dict:
     return json.loads(out.read_text(encoding="utf-8"))
 
 
+def run_bulletin(config: Path, *args: str) -> dict:
+    """`bulletin --config CONFIG ARGS` in a fresh process: exit code, wall seconds, CPU seconds (user and
+    system, its worker processes included) and its last line of output."""
+    from bench.serving import bulletin_command
+
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [*bulletin_command(config), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stdout.close()
+    return {
+        "exit": process.returncode,
+        "wall_seconds": time.perf_counter() - started,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "summary": last_line(output),
+    }
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds a running process has used so far (Linux /proc)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8").rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def first_search_answer(config: Path, query: str) -> dict:
+    """`bulletin serve` started in a fresh process, asked /api/search for query every 20 ms until it
+    answers 200: seconds from the start, and the CPU seconds the server had used by then."""
+    from bench.serving import bulletin_command
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api/search?" + urlencode({"q": query, "per_page": alternatives.TOP})
+    started = time.perf_counter()
+    server = subprocess.Popen(
+        [*bulletin_command(config), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - started < SERVER_START_SECONDS and server.poll() is None:
+            try:
+                with urllib.request.urlopen(url, timeout=SERVER_START_SECONDS) as response:
+                    if response.status == 200:
+                        return {
+                            "seconds": time.perf_counter() - started,
+                            "cpu_seconds": process_cpu_seconds(server.pid),
+                        }
+            except OSError:
+                time.sleep(0.02)  # not listening yet
+        return {"error": f"no answer within {SERVER_START_SECONDS:.0f}s (exit {server.poll()})"}
+    finally:
+        server.terminate()
+        server.wait(30)
+
+
+def bench_whole_processes(size: int, seed: int, seed_text: str, work: Path, archive: Path) -> dict:
+    """What a user waits for, each a fresh `bulletin` process on its own index and an empty cache folder:
+    `index --rebuild` of the archive, `index` adding issue size + 2 to it, and `serve` until its first
+    answer to a search."""
+    index = work / "index-cli"
+    shutil.rmtree(index, ignore_errors=True)
+    shutil.rmtree(ours_cache_dir(index), ignore_errors=True)
+    config = serve_config(work, archive, index)
+    rebuild = run_bulletin(config, "index", "--rebuild")
+    generate.generate(size + 2, seed, archive, seed_text, first=size + 2)
+    add = run_bulletin(config, "index")
+    first_answer = first_search_answer(config, "科技")
+    print(
+        f"  ours, whole processes: rebuild {rebuild['wall_seconds']:.1f}s (CPU {rebuild['cpu_seconds']:.1f}s), "
+        f"one new issue {add['wall_seconds']:.2f}s (CPU {add['cpu_seconds']:.2f}s), serve to first answer "
+        f"{fmt(first_answer.get('seconds'), 2)}s",
+        file=sys.stderr,
+    )
+    return {"rebuild": rebuild, "add_one_issue": add, "serve_first_answer": first_answer}
+
+
 def bench_ours_extra(
     size: int, seed: int, seed_text: str, work: Path, archive: Path, mix: list[dict], repeat: int
 ) -> dict:
     """Time the query readings and serve the index of `size` issues first, then add one issue to it
-    (the archive then holds size + 1)."""
+    (the archive then holds size + 1); then the whole `bulletin` processes on an index of their own."""
     return {
         "readings": bench_readings(work, archive, seed, repeat),
         "http": bench_serving(work, archive, mix),
         "add_one_issue": bench_add_issue(size, seed, seed_text, work, archive),
+        "whole_processes": bench_whole_processes(size, seed, seed_text, work, archive),
     }
 
 
@@ -563,7 +650,7 @@ def ratio(row: dict, jieba_row: dict) -> float | None:
 
 def ours_extra_markdown(ours: dict) -> list[str]:
     """Ours' rows the alternatives do not have: one new issue, and serving /api/search over HTTP."""
-    lines = ["| ours, updating and serving | value |", "| --- | ---: |"]
+    lines = ["| ours, updating and serving | value |", "| --- | ---: |", *whole_process_rows(ours)]
     add = ours.get("add_one_issue", {})
     if "error" in add:
         lines.append(f"| one new issue | failed: {add['error']} |")
@@ -590,6 +677,27 @@ def ours_extra_markdown(ours: dict) -> list[str]:
             failed = "error" in mixed
             lines += ["", f"Mixed load failed: {mixed['error']}" if failed else mixed_load.markdown(mixed)]
     return lines
+
+
+def whole_process_rows(ours: dict) -> list[str]:
+    runs = ours.get("whole_processes")
+    if not runs:
+        return []
+    rows = []
+    for key, label in (
+        ("rebuild", "`bulletin index --rebuild`, fresh process, empty cache: wall s (CPU s)"),
+        ("add_one_issue", "`bulletin index` adding one issue, fresh process: wall s (CPU s)"),
+    ):
+        run = runs[key]
+        note = "" if run["exit"] == 0 else f" (exit {run['exit']}: {run['summary']})"
+        rows.append(f"| {label} | {fmt(run['wall_seconds'], 2)} ({fmt(run['cpu_seconds'], 2)}){note} |")
+    first = runs["serve_first_answer"]
+    label = "`bulletin serve`, from its start to its first answer to a search: s (server CPU s)"
+    if "error" in first:
+        rows.append(f"| {label} | failed: {first['error']} |")
+    else:
+        rows.append(f"| {label} | {fmt(first['seconds'], 2)} ({fmt(first['cpu_seconds'], 2)}) |")
+    return rows
 
 
 def markdown(result: dict) -> str:

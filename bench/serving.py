@@ -8,12 +8,17 @@ changes the index while a client process sends /api/search without pause; after 
 totals and first 100 ids are polled until they equal a fresh engine's (what the CLI answers). Reported
 per step: equal or not, seconds until equal, non-200 answers, and the slowest request between the end of
 the step and the server catching up (the window in which it opens the new generation).
+
+Then one more issue is added while the client process sends distinct searches (words of the index, alone
+and in pairs: the result cache never answers them): search latency before, during and after the update,
+and the seconds from the index commit (the new TOC's mtime) to the first answer from the new generation.
 """
 
 from __future__ import annotations
 
 import json
 import multiprocessing
+import random
 import shutil
 import subprocess
 import sys
@@ -42,6 +47,9 @@ ADDITIONS = 12
 CATCH_UP_SECONDS = 30.0
 HAMMER_CLIENTS = 4
 COMPARED_QUERIES = ("", "科技", "青科会", "科创中国 乡村")
+DISTINCT_SEARCHES = 60_000
+POLL_SECONDS = 0.005
+UPDATE_CALM_SECONDS = 5.0
 RACE_THREADS = 8
 RACE_SEARCHES = 800
 
@@ -100,11 +108,11 @@ def fetch(url: str) -> dict | None:
 
 def cli_answers(settings) -> dict[str, tuple[int, list[str]]]:
     """Totals and first 100 ids from a freshly opened engine, as `bulletin search` answers."""
-    from indexer.engine import SearchEngine
-    from indexer.search import parse_request, search
-    from indexer.wordseg import domain_words
+    from indexer.search import _engine, parse_request, search
 
-    engine = SearchEngine(settings.index_dir, domain_words(settings.domain))
+    # A new engine made as engine_for makes the CLI's and the server's (config.yaml's synonyms included:
+    # without them 青科会 finds 2 articles fewer), not the one this process has cached.
+    engine = _engine.__wrapped__(settings.index_dir, settings.domain, settings.synonyms)
     try:
         found = {}
         for query in COMPARED_QUERIES:
@@ -216,6 +224,111 @@ def serving_through_updates(size: int, seed: int, seed_text: str, work: Path) ->
     }
 
 
+def distinct_searches(settings, seed: int) -> list[str]:
+    """DISTINCT_SEARCHES query texts, each asked once: the index's body words alone, then in pairs, shuffled."""
+    from indexer.engine import SearchEngine
+    from indexer.wordseg import domain_words
+
+    engine = SearchEngine(settings.index_dir, domain_words(settings.domain))
+    with engine._use() as generation:
+        reader = generation.searcher.reader()
+        words = sorted(
+            {
+                t.decode("utf-8")
+                for f, t in reader.all_terms()
+                if f == "body" and len(t) > 3 and not t.isdigit()
+            }
+        )
+    engine.close()
+    shuffle = random.Random(seed)
+    shuffle.shuffle(words)
+    pairs = (f"{a} {b}" for a, b in zip(words, words[1:] + words[:1], strict=True))
+    texts = [*words, *pairs][:DISTINCT_SEARCHES]
+    shuffle.shuffle(texts)
+    return texts
+
+
+def latency(records: list[tuple[float, float, int]]) -> dict:
+    ordered = sorted(r[1] for r in records)
+    return {
+        "requests": len(ordered),
+        "non_200": sum(1 for r in records if r[2] != 200),
+        "p50_ms": percentile(ordered, 50),
+        "p99_ms": percentile(ordered, 99),
+        "worst_ms": ordered[-1] if ordered else None,
+    }
+
+
+def newest_toc_mtime(index: Path) -> float:
+    return max(path.stat().st_mtime for path in index.glob("_MAIN_*.toc"))
+
+
+def searches_through_one_update(number: int, seed: int, seed_text: str, work: Path, calm: float) -> dict:
+    """`bulletin serve` on the work folder's index, sent distinct searches from HAMMER_CLIENTS threads of
+    another process for `calm` seconds, then while `bulletin index` adds issue `number`, then for `calm`
+    seconds after the new generation first answers."""
+    archive, index = work / "archive", work / "index"
+    config = serve_config(work, archive, index)
+    settings = ours_settings(archive, index)
+    command = bulletin_command(config)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    urls = [
+        f"{base}/api/search?" + urlencode({"q": text, "per_page": 10})
+        for text in distinct_searches(settings, seed)
+    ]
+    everything = f"{base}/api/search?q=&per_page=1"
+    log = (work / "serve-update.log").open("w", encoding="utf-8")
+    server = subprocess.Popen(
+        [*command, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, stdout=log, stderr=log
+    )
+    context = multiprocessing.get_context("spawn")
+    stop, records_path = context.Event(), work / "hammer-update.json"
+    client = context.Process(target=hammer, args=(urls, stop, str(records_path)))
+    try:
+        wait_until_serving(server, base)
+        old_total = fetch(everything)["total"]
+        # A suggestion waits for the start-up generation's preparation in the background to finish, so
+        # "before" is a server at rest, not one still preparing its first generation.
+        fetch(f"{base}/api/suggest?q=%E7%A7%91")
+        client.start()
+        time.sleep(calm)
+        generate.generate(number, seed, archive, seed_text, first=number)
+        index_started = time.time()
+        done = subprocess.run([*command, "index"], cwd=ROOT, capture_output=True, text=True, check=False)
+        committed = newest_toc_mtime(index)
+        while (body := fetch(everything)) is not None and body["total"] == old_total:
+            if time.time() - committed > CATCH_UP_SECONDS:
+                break
+            time.sleep(POLL_SECONDS)
+        answered = time.time()
+        new_total = None if body is None else body["total"]
+        time.sleep(calm)
+    finally:
+        stop.set()
+        client.join(60)
+        server.terminate()
+        server.wait(30)
+        log.close()
+    records = json.loads(records_path.read_text(encoding="utf-8")) if records_path.exists() else []
+    before = [r for r in records if r[0] + r[1] / 1000 < index_started]
+    after = [r for r in records if r[0] > answered]
+    during = [r for r in records if r[0] + r[1] / 1000 >= index_started and r[0] <= answered]
+    return {
+        "issue": number,
+        "index_exit": done.returncode,
+        "index_to_commit_seconds": committed - index_started,
+        "articles_before": old_total,
+        "articles_after": new_total,
+        "commit_to_new_answer_seconds": answered - committed,
+        "distinct_searches": len(urls),
+        "wrapped": len(records) > len(urls),
+        "before": latency(before),
+        "during": latency(during),
+        "after": latency(after),
+    }
+
+
 def threads_against_sequential(settings) -> dict:
     """RACE_SEARCHES distinct searches (real words of the index, caches cleared) run one after another,
     then again split over RACE_THREADS threads of one engine: errors, and answers that differ."""
@@ -269,13 +382,21 @@ def bench_serving(size: int, seed: int, seed_text: str) -> dict:
     work.mkdir(parents=True)
     print(f"== serving through updates, {size} issues ({work})", file=sys.stderr)
     updates = serving_through_updates(size, seed, seed_text, work)
+    # The steps left issues size+1 … size+ADDITIONS in the archive, less the deleted one.
+    update = searches_through_one_update(size + ADDITIONS + 1, seed, seed_text, work, UPDATE_CALM_SECONDS)
+    during = update["during"]
+    print(
+        f"  distinct searches through one update: worst {fmt(during['worst_ms'], 0)} ms during it, "
+        f"new generation answering {update['commit_to_new_answer_seconds']:.2f}s after the commit",
+        file=sys.stderr,
+    )
     race = threads_against_sequential(ours_settings(work / "archive", work / "index"))
     print(
         f"  {race['threads']} threads x {race['searches']} searches: {race['errors']} errors, "
         f"{race['different']} different answers",
         file=sys.stderr,
     )
-    return {"size": size, "seed": seed, "updates": updates, "threads": race}
+    return {"size": size, "seed": seed, "updates": updates, "one_update": update, "threads": race}
 
 
 def markdown(result: dict) -> str:
@@ -299,8 +420,34 @@ def markdown(result: dict) -> str:
         f"p95 {fmt(updates['elsewhere_p95_ms'], 0)} ms, slowest {fmt(updates['elsewhere_slowest_ms'], 0)} ms; server peak "
         f"{updates['server_peak_mb'] or 0:.0f} MB (VmHWM; two generations are open while one replaces the other).",
         "",
+        *one_update_markdown(result["one_update"]),
+        "",
         f"{race['threads']} threads × {race['searches']} distinct uncached searches: {race['errors']} errors, "
         f"{race['different']} answers different from the sequential run "
         f"(sequential {race['sequential_seconds']:.1f} s, threaded {race['threaded_seconds']:.1f} s).",
     ]
     return "\n".join(lines)
+
+
+def one_update_markdown(update: dict) -> list[str]:
+    lines = [
+        f"Distinct searches (never answered from the result cache) from {HAMMER_CLIENTS} client threads while "
+        f"`bulletin index` adds issue {update['issue']} ({update['articles_before']:,} → "
+        f"{update['articles_after']:,} articles; index exit {update['index_exit']}, commit "
+        f"{update['index_to_commit_seconds']:.1f} s after it started): the new generation answered "
+        f"{update['commit_to_new_answer_seconds']:.2f} s after the commit.",
+        "",
+        "| searches | requests | non-200 | p50 ms | p99 ms | worst ms |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for window, label in (
+        ("before", "before the update"),
+        ("during", "from `bulletin index` starting to the new generation's first answer"),
+        ("after", "after it"),
+    ):
+        row = update[window]
+        lines.append(
+            f"| {label} | {row['requests']:,} | {row['non_200']} | {fmt(row['p50_ms'], 0)} | "
+            f"{fmt(row['p99_ms'], 0)} | {fmt(row['worst_ms'], 0)} |"
+        )
+    return lines

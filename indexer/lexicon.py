@@ -7,14 +7,12 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import Any
 
 import jieba
-from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-from pypinyin.contrib.tone_convert import to_normal
-from pypinyin.seg.mmseg import seg as phrase_segmenter
 
 from indexer.analysis import CJK_CHAR
 
@@ -44,19 +42,38 @@ SURNAME_READINGS = {
 }  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Pinyin:
+    phrases: dict[str, list[list[str]]]  # phrase → each character's toned readings
+    characters: dict[int, str]  # code point → its toned readings, comma-joined
+    toneless: Callable[[str], str]
+    segmenter: Any  # pypinyin's longest-match phrase segmenter (cut)
+
+
+@cache
+def pinyin() -> Pinyin:
+    """pypinyin's dictionaries, imported on first use: importing them costs ~0.2 s of CPU (its phrase
+    table is ~190,000 lists), which every `bulletin index` paid without reading any pinyin."""
+    from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
+    from pypinyin.contrib.tone_convert import to_normal
+    from pypinyin.seg.mmseg import seg
+
+    return Pinyin(PHRASES_DICT, PINYIN_DICT, to_normal, seg)
+
+
 @lru_cache(maxsize=4096)
 def toneless(syllable: str) -> str:
-    return to_normal(syllable)
+    return pinyin().toneless(syllable)
 
 
 @cache
 def phrase_reading(phrase: str) -> tuple[str, ...]:
-    return tuple(toneless(readings[0]) for readings in PHRASES_DICT[phrase])
+    return tuple(toneless(readings[0]) for readings in pinyin().phrases[phrase])
 
 
 @cache
 def character_reading(char: str) -> str | None:
-    listed = PINYIN_DICT.get(ord(char))
+    listed = pinyin().characters.get(ord(char))
     return None if listed is None else toneless(listed.partition(",")[0])
 
 
@@ -64,10 +81,11 @@ def syllables(word: str) -> list[str]:
     """The word's reading as lazy_pinyin(word) gives it (phrase readings from pypinyin's dictionary
     by its own longest-match segmentation, else each character's first reading), at a fraction of
     its cost: lazy_pinyin converts every syllable's style anew, and a lexicon reads 100k words."""
-    if word in PHRASES_DICT:
+    data = pinyin()
+    if word in data.phrases:
         return list(phrase_reading(word))
     result: list[str] = []
-    for piece in phrase_segmenter.cut(word):
+    for piece in data.segmenter.cut(word):
         if len(piece) > 1:
             result.extend(phrase_reading(piece))
             continue
@@ -84,7 +102,8 @@ def surname_syllables(word: str, ordinary: list[str]) -> list[str] | None:
     if not 2 <= len(word) <= 3:
         return None
     surname = SURNAME_READINGS.get(word[0])
-    if surname in (None, ordinary[0]) or word in PHRASES_DICT or len(next(phrase_segmenter.cut(word))) > 1:
+    data = pinyin()
+    if surname in (None, ordinary[0]) or word in data.phrases or len(next(data.segmenter.cut(word))) > 1:
         return None
     return [surname, *ordinary[1:]]
 

@@ -34,6 +34,7 @@ from indexer.engine import (
     w3,
 )
 from indexer.engine import schema as engine_schema
+from indexer.engine.generation import index_identity
 from indexer.engine.schema import FACET_COLUMN, make_schema
 from indexer.errors import IndexCorrupt, IndexMissing
 from indexer.parse import parse_issue
@@ -609,6 +610,54 @@ def test_a_new_generation_is_installed_with_its_lookup_tables_built(archive, see
         assert generation.record_fields is not None
         assert [entry.total for entry in generation.record_fields.issues] == [271, 270]
     assert engine.lexicon().count("林建波") == 8
+
+
+def test_searches_answer_from_the_old_generation_until_the_new_one_is_prepared(
+    archive, seed_text, monkeypatch
+):
+    """An update's generation is opened and prepared once, in a background thread; until it is ready
+    every search answers from the previous generation, exactly, without waiting for it."""
+    engine = SearchEngine(archive.index_dir, ())
+    texts = ("", "科技", "魔方", "青科会")
+    before = {text: summary(engine, text) for text in texts}
+    assert before[""][0] == 37 and before["魔方"] == (1, ["270-b25"])
+    release, preparing, prepared = threading.Event(), threading.Event(), []
+    prepare = engine._prepare
+
+    def held(generation):
+        prepared.append(generation.identity)
+        preparing.set()
+        release.wait(60)
+        prepare(generation)
+
+    monkeypatch.setattr(engine, "_prepare", held)
+    (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
+    build_index(archive)
+    time.sleep(CHECK_SECONDS)
+    assert summary(engine) == before[""]  # due for a check: notices the new generation
+    assert preparing.wait(10)
+    answered = []
+
+    def ask() -> None:
+        for _ in range(3):
+            time.sleep(CHECK_SECONDS)  # each round finds a check due while the preparation is held
+            engine.clear_caches()
+            answered.append({text: summary(engine, text) for text in texts})
+
+    askers = [threading.Thread(target=ask) for _ in range(4)]
+    for asker in askers:
+        asker.start()
+    for asker in askers:
+        asker.join(30)
+    assert not any(asker.is_alive() for asker in askers) and not release.is_set()
+    assert answered == [before] * 12
+    assert prepared == [index_identity(archive.index_dir)]  # never a second preparation of it
+    release.set()
+    assert eventually(lambda: summary(engine)[0], 74) == 74
+    fresh = SearchEngine(archive.index_dir, ())
+    assert {text: summary(engine, text) for text in texts} == {text: summary(fresh, text) for text in texts}
+    assert summary(engine, "魔方") == (2, ["270-b25", "271-b25"])
+    assert len(prepared) == 1
 
 
 def test_terms_are_written_byte_for_byte_as_whoosh_writes_them(seed_documents, tmp_path):

@@ -99,7 +99,14 @@ class FacetTable:
             for facet in fields.FACETS
             if facet.sampled
         }
-        date_order = sorted((docnum for docnum in range(size) if dates[docnum]), key=lambda d: (dates[d], d))
+        # Grouped by date, then the few thousand dates sorted: one sort of every document by (date, docnum)
+        # is a single C call that holds the GIL ~0.3 s at 2,700 issues, pausing a server's requests while
+        # a new generation is prepared.
+        by_date: defaultdict[str, list[int]] = defaultdict(list)
+        for docnum, date in enumerate(dates):
+            if date:
+                by_date[date].append(docnum)
+        date_order = [docnum for date in sorted(by_date) for docnum in by_date[date]]
         month_spans, start = [], 0
         for end in range(1, len(date_order) + 1):
             if end == len(date_order) or dates[date_order[end]][:7] != dates[date_order[start]][:7]:
