@@ -277,9 +277,16 @@ LOAD_MAX_REQUESTS = 20_000
 SERVER_START_SECONDS = 120.0
 
 
-def bench_add_issue(size: int, seed: int, seed_text: str, work: Path, archive: Path) -> dict:
+def bench_add_issue(
+    size: int,
+    seed: int,
+    seed_text: str,
+    work: Path,
+    archive: Path,
+    vocabulary: str = generate.DEFAULT_VOCABULARY,
+) -> dict:
     """Write issue size + 1 into the archive and time an incremental build of ours in a fresh process."""
-    (path,) = generate.generate(size + 1, seed, archive, seed_text, first=size + 1)
+    (path,) = generate.generate(size + 1, seed, archive, seed_text, first=size + 1, vocabulary=vocabulary)
     out = work / "add-ours.json"
     common = ["--index", str(work / "index-ours"), "--archive", str(archive)]
     child = run_child(["add", "ours", *common, "--out", str(out)], work / "add-ours.log")
@@ -532,7 +539,14 @@ def first_search_answer(config: Path, query: str) -> dict:
         server.wait(30)
 
 
-def bench_whole_processes(size: int, seed: int, seed_text: str, work: Path, archive: Path) -> dict:
+def bench_whole_processes(
+    size: int,
+    seed: int,
+    seed_text: str,
+    work: Path,
+    archive: Path,
+    vocabulary: str = generate.DEFAULT_VOCABULARY,
+) -> dict:
     """What a user waits for, each a fresh `bulletin` process on its own index and an empty cache folder:
     `index --rebuild` of the archive, `index` adding issue size + 2 to it, and `serve` until its first
     answer to a search."""
@@ -541,7 +555,7 @@ def bench_whole_processes(size: int, seed: int, seed_text: str, work: Path, arch
     shutil.rmtree(ours_cache_dir(index), ignore_errors=True)
     config = serve_config(work, archive, index)
     rebuild = run_bulletin(config, "index", "--rebuild")
-    generate.generate(size + 2, seed, archive, seed_text, first=size + 2)
+    generate.generate(size + 2, seed, archive, seed_text, first=size + 2, vocabulary=vocabulary)
     add = run_bulletin(config, "index")
     first_answer = first_search_answer(config, "科技")
     print(
@@ -554,27 +568,46 @@ def bench_whole_processes(size: int, seed: int, seed_text: str, work: Path, arch
 
 
 def bench_ours_extra(
-    size: int, seed: int, seed_text: str, work: Path, archive: Path, mix: list[dict], repeat: int
+    size: int,
+    seed: int,
+    seed_text: str,
+    work: Path,
+    archive: Path,
+    mix: list[dict],
+    repeat: int,
+    vocabulary: str = generate.DEFAULT_VOCABULARY,
 ) -> dict:
     """Time the query readings and serve the index of `size` issues first, then add one issue to it
     (the archive then holds size + 1); then the whole `bulletin` processes on an index of their own."""
     return {
         "readings": bench_readings(work, archive, seed, repeat),
         "http": bench_serving(work, archive, mix),
-        "add_one_issue": bench_add_issue(size, seed, seed_text, work, archive),
-        "whole_processes": bench_whole_processes(size, seed, seed_text, work, archive),
+        "add_one_issue": bench_add_issue(size, seed, seed_text, work, archive, vocabulary),
+        "whole_processes": bench_whole_processes(size, seed, seed_text, work, archive, vocabulary),
     }
 
 
-def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat: int) -> dict:
-    work = WORK / f"size-{size}"
+def vocabulary_suffix(vocabulary: str) -> str:
+    """The old generator's results and work folders are kept apart from the realistic ones."""
+    return "" if vocabulary == generate.DEFAULT_VOCABULARY else f"-{vocabulary}"
+
+
+def bench_size(
+    size: int,
+    engines: list[str],
+    seed: int,
+    seed_text: str,
+    repeat: int,
+    vocabulary: str = generate.DEFAULT_VOCABULARY,
+) -> dict:
+    work = WORK / f"size-{size}{vocabulary_suffix(vocabulary)}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     archive = work / "archive"
     print(f"== {size} issues ({work})", file=sys.stderr)
 
     started = time.perf_counter()
-    paths = generate.generate(size, seed, archive, seed_text)
+    paths = generate.generate(size, seed, archive, seed_text, vocabulary=vocabulary)
     generate_seconds = time.perf_counter() - started
     started = time.perf_counter()
     docs = corpus.load_archive(archive)
@@ -608,7 +641,7 @@ def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat:
     }
     ours = engine_rows.get("ours", {})
     if ours.get("available") and "build_seconds" in ours:
-        ours.update(bench_ours_extra(size, seed, seed_text, work, archive, mix, repeat))
+        ours.update(bench_ours_extra(size, seed, seed_text, work, archive, mix, repeat, vocabulary))
 
     return {
         "size": size,
@@ -622,7 +655,7 @@ def bench_size(size: int, engines: list[str], seed: int, seed_text: str, repeat:
             "chars": tokenized["chars"],
         },
         "generate_seconds": generate_seconds,
-        "generator_vocabulary": generate.DEFAULT_VOCABULARY,
+        "generator_vocabulary": vocabulary,
         "parse_seconds": parse_seconds,
         "vocabulary": terms,
         "jieba": {
@@ -705,7 +738,8 @@ def markdown(result: dict) -> str:
     lines = [
         f"### {result['size']} issues: {archive['articles']:,} articles "
         f"({archive['features']:,} features, {archive['briefs']:,} briefs), "
-        f"{archive['chars'] / 1e6:.1f} M characters, {archive['bytes'] / 1e6:.1f} MB of text",
+        f"{archive['chars'] / 1e6:.1f} M characters, {archive['bytes'] / 1e6:.1f} MB of text, "
+        f"{result.get('generator_vocabulary', 'seed')} vocabulary",
         "",
         f"Generated in {result['generate_seconds']:.1f} s; parsed (bench.corpus) in {result['parse_seconds']:.1f} s. "
         f"Queries: {result['query_repeat']} timed passes over the mix after one warm-up.",
@@ -786,6 +820,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed passes over the query mix")
     parser.add_argument("--seed-text", help="the real issue the generator mines")
     parser.add_argument(
+        "--vocabulary",
+        choices=tuple(generate.VOCABULARIES),
+        default=generate.DEFAULT_VOCABULARY,
+        help="the archive's text: realistic (dictionary words by frequency) or seed (the seed's clauses "
+        "recombined, the old generator, for comparison; results-<size>-seed.json)",
+    )
+    parser.add_argument(
         "--serving",
         action="store_true",
         help="only ours serving through updates and 8 threads against the sequential run (bench.serving)",
@@ -811,9 +852,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n(wrote {path.relative_to(ROOT)})\n")
         return 0
     for size in sizes:
-        result = bench_size(size, engines, args.seed, seed_text, repeat)
+        result = bench_size(size, engines, args.seed, seed_text, repeat, args.vocabulary)
         result["machine"] = machine()
-        path = RESULTS / f"results-{size}.json"
+        path = RESULTS / f"results-{size}{vocabulary_suffix(args.vocabulary)}.json"
         path.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         print(markdown(result))
         print(f"\n(wrote {path.relative_to(ROOT)})\n")
