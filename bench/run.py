@@ -283,10 +283,12 @@ def bench_add_issue(
     seed_text: str,
     work: Path,
     archive: Path,
-    vocabulary: str = generate.DEFAULT_VOCABULARY,
+    generator_vocabulary: str = generate.DEFAULT_VOCABULARY,
 ) -> dict:
     """Write issue size + 1 into the archive and time an incremental build of ours in a fresh process."""
-    (path,) = generate.generate(size + 1, seed, archive, seed_text, first=size + 1, vocabulary=vocabulary)
+    (path,) = generate.generate(
+        size + 1, seed, archive, seed_text, first=size + 1, vocabulary=generator_vocabulary
+    )
     out = work / "add-ours.json"
     common = ["--index", str(work / "index-ours"), "--archive", str(archive)]
     child = run_child(["add", "ours", *common, "--out", str(out)], work / "add-ours.log")
@@ -545,7 +547,7 @@ def bench_whole_processes(
     seed_text: str,
     work: Path,
     archive: Path,
-    vocabulary: str = generate.DEFAULT_VOCABULARY,
+    generator_vocabulary: str = generate.DEFAULT_VOCABULARY,
 ) -> dict:
     """What a user waits for, each a fresh `bulletin` process on its own index and an empty cache folder:
     `index --rebuild` of the archive, `index` adding issue size + 2 to it, and `serve` until its first
@@ -555,7 +557,7 @@ def bench_whole_processes(
     shutil.rmtree(ours_cache_dir(index), ignore_errors=True)
     config = serve_config(work, archive, index)
     rebuild = run_bulletin(config, "index", "--rebuild")
-    generate.generate(size + 2, seed, archive, seed_text, first=size + 2, vocabulary=vocabulary)
+    generate.generate(size + 2, seed, archive, seed_text, first=size + 2, vocabulary=generator_vocabulary)
     add = run_bulletin(config, "index")
     first_answer = first_search_answer(config, "科技")
     print(
@@ -575,15 +577,15 @@ def bench_ours_extra(
     archive: Path,
     mix: list[dict],
     repeat: int,
-    vocabulary: str = generate.DEFAULT_VOCABULARY,
+    generator_vocabulary: str = generate.DEFAULT_VOCABULARY,
 ) -> dict:
     """Time the query readings and serve the index of `size` issues first, then add one issue to it
     (the archive then holds size + 1); then the whole `bulletin` processes on an index of their own."""
     return {
         "readings": bench_readings(work, archive, seed, repeat),
         "http": bench_serving(work, archive, mix),
-        "add_one_issue": bench_add_issue(size, seed, seed_text, work, archive, vocabulary),
-        "whole_processes": bench_whole_processes(size, seed, seed_text, work, archive, vocabulary),
+        "add_one_issue": bench_add_issue(size, seed, seed_text, work, archive, generator_vocabulary),
+        "whole_processes": bench_whole_processes(size, seed, seed_text, work, archive, generator_vocabulary),
     }
 
 
@@ -598,16 +600,16 @@ def bench_size(
     seed: int,
     seed_text: str,
     repeat: int,
-    vocabulary: str = generate.DEFAULT_VOCABULARY,
+    generator_vocabulary: str = generate.DEFAULT_VOCABULARY,
 ) -> dict:
-    work = WORK / f"size-{size}{vocabulary_suffix(vocabulary)}"
+    work = WORK / f"size-{size}{vocabulary_suffix(generator_vocabulary)}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     archive = work / "archive"
     print(f"== {size} issues ({work})", file=sys.stderr)
 
     started = time.perf_counter()
-    paths = generate.generate(size, seed, archive, seed_text, vocabulary=vocabulary)
+    paths = generate.generate(size, seed, archive, seed_text, vocabulary=generator_vocabulary)
     generate_seconds = time.perf_counter() - started
     started = time.perf_counter()
     docs = corpus.load_archive(archive)
@@ -641,7 +643,7 @@ def bench_size(
     }
     ours = engine_rows.get("ours", {})
     if ours.get("available") and "build_seconds" in ours:
-        ours.update(bench_ours_extra(size, seed, seed_text, work, archive, mix, repeat, vocabulary))
+        ours.update(bench_ours_extra(size, seed, seed_text, work, archive, mix, repeat, generator_vocabulary))
 
     return {
         "size": size,
@@ -655,7 +657,7 @@ def bench_size(
             "chars": tokenized["chars"],
         },
         "generate_seconds": generate_seconds,
-        "generator_vocabulary": vocabulary,
+        "generator_vocabulary": generator_vocabulary,
         "parse_seconds": parse_seconds,
         "vocabulary": terms,
         "jieba": {
