@@ -26,6 +26,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -168,15 +169,9 @@ def serving_through_updates(size: int, seed: int, seed_text: str, work: Path) ->
     base = f"http://127.0.0.1:{port}"
     urls = [url + "&page=2" for url in search_urls(base, query_mix(seed, seed_text))]
     urls += search_urls(base, query_mix(seed, seed_text))
-    log = (work / "serve.log").open("w", encoding="utf-8")
-    server = subprocess.Popen(
-        [*command, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, stdout=log, stderr=log
-    )
-    context = multiprocessing.get_context("spawn")
-    stop, records_path = context.Event(), work / "hammer.json"
-    client = context.Process(target=hammer, args=(urls, stop, str(records_path)))
+    records_path = work / "hammer.json"
     steps = []
-    try:
+    with serving_and_hammering(command, port, work / "serve.log", urls, records_path) as (server, client):
         wait_until_serving(server, base)
         client.start()
         time.sleep(1.0)
@@ -192,12 +187,6 @@ def serving_through_updates(size: int, seed: int, seed_text: str, work: Path) ->
         steps.append(run_step(f"delete {deleted.name}", [*command, "index"], settings, base))
         steps.append(run_step("rebuild", [*command, "index", "--rebuild"], settings, base))
         server_peak_mb = peak_rss_mb(server.pid)
-    finally:
-        stop.set()
-        client.join(60)
-        server.terminate()
-        server.wait(30)
-        log.close()
     records = json.loads(records_path.read_text(encoding="utf-8")) if records_path.exists() else []
     opening_windows = []
     for row in steps:
@@ -278,14 +267,11 @@ def searches_through_one_update(number: int, seed: int, seed_text: str, work: Pa
         for text in distinct_searches(settings, seed)
     ]
     everything = f"{base}/api/search?q=&per_page=1"
-    log = (work / "serve-update.log").open("w", encoding="utf-8")
-    server = subprocess.Popen(
-        [*command, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, stdout=log, stderr=log
-    )
-    context = multiprocessing.get_context("spawn")
-    stop, records_path = context.Event(), work / "hammer-update.json"
-    client = context.Process(target=hammer, args=(urls, stop, str(records_path)))
-    try:
+    records_path = work / "hammer-update.json"
+    with serving_and_hammering(command, port, work / "serve-update.log", urls, records_path) as (
+        server,
+        client,
+    ):
         wait_until_serving(server, base)
         old_total = fetch(everything)["total"]
         # A suggestion waits for the start-up generation's preparation in the background to finish, so
@@ -304,12 +290,6 @@ def searches_through_one_update(number: int, seed: int, seed_text: str, work: Pa
         answered = time.time()
         new_total = None if body is None else body["total"]
         time.sleep(calm)
-    finally:
-        stop.set()
-        client.join(60)
-        server.terminate()
-        server.wait(30)
-        log.close()
     records = json.loads(records_path.read_text(encoding="utf-8")) if records_path.exists() else []
     before = [r for r in records if r[0] + r[1] / 1000 < index_started]
     after = [r for r in records if r[0] > answered]
@@ -374,6 +354,27 @@ def threads_against_sequential(settings) -> dict:
         "sequential_seconds": sequential_seconds,
         "threaded_seconds": time.perf_counter() - started,
     }
+
+
+@contextmanager
+def serving_and_hammering(command: list[str], port: int, log_path: Path, urls: list[str], records_path: Path):
+    """`bulletin serve` on port, and a hammering client process (not yet started) that writes its
+    records to records_path; both are stopped on the way out."""
+    with log_path.open("w", encoding="utf-8") as log:
+        server = subprocess.Popen(
+            [*command, "serve", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT, stdout=log, stderr=log
+        )
+        context = multiprocessing.get_context("spawn")
+        stop = context.Event()
+        client = context.Process(target=hammer, args=(urls, stop, str(records_path)))
+        try:
+            yield server, client
+        finally:
+            stop.set()
+            if client.pid is not None:
+                client.join(60)
+            server.terminate()
+            server.wait(30)
 
 
 def bench_serving(size: int, seed: int, seed_text: str) -> dict:
