@@ -4,6 +4,7 @@ sound or one character for "did you mean"; readings come from pypinyin's phrase 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
@@ -50,10 +51,21 @@ class Pinyin:
     segmenter: Any  # pypinyin's longest-match phrase segmenter (cut)
 
 
-@cache
 def pinyin() -> Pinyin:
     """pypinyin's dictionaries, imported on first use: importing them costs ~0.2 s of CPU (its phrase
     table is ~190,000 lists), which every `bulletin index` paid without reading any pinyin."""
+    # The server's first query and the background preparation of a generation both come here. Two
+    # threads importing pypinyin's submodules at once can each hold a module lock the other needs,
+    # and Python then raises _DeadlockError in one of them; one import at a time avoids that.
+    with _importing_pinyin:
+        return _imported_pinyin()
+
+
+_importing_pinyin = threading.Lock()
+
+
+@cache
+def _imported_pinyin() -> Pinyin:
     from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
     from pypinyin.contrib.tone_convert import to_normal
     from pypinyin.seg.mmseg import seg

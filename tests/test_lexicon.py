@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 
 import pytest
 from pypinyin import lazy_pinyin
 from pypinyin.constants import PINYIN_DICT
 
+from indexer import lexicon
 from indexer.build import build_index
 from indexer.engine import SearchEngine
 from indexer.lexicon import SURNAME_READINGS, Lexicon, syllables, toneless
@@ -210,3 +213,25 @@ def test_names_are_told_by_the_dictionary_tags_without_the_tagger():
         True,
         True,
     ]
+
+
+def test_pypinyin_is_imported_by_one_thread_at_a_time(monkeypatch):
+    """Two threads importing pypinyin's submodules at once can deadlock on Python's module locks."""
+    inside, most = [], []
+
+    def slow_import():
+        inside.append(1)
+        most.append(len(inside))
+        time.sleep(0.05)
+        inside.pop()
+        return "tables"
+
+    monkeypatch.setattr(lexicon, "_imported_pinyin", slow_import)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(lexicon.pinyin())) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == ["tables"] * 4
+    assert max(most) == 1
