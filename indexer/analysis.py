@@ -134,6 +134,23 @@ def query_words(text: str, tokenizer: jieba.Tokenizer) -> list[str]:
     return [word for word, *_ in word_tokens(text, tokenizer, with_subwords=False)]
 
 
+def query_units(text: str, tokenizer: jieba.Tokenizer) -> list[tuple[str, list[str]]]:
+    """(unit, its words) of one unquoted query term: jieba's words, except that characters jieba
+    leaves standing alone side by side are one unit. jieba splits a name it does not know into
+    single characters (润银制药 → 润 银 制药); apart, 润 and 银 would each match almost anything."""
+    units: list[tuple[str, list[str]]] = []
+    joined_end = -1
+    for word, _, start, end in word_tokens(text, tokenizer, with_subwords=False):
+        alone = len(word) == 1 and not word.isascii()
+        if alone and start == joined_end:
+            unit, words = units[-1]
+            units[-1] = (unit + word, [*words, word])
+        else:
+            units.append((word, [word]))
+        joined_end = end if alone else -1
+    return units
+
+
 @dataclass(frozen=True)
 class ArticleAnalysis:
     """Everything the index needs from jieba for one article, computed in one pass over its text:

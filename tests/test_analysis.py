@@ -13,6 +13,7 @@ from indexer.analysis import (
     index_words,
     match_pattern,
     ngram_tokens,
+    query_units,
     word_tokens,
 )
 from indexer.engine.schema import ChineseWordAnalyzer
@@ -53,6 +54,19 @@ def test_single_characters_latin_and_numbers_kept_punctuation_dropped(jieba_toke
         (t[0], t[1]) for t in word_tokens("市科协与 AI 团队，2022年", jieba_tokenizer, with_subwords=False)
     ]
     assert words == [("市科协", 0), ("与", 1), ("ai", 2), ("团队", 3), ("2022", 4), ("年", 5)]
+
+
+def test_query_units_join_characters_jieba_leaves_alone_side_by_side(jieba_tokenizer):
+    # An unknown company name: jieba cuts 润银 into two single characters.
+    assert query_units("润银制药", jieba_tokenizer) == [("润银", ["润", "银"]), ("制药", ["制药"])]
+    # A character alone between words stays alone, and so do characters a space keeps apart.
+    assert query_units("瑞安的科技", jieba_tokenizer) == [
+        ("瑞安", ["瑞安"]),
+        ("的", ["的"]),
+        ("科技", ["科技"]),
+    ]
+    assert query_units("润 银", jieba_tokenizer) == [("润", ["润"]), ("银", ["银"])]
+    assert query_units("a股 5g", jieba_tokenizer) == [("a", ["a"]), ("股", ["股"]), ("5g", ["5g"])]
 
 
 def test_domain_words_stay_whole(jieba_tokenizer):

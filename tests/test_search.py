@@ -131,6 +131,14 @@ def test_words_apart_rank_below_the_run_as_typed(indexed_settings):
     assert found[2:] == ["270-f02"]
 
 
+def test_characters_jieba_leaves_alone_match_side_by_side(indexed_settings, issue):
+    # jieba cuts 百丈漈镇 so that 漈 and 镇 stand alone: apart, 漈镇中心 would match every article
+    # holding 中心 (five); together they match the one holding the run.
+    assert substring_matches(issue, "漈镇中心") == {"270-b11"}
+    assert ids(run(indexed_settings, q="漈镇中心", per_page="100")) == ["270-b11"]
+    assert run(indexed_settings, q="多的温州").total == len(substring_matches(issue, "多的温州")) == 1
+
+
 def test_counts_read_off_the_issue(indexed_settings):
     assert set(ids(run(indexed_settings, q="林建波"))) == {"270-f02", "270-f04", "270-f05", "270-f08"}
     assert set(ids(run(indexed_settings, q="姜国忠"))) == {"270-f01", "270-f04", "270-f07"}

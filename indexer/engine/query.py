@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from whoosh import qparser
 from whoosh import query as wq
 
-from indexer.analysis import ngram_tokens, query_words
+from indexer.analysis import ngram_tokens, query_units, query_words
 from indexer.engine.schema import NGRAM_FIELD
 from indexer.expand import (
     PINYIN,
@@ -275,12 +275,11 @@ class QueryBuilder:
                 # or of 第5期 are common words whose postings cost more to score than they tell.
                 units.append((piece.lower(), [piece.lower()], True))
             else:
-                units += [(word, [word], False) for word in query_words(piece, tokenizer)]
+                units += [(unit, words, False) for unit, words in query_units(piece, tokenizer)]
         all_units = len(units)
         if any(len(unit) > 1 for unit, _, _ in units):
-            # jieba leaves unknown names in single characters (盛派 → 盛 派); as separate units they
-            # would match almost every article and cost a lexicon scan each. The run as typed
-            # still ranks first through the preferred leaf (see _leaf).
+            # A character standing alone between words (瑞安的科技) would match almost every
+            # article and cost a lexicon scan. The run as typed still ranks first (see _leaf).
             units = [(unit, words, whole) for unit, words, whole in units if len(unit) > 1 or unit.isascii()]
         return units, all_units
 
