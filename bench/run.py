@@ -21,6 +21,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from importlib import metadata
@@ -141,6 +142,13 @@ class OursEngine:
 
     def query(self, q, county=None, date_from=None, date_to=None) -> alternatives.QueryResult:
         return query_ours(self.index_dir, q, county, date_from, date_to, self.archive_dir)
+
+    def settle(self) -> None:
+        """Waits for the engine's background threads (index-tables: the tables a generation's
+        queries share, prepared after the first search; index-generation: a newer index opening)."""
+        for thread in threading.enumerate():
+            if thread.name in ("index-tables", "index-generation"):
+                thread.join()
 
 
 # ==== The query mix ===========================================================================

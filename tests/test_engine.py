@@ -34,6 +34,7 @@ from indexer.engine import (
     w3,
 )
 from indexer.engine import schema as engine_schema
+from indexer.engine.bitmaps import bitmap
 from indexer.engine.generation import index_identity
 from indexer.engine.schema import FACET_COLUMN, make_schema
 from indexer.errors import IndexCorrupt, IndexMissing
@@ -190,6 +191,53 @@ def test_bm25_scores_are_whooshs_scores(
     assert len(whooshs) > 3
     assert ours.keys() == whooshs.keys()
     assert all(abs(ours[i] - whooshs[i]) < 1e-9 for i in ours)
+
+
+@pytest.fixture(scope="module")
+def many_blocks_generation(tmp_path_factory, seed_documents, domain):
+    """The real issue's articles nine times over in two segments: a common word's postings fill
+    several blocks of 128 in the second one."""
+    index_dir = tmp_path_factory.mktemp("many-blocks")
+    write_in_two_segments(index_dir, seed_documents * 9, domain_words(domain))
+    return Generation.open(index_dir)
+
+
+@pytest.mark.parametrize(
+    ("chosen", "blocks_decoded"),
+    [
+        (range(0, 333, 41), 11),  # a few spread over both segments: every block holds one
+        (range(150, 170), 5),  # a run in the middle of the second segment
+        (range(5, 15), 9),  # across the boundary of the segments
+        ([332], 2),  # the last article alone
+    ],
+)
+def test_bm25_scores_of_a_few_articles_are_their_scores_among_all(
+    many_blocks_generation, chosen, blocks_decoded
+):
+    """Scoring a narrowed search decodes only the posting blocks that hold its articles: the scores
+    are those of scoring every article, to the last bit, and blocks are skipped."""
+    from whoosh import query as wq
+
+    generation = many_blocks_generation
+    searcher, table = generation.searcher, generation.table
+    terms = [wq.Term(field, word) for field in ("title", "body") for word in ("科技", "温州", "人才")]
+    plan = QueryPlan(searcher, table, generation.texts, generation.segments, {})
+    leaf, offset = searcher.reader().leaf_readers()[1]
+    blocks = list(w3.w3_blocks(w3.stored_postings(leaf, "body", "科技")))
+    assert (offset, len(blocks)) == (10, 2)
+    everyone = ranking.bm25_scores(plan, terms, table.live)
+    decoded = []
+    stock_read_data = w3.W3LeafMatcher._read_data
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(w3.W3LeafMatcher, "_read_data", lambda m: decoded.append(1) or stock_read_data(m))
+        few = ranking.bm25_scores(plan, terms, bitmap(chosen, table.size))
+    assert few == {docnum: everyone[docnum] for docnum in chosen if docnum in everyone}
+    assert len(few) >= 1
+    all_blocks = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(w3.W3LeafMatcher, "_read_data", lambda m: all_blocks.append(1) or stock_read_data(m))
+        ranking.bm25_scores(plan, terms, table.live)
+    assert (len(decoded), len(all_blocks)) == (blocks_decoded, 11)
 
 
 @pytest.mark.parametrize(

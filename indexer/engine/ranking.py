@@ -12,7 +12,7 @@ from whoosh.scoring import bm25
 
 from indexer.engine.bitmaps import BIT
 from indexer.engine.plan import QueryPlan
-from indexer.engine.w3 import LENGTH_OF_BYTE, stored_postings, w3_blocks
+from indexer.engine.w3 import LENGTH_OF_BYTE, BlockWanted, stored_postings, w3_blocks
 
 # Past this many candidates, ordering by BM25 in Python costs more than a search should: title
 # matches are scored, and the rest come newest first.
@@ -175,14 +175,32 @@ def bm25_scores(plan: QueryPlan, terms: list[wq.Term], group: int) -> dict[int, 
         idf, average = searcher.idf(field, text), searcher.avg_field_length(field) or 1
         lengths = plan.segments.lengths[field]
         field_weight = TITLE_WEIGHT if field == "title" else 1.0
+        # A term's score depends only on the posting's weight and the length byte: a few dozen
+        # pairs among thousands of postings, each worked out once.
+        by_weight_and_length: dict[tuple[float, int], float] = {}
         for leaf, offset in searcher.reader().leaf_readers():
             if (field, text) not in leaf:
                 continue
-            for ids, weights in w3_blocks(stored_postings(leaf, field, text)):
+            for ids, weights in w3_blocks(stored_postings(leaf, field, text), _holding_any(group, offset)):
                 for docnum, weight in zip(ids, weights, strict=True):
                     number = offset + docnum
                     if members[number >> 3] & BIT[number & 7]:
-                        length = LENGTH_OF_BYTE[lengths[number]]
-                        score = bm25(idf, weight * field_weight, length, average, model.B, model.K1)
+                        key = (weight, lengths[number])
+                        score = by_weight_and_length.get(key)
+                        if score is None:
+                            length = LENGTH_OF_BYTE[key[1]]
+                            score = bm25(idf, weight * field_weight, length, average, model.B, model.K1)
+                            by_weight_and_length[key] = score
                         scores[number] = scores.get(number, 0.0) + score
     return scores
+
+
+def _holding_any(group: int, offset: int) -> BlockWanted:
+    """Whether a block of a segment whose documents start at `offset` may hold a document of group:
+    a search narrowed by date, county or a rare phrase scores a few documents among a common word's
+    many postings, and most of its blocks hold none of them, so are never decoded."""
+
+    def wanted(low: int, high: int) -> bool:
+        return bool(group >> (offset + low) & ((2 << (high - low)) - 1))
+
+    return wanted

@@ -12,7 +12,7 @@ import threading
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate
@@ -692,19 +692,33 @@ def stored_postings(leaf, field: str, text: str):
     return matcher.child if isinstance(matcher, FilterMatcher) else matcher
 
 
-def _w3_id_blocks(matcher: W3LeafMatcher) -> Iterator[Iterable[int]]:
+def _w3_id_blocks(matcher: W3LeafMatcher, wanted: BlockWanted = None) -> Iterator[Iterable[int]]:
+    """The docnums of each block; with `wanted`, only of the blocks it wants (see w3_blocks), the
+    others passed over on their headers, never decompressed."""
+    low = 0
     while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        ids = matcher._data[0]
-        yield ids if matcher._byteids else accumulate(ids)
+        # A block's header holds its last docnum; the one before it ended below its first.
+        high = matcher._maxid
+        if wanted is None or wanted(low, high):
+            if matcher._data is None:
+                matcher._read_data()
+            ids = matcher._data[0]
+            yield ids if matcher._byteids else accumulate(ids)
+        low = high + 1
         matcher._next_block()
 
 
-def w3_blocks(matcher: W3LeafMatcher) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
+# wanted(low, high): whether a block of postings whose docnums all lie in low..high is needed.
+BlockWanted = Callable[[int, int], bool] | None
+
+
+def w3_blocks(
+    matcher: W3LeafMatcher, wanted: BlockWanted = None
+) -> Iterator[tuple[Iterable[int], Iterable[float]]]:
     """(docnums, weights) a block at a time, decoded as W3LeafMatcher decodes them: a block stores
-    no weights when all are 1.0, and one number when all are equal."""
-    for ids in _w3_id_blocks(matcher):
+    no weights when all are 1.0, and one number when all are equal. With `wanted`, a block it does
+    not want is skipped undecoded."""
+    for ids in _w3_id_blocks(matcher, wanted):
         weights = matcher._data[1]
         if weights is None or isinstance(weights, float):
             weights = array("f", [1.0 if weights is None else weights]) * matcher._blocklength
