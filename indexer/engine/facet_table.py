@@ -174,20 +174,24 @@ class FacetTable:
         return counts
 
     def newest(self, docs: int, count: int, oldest: bool = False) -> list[int]:
-        """The first `count` of docs by date (newest first, or oldest first), ties by docnum."""
+        """The first `count` of docs by date: newest first with ties by docnum ascending, or oldest first
+        as the exact reverse. The same whatever `count`, so a page is a slice of any deeper ranking."""
+        dates = self.dates
         if docs.bit_count() <= count * DATE_SCAN_FACTOR:
-            ordered = sorted(docnums(docs), key=lambda d: (self.dates[d], -d), reverse=True)
+            ordered = sorted(docnums(docs), key=lambda d: (dates[d], -d), reverse=True)
             return ordered[::-1][:count] if oldest else ordered[:count]
-        # A large set: walk the archive in date order, testing bits of a bytes copy, until enough.
+        # A large set: walk the archive in date order, testing bits of a bytes copy, until enough and
+        # the last date's documents are all found; the walk runs ties the other way, so they are sorted.
         raw = docs.to_bytes((self.size + 7) // 8, "little")
         walk = self.date_order if oldest else reversed(self.date_order)
-        found = []
+        found: list[int] = []
         for docnum in walk:
+            if len(found) >= count and dates[docnum] != dates[found[-1]]:
+                break
             if raw[docnum >> 3] & BIT[docnum & 7]:
                 found.append(docnum)
-                if len(found) == count:
-                    break
-        return found
+        found.sort(key=lambda d: (dates[d], -d), reverse=not oldest)
+        return found[:count]
 
 
 @dataclass
