@@ -25,7 +25,7 @@ from indexer.errors import IndexMissing
 from indexer.lexicon import Lexicon
 
 if TYPE_CHECKING:
-    from indexer.engine import EngineResult
+    from indexer.engine import RankedResult
     from indexer.engine.record_fields import RecordFields
 
 CHECK_SECONDS = 0.5
@@ -56,7 +56,7 @@ class Generation:
     table: FacetTable
     texts: MatchTexts
     segments: SegmentTables
-    results: OrderedDict[tuple, EngineResult] = field(default_factory=OrderedDict)
+    results: OrderedDict[tuple, RankedResult] = field(default_factory=OrderedDict)
     substrings: OrderedDict[tuple, int] = field(default_factory=OrderedDict)
     issue_entries: list[dict] | None = None  # SearchEngine.issues(), newest first, read once
     record_fields: RecordFields | None = None  # built at the first query that matches records
