@@ -34,6 +34,7 @@ from indexer.engine import (
     ranking,
     w3,
 )
+from indexer.engine import generation as generation_module
 from indexer.engine import schema as engine_schema
 from indexer.engine.generation import index_identity
 from indexer.engine.schema import FACET_COLUMN, make_schema
@@ -744,3 +745,20 @@ def test_a_later_page_is_a_slice_of_the_first_pages_ranking(
     assert len(ranked.order) == 28
     assert past == fresh.search(EngineRequest(text=text, sort=sort, explain=explain, offset=24, limit=4))
     assert page_ids(past) != page_ids(third) and len(past.hits) == 4
+
+
+def test_kept_stored_fields_are_whooshs_and_stay_as_read(indexed_settings, monkeypatch):
+    """Hits read through the kept stored fields equal whoosh's own, only the last STORED_KEPT are kept,
+    and what a hit adds (its score, facets) never reaches the kept copy."""
+    monkeypatch.setattr(generation_module, "STORED_KEPT", 3)
+    engine = SearchEngine(indexed_settings.index_dir, ())
+    first = engine.search(EngineRequest(text="科协", limit=10))
+    again = engine.search(EngineRequest(text="科协", offset=5, limit=5))
+    assert again.hits == first.hits[5:]
+    with engine._use() as generation:
+        kept = dict(generation.stored)
+        searcher = generation.searcher
+        assert list(kept) == [searcher.document_number(id=hit["id"]) for hit in first.hits[7:]]
+        assert all(stored == searcher.stored_fields(docnum) for docnum, stored in kept.items())
+    assert all("score" not in stored and "facets" not in stored for stored in kept.values())
+    assert [hit["id"] for hit in first.hits[:3]] == ["270-b15", "270-b01", "270-b08"]

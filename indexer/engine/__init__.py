@@ -265,11 +265,14 @@ class SearchEngine:
             return generation.memo[key]
 
     def clear_caches(self) -> None:
-        """Forget recent results and substring matches (benchmarks measure searches from cold)."""
+        """Forget recent results, substring matches and stored fields (benchmarks measure searches from
+        cold)."""
         with self._lock:
             if self._generation is not None:
                 self._generation.results.clear()
                 self._generation.substrings.clear()
+                with self._generation.storing:
+                    self._generation.stored.clear()
 
     def close(self) -> None:
         opening = self._opening
@@ -488,6 +491,6 @@ class SearchEngine:
 
 def _stored_with_facets(generation: Generation, docnum: int) -> dict:
     """A document's stored fields and its values of every facet (people are only in the facet table)."""
-    stored = dict(generation.searcher.stored_fields(docnum))
+    stored = dict(generation.stored_fields(docnum))
     stored["facets"] = {name: by_doc[docnum] for name, by_doc in generation.table.values.items()}
     return stored
