@@ -57,9 +57,9 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-# A kept result is its count, facets and ranked docnums (~13 KB at 270 issues), not its hits' text: a
-# reader's words recur after a thousand other searches (bench.mixed_load reuses 15% of its searches
-# at this size, 6% at 512).
+# A kept result is its count, facets and ranked docnums (~13 KB at 270 issues, ~36 KB at 2,700: 75 MB
+# when full), not its hits' text: a reader's words recur after a thousand other searches
+# (bench.mixed_load at 270 issues reuses 15% of its searches with 2,048 kept, 6% with 512).
 RESULT_CACHE_SIZE = 2048
 # A search asking for more hits than a page shows (the exports' batches of 500) is not kept: it would
 # keep thousands of ranked documents, and an export never asks for the same batch twice.
