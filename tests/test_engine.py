@@ -21,6 +21,7 @@ from indexer.analysis import analyze_article, keyword_scorer
 from indexer.build import build_index
 from indexer.engine import (
     CHECK_SECONDS,
+    PAGES_RANKED,
     EngineRequest,
     Generation,
     IssueWriter,
@@ -33,6 +34,7 @@ from indexer.engine import (
     ranking,
     w3,
 )
+from indexer.engine import generation as generation_module
 from indexer.engine import schema as engine_schema
 from indexer.engine.bitmaps import bitmap
 from indexer.engine.generation import index_identity
@@ -753,3 +755,58 @@ def test_terms_are_written_byte_for_byte_as_whoosh_writes_them(seed_documents, t
     ours, stock = write(w3._write_terms), write(whoosh_writes)
     assert sorted(ours) == ["pst", "trm"]
     assert ours == stock
+
+
+def page_ids(result) -> list[str]:
+    return [hit["id"] for hit in result.hits]
+
+
+@pytest.mark.parametrize(
+    "text, sort, explain, third_page",
+    [
+        ("", "newest", False, ["270-b22", "270-b23", "270-f08", "270-b19"]),
+        ("科协", "relevance", False, ["270-b04", "270-b06", "270-b19", "270-f04"]),
+        ("科协", "relevance", True, ["270-b04", "270-b06", "270-b19", "270-f04"]),
+    ],
+)
+def test_a_later_page_is_a_slice_of_the_first_pages_ranking(
+    indexed_settings, text, sort, explain, third_page
+):
+    """Page 1 keeps its search ranked PAGES_RANKED pages deep: page 3 is sliced from it and equals
+    page 3 searched by a fresh engine, hit for hit (scores and explanations too); a page past that
+    depth ranks the search again, deeper, and equals its fresh search too."""
+    kept = SearchEngine(indexed_settings.index_dir, ())
+    first = kept.search(EngineRequest(text=text, sort=sort, explain=explain, limit=4))
+    third = kept.search(EngineRequest(text=text, sort=sort, explain=explain, offset=8, limit=4))
+    with kept._use() as generation:
+        (ranked,) = generation.results.values()
+    assert len(ranked.order) == 4 * PAGES_RANKED < first.total
+    fresh = SearchEngine(indexed_settings.index_dir, ())
+    assert third == fresh.search(EngineRequest(text=text, sort=sort, explain=explain, offset=8, limit=4))
+    assert page_ids(third) == third_page
+    assert all(("explain" in hit) == explain for hit in third.hits)
+    assert (third.total, third.facets) == (first.total, first.facets)
+
+    past = kept.search(EngineRequest(text=text, sort=sort, explain=explain, offset=24, limit=4))
+    with kept._use() as generation:
+        (ranked,) = generation.results.values()
+    assert len(ranked.order) == 28
+    assert past == fresh.search(EngineRequest(text=text, sort=sort, explain=explain, offset=24, limit=4))
+    assert page_ids(past) != page_ids(third) and len(past.hits) == 4
+
+
+def test_kept_stored_fields_are_whooshs_and_stay_as_read(indexed_settings, monkeypatch):
+    """Hits read through the kept stored fields equal whoosh's own, only the last STORED_KEPT are kept,
+    and what a hit adds (its score, facets) never reaches the kept copy."""
+    monkeypatch.setattr(generation_module, "STORED_KEPT", 3)
+    engine = SearchEngine(indexed_settings.index_dir, ())
+    first = engine.search(EngineRequest(text="科协", limit=10))
+    again = engine.search(EngineRequest(text="科协", offset=5, limit=5))
+    assert again.hits == first.hits[5:]
+    with engine._use() as generation:
+        kept = dict(generation.stored)
+        searcher = generation.searcher
+        assert list(kept) == [searcher.document_number(id=hit["id"]) for hit in first.hits[7:]]
+        assert all(stored == searcher.stored_fields(docnum) for docnum, stored in kept.items())
+    assert all("score" not in stored and "facets" not in stored for stored in kept.values())
+    assert [hit["id"] for hit in first.hits[:3]] == ["270-b15", "270-b01", "270-b08"]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
+from collections import Counter
 from urllib.parse import quote
 
 import pytest
@@ -110,3 +112,17 @@ def test_county_short_forms_become_official_names_and_strangers_are_refused(doma
     assert county.canonical("瑞安", domain) == "瑞安市"
     with pytest.raises(fields.UnknownValue, match="^unknown county: 火星$"):
         county.canonical("火星", domain)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_values_are_ordered_most_frequent_first_and_equal_counts_by_value(seed, domain):
+    rng = random.Random(seed)
+    counts = Counter({f"v{rng.randint(0, 500)}": rng.randint(0, 6) for _ in range(300)})
+    expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    assert fields.facet("keyword").order(counts, domain) == expected
+    assert fields.facet("person").order(Counter({"乙": 2, "甲": 2, "丙": 3, "丁": 0}), domain) == [
+        ("丙", 3),
+        ("乙", 2),
+        ("甲", 2),
+        ("丁", 0),
+    ]

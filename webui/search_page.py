@@ -6,6 +6,7 @@ rebuilds query logic; counts come from search() as they are.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ READING_LABELS = {"traditional": "繁体转简体", "synonym": "同义词", "pin
 RECORD_FIELD_LABELS = {"department": "部门", "county": "县（市、区）", "issue": "期号"}
 FACET_SHOWN = 8  # values beyond this sit behind "更多"
 PAGE_WINDOW = 2
+DATE_MARK = "date"  # stands for either date while the other parameters are encoded
 
 
 def search_url(request: SearchRequest, endpoint: str = "pages.search", **changes) -> str:
@@ -28,6 +30,18 @@ def search_url(request: SearchRequest, endpoint: str = "pages.search", **changes
     pairs = request.params(**changes)
     base = _endpoint_url(endpoint)
     return f"{base}?{'&'.join(_encoded(name, value) for name, value in pairs)}" if pairs else base
+
+
+def dated_urls(request: SearchRequest) -> Callable[[str, str], str]:
+    """search_url(request, date_from=..., date_to=...) as a function of the two dates: a timeline's
+    hundreds of bars share every other parameter, so those are encoded once, around the dates (which
+    percent-encoding leaves as they are)."""
+    pairs = request.params(date_from=DATE_MARK, date_to=DATE_MARK, page=None)
+    at = [name for name, _ in pairs].index("date_from")
+    head = "".join(f"{_encoded(name, value)}&" for name, value in pairs[:at])
+    tail = "".join(f"&{_encoded(name, value)}" for name, value in pairs[at + 2 :])
+    base = f"{_endpoint_url('pages.search')}?{head}date_from="
+    return lambda date_from, date_to: f"{base}{date_from}&date_to={date_to}{tail}"
 
 
 def _endpoint_url(endpoint: str) -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from indexer.fields import date_changes, period
+from indexer.fields import period
 from indexer.search import SearchResult
-from webui.search_page import search_url
+from webui.search_page import dated_urls
 
 
 def _months(first: str, last: str) -> list[str]:
@@ -37,6 +37,7 @@ def timeline(result: SearchResult) -> dict | None:
     gap = max(slot * 0.25, 1.0) if len(months) < 120 else 0.5
     axis = TIMELINE_HEIGHT - TIMELINE_AXIS
     plot = axis - TIMELINE_TOP
+    bar_url = dated_urls(result.request)
     bars = []
     for index, month in enumerate(months):
         count = counts.get(month, 0)
@@ -70,7 +71,7 @@ def timeline(result: SearchResult) -> dict | None:
                 "center": round(x + width / 2, 2),
                 "show_count": bool(count) and len(months) <= COUNT_ABOVE_BARS,
                 "selected": (result.request.date_from, result.request.date_to) == span,
-                "url": search_url(result.request, **date_changes(span)) if count else None,
+                "url": bar_url(span[0].isoformat(), span[1].isoformat()) if count else None,
                 "tick": tick,
                 "tick_x": round(tick_x, 2),
                 "tick_anchor": anchor,

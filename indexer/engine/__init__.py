@@ -57,10 +57,16 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-RESULT_CACHE_SIZE = 512
-# A result of more hits than a page shows (the exports' batches of 500) is not kept: each holds hundreds
-# of articles' text, and an export never asks for the same batch twice.
+# A kept result is its count, facets and ranked docnums (~13 KB at 270 issues, ~36 KB at 2,700: 75 MB
+# when full), not its hits' text: a reader's words recur after a thousand other searches
+# (bench.mixed_load at 270 issues reuses 15% of its searches with 2,048 kept, 6% with 512).
+RESULT_CACHE_SIZE = 2048
+# A search asking for more hits than a page shows (the exports' batches of 500) is not kept: it would
+# keep thousands of ranked documents, and an export never asks for the same batch twice.
 CACHED_HITS_AT_MOST = 100
+# A result is kept ranked this many pages deep, so the next pages a reader turns to (and the API's
+# pages 2–5) are slices of the first one's work, not searches of their own.
+PAGES_RANKED = 5
 T = TypeVar("T")
 
 
@@ -79,18 +85,9 @@ class EngineRequest:
     explain: bool = False  # each hit says which unit matched which field, and how
 
     def cache_key(self) -> tuple:
+        """What the answer depends on besides the slice: every page of a search shares one key."""
         filters = tuple(sorted((name, tuple(values)) for name, values in self.filters.items() if values))
-        return (
-            self.text,
-            filters,
-            self.date_from,
-            self.date_to,
-            self.sort,
-            self.offset,
-            self.limit,
-            self.literal,
-            self.explain,
-        )
+        return (self.text, filters, self.date_from, self.date_to, self.sort, self.literal, self.explain)
 
 
 @dataclass
@@ -100,6 +97,23 @@ class EngineResult:
     facets: dict[str, Counter]
     highlights: list[str]
     readings: list[Reading] = field(default_factory=list)
+
+
+@dataclass
+class RankedResult:
+    """A search's answer for any of its pages: the count, facets and readings, and the result's first
+    documents in rank order, from which a page is a slice."""
+
+    total: int
+    order: list[tuple[int, float | None]]  # (docnum, score), the first of the result in rank order
+    facets: dict[str, Counter]
+    highlights: list[str]
+    readings: list[Reading]
+    plan: QueryPlan | None = None  # kept for an explaining search, which explains each hit it shows
+
+    def covers(self, end: int) -> bool:
+        """Whether the slice up to `end` lies within the documents ranked."""
+        return end <= len(self.order) or len(self.order) >= self.total
 
 
 @dataclass(frozen=True)
@@ -251,11 +265,14 @@ class SearchEngine:
             return generation.memo[key]
 
     def clear_caches(self) -> None:
-        """Forget recent results and substring matches (benchmarks measure searches from cold)."""
+        """Forget recent results, substring matches and stored fields (benchmarks measure searches from
+        cold)."""
         with self._lock:
             if self._generation is not None:
                 self._generation.results.clear()
                 self._generation.substrings.clear()
+                with self._generation.storing:
+                    self._generation.stored.clear()
 
     def close(self) -> None:
         opening = self._opening
@@ -269,22 +286,42 @@ class SearchEngine:
             self._release(generation, taken=0)
 
     def search(self, request: EngineRequest) -> EngineResult:
+        end = request.offset + request.limit
+        kept = request.limit <= CACHED_HITS_AT_MOST
         key = request.cache_key()
         with self._use() as generation:
-            with self._lock:
-                if key in generation.results:
-                    generation.results.move_to_end(key)
-                    return generation.results[key]
-            result = self._search(generation, request)
-            if request.limit > CACHED_HITS_AT_MOST:
-                return result
-            with self._lock:
-                generation.results[key] = result
-                if len(generation.results) > RESULT_CACHE_SIZE:
-                    generation.results.popitem(last=False)
-            return result
+            ranked = None
+            if kept:
+                with self._lock:
+                    ranked = generation.results.get(key)
+                    if ranked is not None:
+                        generation.results.move_to_end(key)
+            if ranked is None or not ranked.covers(end):
+                depth = max(end, request.limit * PAGES_RANKED) if kept else end
+                ranked = self._rank(generation, request, depth)
+                if kept:
+                    with self._lock:
+                        generation.results[key] = ranked
+                        generation.results.move_to_end(key)
+                        if len(generation.results) > RESULT_CACHE_SIZE:
+                            generation.results.popitem(last=False)
+            hits = []
+            for docnum, score in ranked.order[request.offset : end]:
+                stored = _stored_with_facets(generation, docnum)
+                stored["score"] = score
+                if ranked.plan is not None:
+                    stored["explain"] = explain_hit(ranked.plan, docnum)
+                hits.append(stored)
+            return EngineResult(
+                total=ranked.total,
+                hits=hits,
+                facets=ranked.facets,
+                highlights=ranked.highlights,
+                readings=ranked.readings,
+            )
 
-    def _search(self, generation: Generation, request: EngineRequest) -> EngineResult:
+    def _rank(self, generation: Generation, request: EngineRequest, depth: int) -> RankedResult:
+        """The request's result counted and faceted, its first `depth` documents ranked."""
         searcher, table = generation.searcher, generation.table
         parsed = self.queries.parse(request.text, lexicon=generation.lexicon, literal=request.literal)
         plan = QueryPlan(
@@ -312,27 +349,20 @@ class SearchEngine:
 
         final = restricted(matched)
         facets = {facet: table.count(facet, restricted(matched, skip=facet)) for facet in table.postings}
-        end = request.offset + request.limit
         total = final.bit_count()
         if request.offset >= total:
             order: list[tuple[int, float | None]] = []
         elif request.sort == "relevance" and plan.leaves:
-            order = ranking.ranked(plan, final, end)
+            order = ranking.ranked(plan, final, depth)
         else:
-            order = [(d, None) for d in table.newest(final, end, oldest=request.sort == "oldest")]
-        hits = []
-        for docnum, score in order[request.offset : end]:
-            stored = _stored_with_facets(generation, docnum)
-            stored["score"] = score
-            if request.explain:
-                stored["explain"] = explain_hit(plan, docnum)
-            hits.append(stored)
-        return EngineResult(
+            order = [(d, None) for d in table.newest(final, depth, oldest=request.sort == "oldest")]
+        return RankedResult(
             total=total,
-            hits=hits,
+            order=order,
             facets=facets,
             highlights=parsed.highlights,
             readings=parsed.readings + plan.readings(matched),
+            plan=plan if request.explain else None,
         )
 
     def _record_fields(self, generation: Generation) -> RecordFields:
@@ -461,6 +491,6 @@ class SearchEngine:
 
 def _stored_with_facets(generation: Generation, docnum: int) -> dict:
     """A document's stored fields and its values of every facet (people are only in the facet table)."""
-    stored = dict(generation.searcher.stored_fields(docnum))
+    stored = dict(generation.stored_fields(docnum))
     stored["facets"] = {name: by_doc[docnum] for name, by_doc in generation.table.values.items()}
     return stored
