@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 import jieba
@@ -89,6 +90,66 @@ def test_past_a_limit_the_whole_dictionary_is_loaded_into_the_same_dict(
     assert tokenizer.complete and tokenizer.FREQ is frequencies
     assert tokenizer.FREQ == whole.FREQ
     assert first == list(whole.cut(seed_text[:2000])) and second == list(whole.cut(seed_text[2000:4000]))
+
+
+def test_a_background_read_of_the_whole_dictionary_never_holds_up_segmentation(
+    monkeypatch, seed_text, words, whole
+):
+    tokenizer = partial(words)
+    frequencies = tokenizer.FREQ
+    store, release = tokenizer.store, threading.Event()
+    read_whole = store.everything
+
+    def slow_everything(table):
+        assert release.wait(30)
+        return read_whole(table)
+
+    monkeypatch.setattr(store, "everything", slow_everything)
+    monkeypatch.setattr(wordseg, "PARTIAL_FETCH_LIMIT", 0)
+    tokenizer.read_whole_in_background()
+    tokenizer.read_whole_in_background()  # once only
+    reading = tokenizer._reading_whole
+    # Past the limit while the read is under way: texts are still segmented, from fetched entries.
+    segmented: dict[str, list[str]] = {}
+    for text in (seed_text[:1500], seed_text[1500:3000]):
+        cutting = threading.Thread(
+            target=lambda text=text: segmented.update({text: list(tokenizer.cut(text))})
+        )
+        cutting.start()
+        cutting.join(20)
+        assert segmented.get(text) == list(whole.cut(text))
+    assert not tokenizer.complete
+    release.set()
+    reading.join(60)
+    assert tokenizer.complete and tokenizer.FREQ is frequencies and tokenizer.FREQ == whole.FREQ
+    assert (tokenizer._router is not None) == (wordseg.rjieba is not None)
+    assert list(tokenizer.cut(seed_text[3000:5000])) == list(whole.cut(seed_text[3000:5000]))
+
+
+def test_a_server_reads_the_dictionary_ahead_on_its_own_tokenizer(monkeypatch, domain, words, whole):
+    tokenizer = partial(words)
+    monkeypatch.setattr(wordseg, "tokenizer_for", lambda d: tokenizer if d is domain else None)
+    wordseg.read_dictionary_ahead(domain)
+    tokenizer._reading_whole.join(60)
+    assert tokenizer.complete and tokenizer.FREQ == whole.FREQ
+
+
+def test_a_failed_background_read_leaves_the_limit_to_load_it(monkeypatch, caplog, seed_text, words, whole):
+    tokenizer = partial(words)
+
+    def broken():
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(tokenizer, "_whole_rows", broken)
+    with caplog.at_level(logging.WARNING):
+        tokenizer.read_whole_in_background()
+        tokenizer._reading_whole.join(30)
+    assert "reading jieba's dictionary in the background: disk gone" in caplog.text
+    monkeypatch.undo()
+    monkeypatch.setattr(wordseg, "PARTIAL_FETCH_LIMIT", 0)
+    list(tokenizer.cut(seed_text[:200]))
+    list(tokenizer.cut(seed_text[200:400]))
+    assert tokenizer.complete and tokenizer.FREQ == whole.FREQ
 
 
 def test_idf_table_gives_jiebas_values_in_part_and_whole(monkeypatch):

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from indexer import cli as indexer_cli
 from indexer.settings import Settings
+from indexer.wordseg import read_dictionary_ahead
 
 
 def run_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -22,6 +23,7 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
     )
     settings = settings.with_overrides(web=web)
     app = create_app(settings)
+    read_dictionary_ahead(settings.domain)
     print(f"serving {settings.index_dir} on http://{web.host}:{web.port}/", file=sys.stderr)
     if args.debug:
         app.run(host=web.host, port=web.port, debug=True)

@@ -10,6 +10,7 @@ from waitress.server import BaseWSGIServer, create_server
 from waitress.task import ErrorTask
 
 from indexer.lexicon import pinyin
+from indexer.normalize import to_simplified, to_traditional
 from indexer.settings import WebSettings
 from webui.app import SECURITY_HEADERS
 
@@ -65,6 +66,10 @@ def make_server(app: Flask, web: WebSettings):
 
 def serve(app: Flask, web: WebSettings) -> None:
     pinyin()  # read on first use elsewhere; here before the freeze, so its tables are frozen too
+    # OpenCC builds each converter on first use, holding the GIL throughout (s2t: ~70 ms alone, 184 ms
+    # seen under load), which would pause every request of the first reader whose snippet needs it.
+    to_simplified("中國")
+    to_traditional("中国")
     gc.freeze()
     young, middle, _ = gc.get_threshold()
     gc.set_threshold(young, middle, FULL_COLLECTION_AFTER)
