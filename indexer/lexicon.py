@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-import jieba
-
 from indexer.analysis import CJK_CHAR
+from indexer.wordseg import dictionary_tags
 
 CJK_WORD = re.compile(rf"[{CJK_CHAR}]{{2,}}")
 # Letters, each syllable optionally followed by its tone digit (0 or 5 for the neutral tone), spaces or
@@ -274,20 +273,6 @@ class Lexicon:
             self._tags = dictionary_tags(self._counts.keys())
         tag = self._tags.get(word)
         return tag is None or tag.startswith(PROPER_TAGS)
-
-
-def dictionary_tags(words: Iterable[str]) -> dict[str, str]:
-    """jieba's part-of-speech tag of each of the words its dictionary holds. Read from the dictionary
-    file for these words alone: jieba.posseg would load the whole dictionary again with its tagger
-    (118 MB more for a server over 2,700 issues, and 1-4 s)."""
-    wanted = set(words)
-    tags: dict[str, str] = {}
-    with jieba.get_dict_file() as dictionary:
-        for line in dictionary:
-            word, _, rest = line.decode("utf-8").partition(" ")
-            if word in wanted:
-                tags[word] = rest.rpartition(" ")[2].strip()
-    return tags
 
 
 def word_readings(word: str) -> list[list[str]]:

@@ -152,6 +152,18 @@ def test_a_failed_background_read_leaves_the_limit_to_load_it(monkeypatch, caplo
     assert tokenizer.complete and tokenizer.FREQ == whole.FREQ
 
 
+def test_dictionary_tags_come_from_the_store_as_from_jiebas_file(monkeypatch):
+    words = ["实验", "温州", "林建波", "青科会", "B超", "科协", "中华人民共和国"]
+    tagged = {"实验": "vn", "温州": "ns", "B超": "n", "科协": "j", "中华人民共和国": "ns"}
+    assert wordseg.dictionary_tags(words) == tagged
+    everything = wordseg.read_jieba_tags()
+    assert len(everything) == 349_045 and everything["实验"] == "vn"
+    sample = list(everything)[::97]
+    assert wordseg.dictionary_tags(sample) == {word: everything[word] for word in sample}
+    monkeypatch.setattr(wordseg, "dictionary_store", lambda: None)
+    assert wordseg.dictionary_tags(words) == tagged
+
+
 def test_idf_table_gives_jiebas_values_in_part_and_whole(monkeypatch):
     import jieba.analyse
 
