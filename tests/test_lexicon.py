@@ -235,3 +235,18 @@ def test_pypinyin_is_imported_by_one_thread_at_a_time(monkeypatch):
         thread.join()
     assert results == ["tables"] * 4
     assert max(most) == 1
+
+
+def test_a_reindexed_issues_old_articles_are_not_counted(tmp_path):
+    """The re-indexed issue's old segment is all deleted; whoosh's filtered postings of it read as
+    empty, which had the lexicon take nothing off and count 林建波 in 8 articles, not 4."""
+    settings = load_settings(seed_workspace(tmp_path))
+    assert build_index(settings).added == ["270"]
+    path = settings.archive_dir / "issue-271.txt"
+    path.write_text(next_issue(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    assert build_index(settings).added == ["271"]  # a segment of its own, its articles first in it
+    assert SearchEngine(settings.index_dir, ()).lexicon().count("林建波") == 8
+    path.write_text(path.read_text(encoding="utf-8").replace("林建波", "林剑波"), encoding="utf-8")
+    assert build_index(settings).updated == ["271"]
+    lexicon = SearchEngine(settings.index_dir, ()).lexicon()
+    assert lexicon.count("林建波") == 4 and lexicon.count("林剑波") == 4

@@ -26,7 +26,6 @@ from whoosh.filedb import filetables
 from whoosh.filedb.compound import CompoundStorage
 from whoosh.filedb.filestore import OverlayStorage
 from whoosh.filedb.structfile import BufferFile
-from whoosh.matching.wrappers import FilterMatcher
 from whoosh.system import pack_int, pack_long, pack_uint, pack_ushort
 from whoosh.util.numeric import byte_to_length, length_to_byte
 from whoosh.writing import MERGE_SMALL, LockError, SegmentWriter
@@ -685,11 +684,14 @@ ONE = 1
 
 
 def stored_postings(leaf, field: str, text: str):
-    """The term's postings as stored, deleted documents included: whoosh wraps them in a FilterMatcher
-    when the segment has deletions, which has none of the W3 block attributes read here; every
-    caller intersects with the live documents anyway."""
-    matcher = leaf.postings(field, text)
-    return matcher.child if isinstance(matcher, FilterMatcher) else matcher
+    """The term's postings as stored, deleted documents included. Where the segment has deletions,
+    whoosh's postings() wraps them in a FilterMatcher, which has none of the W3 block attributes read
+    here and moves its child past the deleted documents the postings open with as it is made (past
+    all of them when every one is deleted: the lexicon then counted a re-indexed issue's words twice).
+    So the matcher comes from the segment's terms, as postings() makes it before wrapping it."""
+    if not leaf.has_deletions():
+        return leaf.postings(field, text)
+    return leaf._terms.matcher(field, leaf._text_to_bytes(field, text), leaf.schema[field].format)
 
 
 def _w3_id_blocks(matcher: W3LeafMatcher, wanted: BlockWanted = None) -> Iterator[Iterable[int]]:
