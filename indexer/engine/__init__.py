@@ -202,7 +202,7 @@ class SearchEngine:
     def _open_next(self) -> None:
         target = index_identity(self.index_dir)
         try:
-            generation = Generation.open(self.index_dir)
+            generation = Generation.open(self.index_dir, previous=self._generation)
             generation.users = 1
             self._prepare(generation)
             self._install(generation)

@@ -209,5 +209,15 @@ class MatchTexts:
             titles[docnum], _, texts[docnum] = raw.decode("utf-8").partition(MATCH_PART_SEPARATOR)
         return cls(titles=titles, texts=texts)
 
+    @classmethod
+    def joined(cls, parts: Iterable[MatchTexts]) -> MatchTexts:
+        """The match texts of segments read one by one (read(leaf)), in docnum order."""
+        titles: list[str] = []
+        texts: list[str] = []
+        for part in parts:
+            titles += part.titles
+            texts += part.texts
+        return cls(titles=titles, texts=texts)
+
     def part(self, name: str) -> list[str]:
         return self.titles if name == "title" else self.texts

@@ -38,6 +38,37 @@ STORED_KEPT = 4096
 NOT_A_LEXICON_WORD = re.compile(r"^.$|\d")
 
 
+SegmentKey = tuple[str, int]  # (segment id, deleted documents): a segment changes by deletions only
+
+
+@dataclass
+class SegmentPart:
+    """What a generation reads from one segment: its match texts ("" for a deleted document) and, once
+    the lexicon asks, its words' live article counts per scored field. The next generation takes a part
+    over while its segment and deletion count stay the same: an update writes a segment or merges a
+    few small ones, and reading the rest again cost about a third of preparing a new generation at
+    2,700 issues (cProfile: word counts 3.2 s and match texts 0.9 s of 14.3 s)."""
+
+    texts: MatchTexts
+    words: dict[str, Counter[str]] | None = None  # field → word → live articles holding it
+
+
+def segment_key(leaf) -> SegmentKey:
+    segment = leaf.segment()
+    if segment is None:  # the reader of an index with no segment yet
+        return "", 0
+    return segment.segment_id(), segment.deleted_count()
+
+
+def segment_parts(reader, known: dict[SegmentKey, SegmentPart]) -> dict[SegmentKey, SegmentPart]:
+    """Each segment's part in docnum order: the known one if its segment is unchanged, else read."""
+    parts = {}
+    for leaf, _ in reader.leaf_readers():
+        key = segment_key(leaf)
+        parts[key] = known.get(key) or SegmentPart(MatchTexts.read(leaf))
+    return parts
+
+
 def index_identity(index_dir: Path) -> tuple[int, int, int] | None:
     """(device, inode, TOC generation) of the index folder, or None while it has none. A rebuild
     swaps a new folder in by renames, so its inode tells it apart even where the generation repeats."""
@@ -59,6 +90,7 @@ class Generation:
     table: FacetTable
     texts: MatchTexts
     segments: SegmentTables
+    parts: dict[SegmentKey, SegmentPart]
     results: OrderedDict[tuple, RankedResult] = field(default_factory=OrderedDict)
     substrings: OrderedDict[tuple, int] = field(default_factory=OrderedDict)
     stored: OrderedDict[int, dict] = field(default_factory=OrderedDict)  # docnum → stored fields, recent
@@ -74,14 +106,15 @@ class Generation:
     closed: bool = False
 
     @classmethod
-    def open(cls, index_dir: Path) -> Generation:
-        """The newest generation of the folder, its segment files checked against their checksums."""
+    def open(cls, index_dir: Path, previous: Generation | None = None) -> Generation:
+        """The newest generation of the folder, its segment files checked against their checksums;
+        what it reads of segments the previous generation has too is taken from that one."""
         for attempt in range(OPEN_ATTEMPTS):
             identity = index_identity(index_dir)
             if identity is None:
                 raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
             try:
-                return cls._open(index_dir, identity)
+                return cls._open(index_dir, identity, previous.parts if previous is not None else {})
             except FileNotFoundError:
                 # A commit deleted this generation's TOC or a merged segment meanwhile: take the next.
                 if attempt == OPEN_ATTEMPTS - 1:
@@ -89,19 +122,23 @@ class Generation:
         raise AssertionError("unreachable")
 
     @classmethod
-    def _open(cls, index_dir: Path, identity: tuple[int, int, int]) -> Generation:
+    def _open(
+        cls, index_dir: Path, identity: tuple[int, int, int], known: dict[SegmentKey, SegmentPart]
+    ) -> Generation:
         index = open_index(index_dir)
         with decoding(index_dir):
             toc = TOC.read(index.storage, index.indexname, gen=identity[2])
             verify_segments(index.storage, toc.segments)
             reader = FileIndex._reader(index.storage, toc.schema, toc.segments, toc.generation)
             try:
+                parts = segment_parts(reader, known)
                 return cls(
                     identity=identity,
                     searcher=Searcher(reader, fromindex=index),
                     table=FacetTable.build(reader),
-                    texts=MatchTexts.read(reader),
+                    texts=MatchTexts.joined(part.texts for part in parts.values()),
                     segments=SegmentTables.read(reader),
+                    parts=parts,
                 )
             except BaseException:
                 reader.close()
@@ -124,26 +161,48 @@ class Generation:
     def lexicon(self) -> Lexicon:
         # Two threads that both find none both read it, and either is the same.
         if self.words is None:
-            self.words = Lexicon.build(word_frequencies(self.searcher.reader()))
+            self.words = Lexicon.build(word_frequencies(self.searcher.reader(), self.parts))
         return self.words
 
     def close(self) -> None:
         self.searcher.close()
 
 
-def word_frequencies(reader) -> Iterator[tuple[str, int]]:
+def word_frequencies(reader, parts: dict[SegmentKey, SegmentPart] | None = None) -> Iterator[tuple[str, int]]:
     """(word, live articles holding it) for each field of SCORED_FIELDS, sub-words included; the lexicon
-    keeps the larger of a word's title and body counts. A term's document frequency counts deleted
-    documents until a merge drops them (a re-indexed issue would count twice): those are taken off."""
+    keeps the larger of a word's title and body counts. Each segment's counts are read once and kept
+    in its part (when parts are given)."""
+    by_segment = []
+    for leaf, _ in reader.leaf_readers():
+        part = None if parts is None else parts.get(segment_key(leaf))
+        if part is None or part.words is None:
+            counts = segment_word_counts(leaf)
+            if part is not None:
+                part.words = counts  # two threads that both find none both count, and either is the same
+        else:
+            counts = part.words
+        by_segment.append(counts)
+    for field_name in SCORED_FIELDS:
+        total: Counter[str] = Counter()
+        for counts in by_segment:
+            total.update(counts[field_name])
+        yield from total.items()
+
+
+def segment_word_counts(leaf) -> dict[str, Counter[str]]:
+    """One segment's words with the live articles holding each, per field of SCORED_FIELDS. A term's
+    document frequency counts deleted documents until a merge drops them (a re-indexed issue would
+    count twice): those are taken off."""
+    deleted = sorted(set(range(leaf.doc_count_all())).difference(leaf.all_doc_ids()))
+    by_field = {}
     for field_name in SCORED_FIELDS:
         counts: Counter[str] = Counter()
-        for leaf, _ in reader.leaf_readers():
-            deleted = sorted(set(range(leaf.doc_count_all())).difference(leaf.all_doc_ids()))
-            for raw, info in leaf.iter_field(field_name):
-                word = raw.decode("utf-8")
-                if not NOT_A_LEXICON_WORD.search(word):
-                    counts[word] += live_frequency(leaf, field_name, raw, info, deleted)
-        yield from counts.items()
+        for raw, info in leaf.iter_field(field_name):
+            word = raw.decode("utf-8")
+            if not NOT_A_LEXICON_WORD.search(word):
+                counts[word] += live_frequency(leaf, field_name, raw, info, deleted)
+        by_field[field_name] = counts
+    return by_field
 
 
 def live_frequency(leaf, field_name: str, raw: bytes, info, deleted: list[int]) -> int:

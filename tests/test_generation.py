@@ -1,0 +1,67 @@
+"""A new index generation takes over what it reads of unchanged segments from the one answering."""
+
+from __future__ import annotations
+
+import pytest
+
+from indexer.build import build_index
+from indexer.engine.generation import Generation, segment_key
+from indexer.settings import load_settings
+from tests.conftest import SEED, seed_workspace
+from tests.test_build import next_issue
+
+
+@pytest.fixture
+def workspace(tmp_path):
+    config = seed_workspace(tmp_path)
+    settings = load_settings(config)
+    assert build_index(settings).added == ["270"]
+    return settings
+
+
+def opened(settings, previous=None) -> Generation:
+    generation = Generation.open(settings.index_dir, previous=previous)
+    generation.lexicon()
+    return generation
+
+
+def same_reading(kept: Generation, fresh: Generation) -> None:
+    """What a generation built on the previous one read equals what a fresh one reads."""
+    assert kept.texts == fresh.texts
+    assert kept.lexicon()._counts == fresh.lexicon()._counts
+    assert list(kept.parts) == list(fresh.parts)
+
+
+def test_an_added_issue_reads_only_its_own_segment(workspace):
+    before = opened(workspace)
+    text = next_issue(SEED.read_text(encoding="utf-8")).replace("运维团队负责人", "运维团队负责人林雨楠")
+    (workspace.archive_dir / "issue-271.txt").write_text(text, encoding="utf-8")
+    assert build_index(workspace).added == ["271"]
+    after, fresh = opened(workspace, previous=before), opened(workspace)
+    same_reading(after, fresh)
+    kept = [key for key in after.parts if key in before.parts]
+    assert len(kept) == len(before.parts) == 1 and len(after.parts) == 2
+    assert all(after.parts[key] is before.parts[key] for key in kept)
+    assert after.lexicon().count("林雨楠") == 1 and before.lexicon().count("林雨楠") == 0
+    assert after.lexicon().count("林建波") == 2 * before.lexicon().count("林建波") == 8
+    for generation in (before, after, fresh):
+        generation.close()
+
+
+def test_an_updated_issue_reads_its_segment_again_and_counts_it_once(workspace):
+    path = workspace.archive_dir / "issue-271.txt"
+    path.write_text(next_issue(SEED.read_text(encoding="utf-8")), encoding="utf-8")
+    build_index(workspace)
+    before = opened(workspace)
+    assert before.lexicon().count("林建波") == 8
+    path.write_text(path.read_text(encoding="utf-8").replace("林建波", "林剑波"), encoding="utf-8")
+    assert build_index(workspace).updated == ["271"]
+    after, fresh = opened(workspace, previous=before), opened(workspace)
+    same_reading(after, fresh)
+    # The old 271's segment now has deletions: a new key, read again, its deleted articles not counted.
+    assert not any(key in before.parts for key in after.parts if key[1])
+    assert after.lexicon().count("林建波") == 4 and after.lexicon().count("林剑波") == 4
+    leaf_keys = [segment_key(leaf) for leaf, _ in after.searcher.reader().leaf_readers()]
+    assert leaf_keys == list(after.parts)
+    for generation in (before, after, fresh):
+        generation.close()
