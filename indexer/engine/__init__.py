@@ -494,21 +494,16 @@ class SearchEngine:
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Python's garbage collector off while a generation is read and prepared, and what it made
-    frozen out of collections before the collector is on again. Its millions of new tuples and lists
-    set off a collection every few milliseconds, each pausing every request (one of 81 ms seen under
-    load at 2,700 issues), ~10% of the preparation's CPU; turned back on without the freeze, the
-    first young collection went through all of them at once (458 ms). The generation's tables hold no
-    reference cycles and are freed by their counts when it retires; what the freeze keeps for good is
-    the cyclic garbage requests leave meanwhile (about 24 objects a search: some MB an update under
-    full load). Left off if something else had turned it off."""
+    """Python's garbage collector off while a generation is read and prepared: its millions of new
+    tuples and lists set off a collection every few milliseconds, each pausing every request (one of
+    81 ms seen under load at 2,700 issues), and all of them ~10% of the preparation's CPU. Its
+    structures hold no reference cycles. Left off if something else had turned it off."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if enabled:
-            gc.freeze()
             gc.enable()
 
 
