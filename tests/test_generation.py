@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import gc
-import threading
-
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import EngineRequest, SearchEngine, collector_paused
 from indexer.engine.generation import Generation, segment_key
 from indexer.settings import load_settings
 from tests.conftest import SEED, seed_workspace
@@ -69,38 +65,3 @@ def test_an_updated_issue_reads_its_segment_again_and_counts_it_once(workspace):
     assert leaf_keys == list(after.parts)
     for generation in (before, after, fresh):
         generation.close()
-
-
-def test_the_collector_is_paused_only_while_a_generation_is_prepared():
-    assert gc.isenabled()
-    with collector_paused():
-        assert not gc.isenabled()
-        with collector_paused():
-            assert not gc.isenabled()
-        assert not gc.isenabled()
-    assert gc.isenabled()
-    gc.disable()
-    try:
-        with collector_paused():
-            pass
-        assert not gc.isenabled()  # turned off by someone else: left off
-    finally:
-        gc.enable()
-
-
-def test_an_engine_prepares_with_the_collector_paused_and_turns_it_back_on(workspace, monkeypatch):
-    seen = []
-    engine = SearchEngine(workspace.index_dir, ())
-    suggestions = engine._suggestions
-
-    def noting(generation):
-        seen.append(gc.isenabled())
-        return suggestions(generation)
-
-    monkeypatch.setattr(engine, "_suggestions", noting)
-    assert engine.search(EngineRequest(text="科技")).total > 0
-    for thread in threading.enumerate():
-        if thread.name == "index-tables":
-            thread.join(60)
-    assert seen == [False] and gc.isenabled()
-    engine.close()

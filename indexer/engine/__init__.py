@@ -3,7 +3,6 @@ from the newest index generation; the names other modules use are exported here.
 
 from __future__ import annotations
 
-import gc
 import logging
 import threading
 import time
@@ -203,10 +202,9 @@ class SearchEngine:
     def _open_next(self) -> None:
         target = index_identity(self.index_dir)
         try:
-            with collector_paused():
-                generation = Generation.open(self.index_dir, previous=self._generation)
-                generation.users = 1
-                self._prepare(generation)
+            generation = Generation.open(self.index_dir, previous=self._generation)
+            generation.users = 1
+            self._prepare(generation)
             self._install(generation)
         except OSError:
             pass  # the folder changed while opening; the next check tries again
@@ -223,10 +221,9 @@ class SearchEngine:
         holding one use of it; a new generation is installed only once this is done, so an update
         never makes a reader wait for it."""
         try:
-            with collector_paused():
-                generation.lexicon().prepare()
-                self._record_fields(generation)
-                self._suggestions(generation)
+            generation.lexicon().prepare()
+            self._record_fields(generation)
+            self._suggestions(generation)
         except Exception as error:  # noqa: BLE001 - a background thread; queries build them on demand
             logger.warning("preparing the lexicon of %s: %s", self.index_dir, error)
         finally:
@@ -490,21 +487,6 @@ class SearchEngine:
             "briefs": sum(kinds[docnum] == ("brief",) for docnum in docs),
             "report": first.get("parse_report"),
         }
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's garbage collector off while a generation is read and prepared: its millions of new
-    tuples and lists set off a collection every few milliseconds, each pausing every request (one of
-    81 ms seen under load at 2,700 issues), and all of them ~10% of the preparation's CPU. Its
-    structures hold no reference cycles. Left off if something else had turned it off."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _stored_with_facets(generation: Generation, docnum: int) -> dict:
