@@ -13,7 +13,7 @@ import stat
 import string
 import tempfile
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -539,25 +539,22 @@ def read_dictionary_ahead(domain: Domain) -> None:
         tokenizer.read_whole_in_background()
 
 
-def read_jieba_names() -> dict[str, int]:
-    """The words jieba's dictionary tags as person names (nr, nrfg, nrt), with their counts."""
-    names = {}
+def jieba_dictionary_lines() -> Iterator[tuple[str, str, str]]:
+    """(word, count, tag) of each line of jieba's dictionary file."""
     with open(JIEBA_DICTIONARY, encoding="utf-8") as dictionary:
         for line in dictionary:
             word, count, tag = (line.split() + ["", ""])[:3]
-            if tag.startswith("nr"):
-                names[word] = int(count)
-    return names
+            yield word, count, tag
+
+
+def read_jieba_names() -> dict[str, int]:
+    """The words jieba's dictionary tags as person names (nr, nrfg, nrt), with their counts."""
+    return {word: int(count) for word, count, tag in jieba_dictionary_lines() if tag.startswith("nr")}
 
 
 def read_jieba_tags() -> dict[str, str]:
     """Each word of jieba's dictionary with its part-of-speech tag (a word listed twice: its last)."""
-    tags = {}
-    with open(JIEBA_DICTIONARY, encoding="utf-8") as dictionary:
-        for line in dictionary:
-            word, _, rest = line.partition(" ")
-            tags[word] = rest.rpartition(" ")[2].strip()
-    return tags
+    return {word: tag for word, _, tag in jieba_dictionary_lines()}
 
 
 def dictionary_tags(words: Iterable[str]) -> dict[str, str]:
