@@ -28,6 +28,7 @@ def opened(settings, previous=None) -> Generation:
 def same_reading(kept: Generation, fresh: Generation) -> None:
     """What a generation built on the previous one read equals what a fresh one reads."""
     assert kept.texts == fresh.texts
+    assert kept.table == fresh.table
     assert kept.lexicon()._counts == fresh.lexicon()._counts
     assert list(kept.parts) == list(fresh.parts)
 
