@@ -8,7 +8,7 @@ import threading
 import unicodedata
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
@@ -289,8 +289,9 @@ def word_keys(word: str) -> list[str]:
 
 @dataclass
 class _SortedWords:
-    forward: list[str]
-    backward: list[str]  # each word reversed
+    # Tuples, which a full garbage collection leaves out where it walks a list's every word.
+    forward: tuple[str, ...]
+    backward: tuple[str, ...]  # each word reversed
 
 
 def by_length(counts: Iterable[str]) -> dict[int, _SortedWords]:
@@ -299,12 +300,12 @@ def by_length(counts: Iterable[str]) -> dict[int, _SortedWords]:
         if len(word) >= ONE_CHARACTER_MIN and CJK_WORD.fullmatch(word):
             groups[len(word)].append(word)
     return {
-        length: _SortedWords(sorted(words), sorted(word[::-1] for word in words))
+        length: _SortedWords(tuple(sorted(words)), tuple(sorted(word[::-1] for word in words)))
         for length, words in groups.items()
     }
 
 
-def starting_with(sorted_words: list[str], prefix: str) -> Iterator[str]:
+def starting_with(sorted_words: Sequence[str], prefix: str) -> Iterator[str]:
     index = bisect_left(sorted_words, prefix)
     while index < len(sorted_words) and sorted_words[index].startswith(prefix):
         yield sorted_words[index]

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,7 +93,7 @@ class EngineRequest:
 class EngineResult:
     total: int
     hits: list[dict]  # stored fields, plus "score" (and "explain" when asked for)
-    facets: dict[str, Counter]
+    facets: dict[str, dict[str, int]]  # facet → value → documents
     highlights: list[str]
     readings: list[Reading] = field(default_factory=list)
 
@@ -105,8 +104,10 @@ class RankedResult:
     documents in rank order, from which a page is a slice."""
 
     total: int
-    order: list[tuple[int, float | None]]  # (docnum, score), the first of the result in rank order
-    facets: dict[str, Counter]
+    # (docnum, score), the first of the result in rank order; a tuple, which a full garbage collection
+    # leaves out (facet_table says why), where a server keeps 2,048 of these
+    order: tuple[tuple[int, float | None], ...]
+    facets: dict[str, dict[str, int]]
     highlights: list[str]
     readings: list[Reading]
     plan: QueryPlan | None = None  # kept for an explaining search, which explains each hit it shows
@@ -358,7 +359,7 @@ class SearchEngine:
             order = [(d, None) for d in table.newest(final, depth, oldest=request.sort == "oldest")]
         return RankedResult(
             total=total,
-            order=order,
+            order=tuple(order),
             facets=facets,
             highlights=parsed.highlights,
             readings=parsed.readings + plan.readings(matched),
