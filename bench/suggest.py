@@ -1,5 +1,5 @@
 """Autocomplete over a built benchmark index: the suggestion index's build time (from cold, and for an
-update, reusing the previous generation's title keys) and each lookup's time.
+update, on the previous generation's keys) and each lookup's time.
 
 python -m bench.suggest ARCHIVE INDEX [OUT.json]  (reads the index only)
 """
@@ -52,14 +52,13 @@ def measure(archive: Path, index: Path) -> dict:
     open_seconds, generation = seconds_of(lambda: Generation.open(index))
     titles = generation.texts.titles
 
-    def build(known=None):
-        return SuggestIndex.build(generation.table, titles, spellings, known)
+    def build(previous=None):
+        return SuggestIndex.build(generation.table, titles, spellings, previous)
 
     cold_seconds, built = seconds_of(build)
-    # An update's generation holds the previous one's titles and one issue's more (under 50, a few
-    # milliseconds of pinyin): all of them known is that build's time.
-    keys_seconds, known = seconds_of(built.title_keys)
-    update_seconds, _ = seconds_of(lambda: build(known))
+    # An update's generation holds the previous one's facet values and titles and one issue's more
+    # (under 50, a few milliseconds of pinyin): all of them known is that build's time.
+    update_seconds, _ = seconds_of(lambda: build(built.keys))
     generation.close()
     engine.suggest("")  # the engine's own generation and its suggestion index, before the lookups
     timings: dict[str, list[float]] = {typed: [] for typed in TYPED}
@@ -71,11 +70,10 @@ def measure(archive: Path, index: Path) -> dict:
     return {
         "load_average_before": load_before,
         "open_generation_seconds": open_seconds,
-        "suggestions": len(built.ranked),
-        "keys": len(built.keys),
+        "suggestions": len(built.keys.entries),
+        "keys": len(built.keys.keys),
         "build_cold_seconds": cold_seconds,
-        "title_keys_seconds": keys_seconds,
-        "build_reusing_title_keys_seconds": update_seconds,
+        "build_on_previous_keys_seconds": update_seconds,
         "lookup_ms": {
             typed: {"median": round(statistics.median(ms), 3), "max": round(max(ms), 3)}
             for typed, ms in timings.items()

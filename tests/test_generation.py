@@ -93,14 +93,19 @@ def test_what_a_generation_keeps_stays_out_of_full_collections(workspace):
             *table.issues.values(),
             texts.titles,
             texts.texts,
-            suggestions.keys,
-            suggestions.ranks,
-            suggestions.ranked,
+            suggestions.keys.entries,
+            suggestions.keys.ids,
+            suggestions.keys.keys,
+            suggestions.keys.key_entries,
+            suggestions.counts,
+            *suggestions.answers.values(),
             *(counts for part in generation.parts.values() for counts in part.words.values()),
             *(words for group in generation.lexicon()._by_length.values() for words in vars(group).values()),
             *(ranked.order for ranked in generation.results.values()),
             *(counts for ranked in generation.results.values() for counts in ranked.facets.values()),
         ]
-        assert len(table.dates) == table.size > 0 and len(suggestions.ranked) > 0
+        assert (
+            len(table.dates) == table.size > 0 and len(suggestions.keys.entries) > 0 and suggestions.answers
+        )
         assert [type(value).__name__ for value in kept if gc.is_tracked(value)] == []
     engine.close()

@@ -9,9 +9,9 @@ import pytest
 from indexer.build import build_index
 from indexer.engine import SearchEngine
 from indexer.engine import suggest as suggest_module
-from indexer.engine.suggest import SUGGESTIONS, text_key
+from indexer.engine.generation import Generation
+from indexer.engine.suggest import SUGGESTIONS, SuggestIndex, text_key
 from tests.conftest import SEED
-from tests.expected import ARTICLES
 from tests.test_build import next_issue
 from tests.test_engine import eventually
 
@@ -95,7 +95,7 @@ OLD_TITLE = "文成县科协开展“双结对双下沉”活动"
 NEW_TITLE = "文成县科协开展“双结对双下沉”回访活动"
 
 
-def test_a_new_generation_reads_only_its_new_titles_in_pinyin(tmp_path, settings, seed_text, monkeypatch):
+def test_a_new_generation_reads_only_what_is_new_to_it_in_pinyin(tmp_path, settings, seed_text, monkeypatch):
     archive = settings.with_overrides(
         archive_dir=tmp_path / "archive", index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
     )
@@ -119,8 +119,51 @@ def test_a_new_generation_reads_only_its_new_titles_in_pinyin(tmp_path, settings
         {"text": OLD_TITLE, "kind": "title", "count": 1},
     ]
     assert eventually(lambda: [s.to_dict() for s in engine.suggest("文成县科协开展双结对")], both) == both
-    # Issue 271 repeats 270's other 36 titles: their keys come from the previous generation's index.
-    titles = {text_key(title) for _, title, *_ in ARTICLES} | {text_key(NEW_TITLE)}
-    assert [text for text in read if text in titles] == [text_key(NEW_TITLE)]
+    # Issue 271 repeats 270's other 36 titles and its facet values: their keys come from the previous
+    # generation's index. Only what is new is read: the title, and 回访, a keyword the title brings.
+    assert read == ["回访", text_key(NEW_TITLE)]
     assert [s.to_dict() for s in engine.suggest("wcxkxkzsjdsxchf")] == both[:1]
     engine.close()
+
+
+def test_keys_extended_by_an_update_answer_as_keys_built_fresh(tmp_path, settings, seed_text):
+    """An update that adds issue 271 (one title changed) and removes 270: the suggestions built on the
+    previous generation's keys equal those built from nothing, and 270's title is no longer suggested."""
+    archive = settings.with_overrides(
+        archive_dir=tmp_path / "archive", index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
+    )
+    archive.archive_dir.mkdir()
+    shutil.copy(SEED, archive.archive_dir / "issue-270.txt")
+    build_index(archive)
+    spellings = SearchEngine(archive.index_dir, ()).expander.place_spellings
+    before = Generation.open(archive.index_dir)
+    previous = SuggestIndex.build(before.table, before.texts.titles, spellings)
+    (archive.archive_dir / "issue-271.txt").write_text(
+        next_issue(seed_text).replace(OLD_TITLE, NEW_TITLE), encoding="utf-8"
+    )
+    (archive.archive_dir / "issue-270.txt").unlink()
+    assert build_index(archive).removed == ["270"]
+    after = Generation.open(archive.index_dir)
+    extended = SuggestIndex.build(after.table, after.texts.titles, spellings, previous.keys)
+    fresh = SuggestIndex.build(after.table, after.texts.titles, spellings)
+    assert len(extended.keys.entries) > len(fresh.keys.entries)  # 270's old title stays, uncounted
+
+    def title_of(docnum: int) -> str:
+        return after.searcher.stored_fields(docnum)["title"]
+
+    typed = [
+        *"abcdefghijklmnopqrstuvwxyz",
+        "wc",
+        "wenc",
+        "wcxkx",
+        "ljb",
+        "ra",
+        *{t[:2] for t in after.texts.titles},
+    ]
+    for prefix in typed:
+        assert extended.lookup(prefix, title_of) == fresh.lookup(prefix, title_of), prefix
+    titles = [s.text for s in extended.lookup("文成县科协开展双结对", title_of)]
+    assert titles == [NEW_TITLE]
+    assert sum(bool(fresh.lookup(prefix, title_of)) for prefix in typed) > 20
+    before.close()
+    after.close()

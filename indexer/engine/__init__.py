@@ -21,7 +21,7 @@ from indexer.engine.query import QueryBuilder, SubstringLeaf
 from indexer.engine.record_fields import IssueNumbers, RecordFields
 from indexer.engine.related import RELATED_FACETS, RelatedDoc, Shared, related_docs
 from indexer.engine.schema import article_document
-from indexer.engine.suggest import SuggestIndex, Suggestion
+from indexer.engine.suggest import SuggestIndex, Suggestion, SuggestKeys
 from indexer.engine.w3 import (
     IssueWriter,
     SegmentBuilder,
@@ -384,17 +384,17 @@ class SearchEngine:
                         generation.table,
                         generation.texts.titles,
                         self.expander.place_spellings,
-                        self._answering_title_keys(generation),
+                        self._answering_keys(generation),
                     )
         return generation.suggestions
 
-    def _answering_title_keys(self, generation: Generation) -> dict[str, list[str]] | None:
-        """The title keys of the generation answering until this one is ready: an update shares most
-        of its titles."""
+    def _answering_keys(self, generation: Generation) -> SuggestKeys | None:
+        """The suggestion keys of the generation answering until this one is ready: an update shares
+        most of its facet values and titles."""
         previous = self._generation
         if previous is None or previous is generation or previous.suggestions is None:
             return None
-        return previous.suggestions.title_keys()
+        return previous.suggestions.keys
 
     def suggest(self, typed: str) -> list[Suggestion]:
         """Up to ten facet values and titles of the current generation that start with what was typed."""

@@ -4,11 +4,12 @@ their text, their pinyin or its initials, ranked by kind, then by article count.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from heapq import merge, nsmallest
+from itertools import chain
 from typing import TypeVar
 
 from indexer.analysis import CJK_CHAR, MATCH_UNIT_SEPARATOR, match_pattern
@@ -18,10 +19,13 @@ from indexer.lexicon import initials, typed_pinyin, word_readings
 # Facet → the kind its values are suggested as, in the order kinds rank; titles come last.
 FACET_KINDS = {"person": "person", "county": "place", "department": "department", "keyword": "keyword"}
 KINDS = (*FACET_KINDS.values(), "title")
+TITLE = KINDS.index("title")
 SUGGESTIONS = 10
 MAX_QUERY_LENGTH = 40
-# Prefixes this short match thousands of keys (every title read "z…"): their answers are kept ready.
+# Prefixes this short, or finding more keys than READY_KEYS, match thousands of entries (every title
+# read "z…"): their answers are kept, once worked out, for the generation.
 READY_PREFIX_LENGTH = 2
+READY_KEYS = 2000
 NOT_CJK = re.compile(rf"[^{CJK_CHAR}]+")
 # What a text key keeps: the letters the match text keeps (analysis.NGRAM_UNIT), nothing between them.
 NOT_KEPT = re.compile(rf"[^{CJK_CHAR}a-z0-9]+")
@@ -72,35 +76,77 @@ def title_forms(match_title: str) -> list[str]:
 
 
 def sorted_in_steps(items: Iterable[T]) -> list[T]:
-    """sorted(items), as sorts of SORT_STEP items merged: one sort of the ~60,000 keys of 2,700 issues is
-    a single C call holding the GIL 0.1-0.5 s, pausing a server's requests while a new generation is
-    prepared; the merge lets them run between items, and costs no more CPU."""
+    """sorted(items), as sorts of SORT_STEP items merged: one sort of the ~280,000 keys of 2,700 issues is
+    a single C call holding the GIL 0.1-0.5 s, pausing a server's requests; the merge lets them run
+    between items, and costs no more CPU."""
     listed = list(items)
     return list(merge(*(sorted(listed[i : i + SORT_STEP]) for i in range(0, len(listed), SORT_STEP))))
 
 
-class SuggestIndex:
-    """Suggestions ranked once (kind, then more articles first, then text); each lookup key points at a
-    suggestion's rank, the keys sorted for a prefix search by bisection. A title is ranked by its text
-    key and shown as printed, read from its first article the first time a lookup returns it."""
+# An entry: (its kind's place in KINDS, its text key, what names it). A facet value names itself; a
+# title is named by its match title, which may hold more than its text key (its simplified form).
+Entry = tuple[int, str, str]
 
-    def __init__(
-        self, ranked: list[Suggestion], keyed: Iterable[tuple[str, int]], titles: dict[int, tuple[str, int]]
-    ):
-        # (text, kind, count) tuples, not Suggestion objects: a full garbage collection leaves tuples
-        # of strings and numbers out, but spent ~90 ms on the ~73,000 objects of 2,700 issues.
-        self.ranked = tuple((suggestion.text, suggestion.kind, suggestion.count) for suggestion in ranked)
-        self.titles = titles  # rank → (match title, docnum of an article printing it)
-        self.printed: dict[int, Suggestion] = {}
-        pairs = sorted_in_steps(set(keyed))
-        # Tuples: a full garbage collection walks every element of a list (facet_table says why).
-        self.keys = tuple(key for key, _ in pairs)
-        self.ranks = tuple(rank for _, rank in pairs)
-        ready: defaultdict[str, list[int]] = defaultdict(list)
-        for key, rank in pairs:
-            for length in range(1, min(READY_PREFIX_LENGTH, len(key)) + 1):
-                ready[key[:length]].append(rank)
-        self.ready = {prefix: tuple(sorted(set(ranks))[:SUGGESTIONS]) for prefix, ranks in ready.items()}
+
+@dataclass(frozen=True)
+class SuggestKeys:
+    """Every entry a server has met in its index generations, each with its lookup keys, sorted for a
+    prefix search by bisection. Generations share it, and an update's generation extends the one
+    answering with the facet values and titles that are new to it: reading every entry's pinyin and
+    sorting its ~280,000 keys again took 1.8 s of CPU at 2,700 issues, pausing requests meanwhile. An
+    entry an update removes stays, and a generation that does not count it never suggests it.
+    Tuples and a dict of tuples: a full garbage collection walks neither (facet_table says why)."""
+
+    entries: tuple[Entry, ...]  # entry id → entry
+    ids: dict[tuple[int, str], int]  # (kind, name) → entry id
+    keys: tuple[str, ...]  # sorted
+    key_entries: tuple[int, ...]  # the entry id of each key
+
+    @classmethod
+    def empty(cls) -> SuggestKeys:
+        return cls((), {}, (), ())
+
+    def extended(self, new: list[tuple[Entry, set[str]]]) -> SuggestKeys:
+        """These keys and the new entries with theirs; keys that tie keep their entries in id order."""
+        if not new:
+            return self
+        first = len(self.entries)
+        pairs = sorted_in_steps(
+            (key, entry_id) for entry_id, (_, keys) in enumerate(new, start=first) for key in keys
+        )
+        # Each new key goes after the equal keys already there (their ids are lower), the runs between
+        # copied at C speed.
+        key_runs: list[Iterable[str]] = []
+        id_runs: list[Iterable[int]] = []
+        start = 0
+        for key, entry_id in pairs:
+            end = bisect_right(self.keys, key, start)
+            key_runs += (self.keys[start:end], (key,))
+            id_runs += (self.key_entries[start:end], (entry_id,))
+            start = end
+        key_runs.append(self.keys[start:])
+        id_runs.append(self.key_entries[start:])
+        entries = self.entries + tuple(entry for entry, _ in new)
+        ids = dict(self.ids)
+        for entry_id, ((kind, _, name), _) in enumerate(new, start=first):
+            ids[kind, name] = entry_id
+        return SuggestKeys(
+            entries, ids, tuple(chain.from_iterable(key_runs)), tuple(chain.from_iterable(id_runs))
+        )
+
+
+class SuggestIndex:
+    """One generation's suggestions: the shared SuggestKeys with this generation's article count for
+    each entry (0: not in it). A lookup ranks the entries its prefix finds by kind, then more articles
+    first, then text; a title is shown as printed, read from its first article the first time a lookup
+    returns it. The answers of short prefixes, which find thousands of entries, are kept."""
+
+    def __init__(self, keys: SuggestKeys, counts: tuple[int, ...], match_titles: Sequence[str]):
+        self.keys = keys
+        self.counts = counts  # entry id → articles
+        self.match_titles = match_titles  # docnum → match title ("" for a deleted one)
+        self.answers: dict[str, tuple[int, ...]] = {}  # prefix → its best entry ids, kept
+        self.printed: dict[int, str] = {}  # entry id of a title → the title as printed
 
     @classmethod
     def build(
@@ -108,54 +154,46 @@ class SuggestIndex:
         table: FacetTable,
         match_titles: Sequence[str],
         place_spellings: Mapping[str, tuple[str, ...]],
-        known: Mapping[str, Iterable[str]] | None = None,
+        previous: SuggestKeys | None = None,
     ) -> SuggestIndex:
         """From the facets of FACET_KINDS the generation has (one not in the index yet is skipped) and
         the titles' part of each article's match text ("" for a deleted one), a title printed on several
-        articles suggested once with their count. known: a previous build's title_keys(), so the
-        titles of an update's earlier issues are not read in pinyin again."""
-        known = known or {}
-        # (suggestion, its other spellings, (match title, docnum) of a title)
-        found: list[tuple[Suggestion, tuple[str, ...], tuple[str, int] | None]] = []
-        for facet, kind in FACET_KINDS.items():
-            for value, docs in table.postings.get(facet, {}).items():
-                spellings = place_spellings.get(value, ()) if kind == "place" else ()
-                found.append((Suggestion(value, kind, docs.bit_count()), spellings, None))
-        counts = Counter(match_titles)
-        counts.pop("", None)
-        first_article = {title: docnum for docnum, title in reversed(list(enumerate(match_titles)))}
-        for match_title, count in counts.items():
-            forms = title_forms(match_title)
-            if forms:
-                title = (match_title, first_article[match_title])
-                found.append((Suggestion(forms[0], "title", count), tuple(forms[1:]), title))
-        kind_order = {kind: order for order, kind in enumerate(KINDS)}
-        # Sorted in steps like the keys (one sort of ~75,000 at 2,700 issues held the GIL ~0.1 s while
-        # a server prepared a new generation); the position breaks ties as a stable sort would.
-        ranking = sorted_in_steps(
-            (kind_order[suggestion.kind], -suggestion.count, suggestion.text, position)
-            for position, (suggestion, _, _) in enumerate(found)
-        )
-        found = [found[position] for *_, position in ranking]
-        # A text under several kinds (瑞安市 a place and a keyword) is suggested once, as its first kind.
-        seen: set[str] = set()
-        found = [item for item in found if not (item[0].text in seen or seen.add(item[0].text))]
+        articles suggested once with their count. previous: the keys of the generation answering, so
+        that only what is new to it is read in pinyin and sorted in."""
+        known = previous or SuggestKeys.empty()
 
-        def keys(suggestion: Suggestion, spellings: tuple[str, ...], title: tuple[str, int] | None):
-            reused = known.get(title[0]) if title is not None else None
-            return lookup_keys(suggestion.text, spellings) if reused is None else reused
+        def counted() -> Iterator[tuple[int, str, int]]:
+            """(kind, name, articles) of what the generation has to suggest."""
+            for facet, kind in FACET_KINDS.items():
+                for value, docs in table.postings.get(facet, {}).items():
+                    yield KINDS.index(kind), value, docs.bit_count()
+            titles = Counter(match_titles)
+            titles.pop("", None)
+            for match_title, count in titles.items():
+                yield TITLE, match_title, count
 
-        keyed = ((key, rank) for rank, item in enumerate(found) for key in keys(*item))
-        titles = {rank: title for rank, (_, _, title) in enumerate(found) if title is not None}
-        return cls([suggestion for suggestion, _, _ in found], keyed, titles)
+        def new_entry(kind: int, name: str) -> tuple[Entry, set[str]] | None:
+            if kind != TITLE:
+                spellings = place_spellings.get(name, ()) if KINDS[kind] == "place" else ()
+                return (kind, name, name), lookup_keys(name, spellings)
+            forms = title_forms(name)
+            return ((kind, forms[0], name), lookup_keys(forms[0], forms[1:])) if forms else None
 
-    def title_keys(self) -> dict[str, list[str]]:
-        """Each title's lookup keys by its match title, for the next generation's build."""
-        by_rank: defaultdict[int, list[str]] = defaultdict(list)
-        for key, rank in zip(self.keys, self.ranks, strict=True):
-            if rank in self.titles:
-                by_rank[rank].append(key)
-        return {self.titles[rank][0]: keys for rank, keys in by_rank.items()}
+        found: dict[int, int] = {}  # entry id → articles
+        new: list[tuple[Entry, set[str]]] = []
+        new_counts: list[int] = []
+        for kind, name, count in counted():
+            entry_id = known.ids.get((kind, name))
+            if entry_id is not None:
+                found[entry_id] = count
+            elif (made := new_entry(kind, name)) is not None:
+                new.append(made)
+                new_counts.append(count)
+        keys = known.extended(new)
+        by_entry = [0] * len(known.entries)
+        for entry_id, count in found.items():
+            by_entry[entry_id] = count
+        return cls(keys, tuple(by_entry + new_counts), match_titles)
 
     def lookup(
         self, typed: str, printed_title: Callable[[int], str], limit: int = SUGGESTIONS
@@ -167,20 +205,35 @@ class SuggestIndex:
         prefix = pinyin[0] if pinyin else text_key(text)
         if not prefix:
             return []
-        ranks = self.ready.get(prefix) if len(prefix) <= READY_PREFIX_LENGTH else None
-        if ranks is None:
-            start = bisect_left(self.keys, prefix)
-            end = bisect_left(self.keys, prefix + "\U0010ffff", start)
-            ranks = nsmallest(limit, set(self.ranks[start:end]))
-        return [self._shown(rank, printed_title) for rank in ranks[:limit]]
+        best = self.answers.get(prefix)
+        if best is None:
+            keys = self.keys.keys
+            start = bisect_left(keys, prefix)
+            end = bisect_left(keys, prefix + "\U0010ffff", start)
+            best = self._best(set(self.keys.key_entries[start:end]))
+            if len(prefix) <= READY_PREFIX_LENGTH or end - start > READY_KEYS:
+                self.answers[prefix] = best
+        return [self._shown(entry_id, printed_title) for entry_id in best[:limit]]
 
-    def _shown(self, rank: int, printed_title: Callable[[int], str]) -> Suggestion:
-        title = self.titles.get(rank)
-        if title is None:
-            return Suggestion(*self.ranked[rank])
-        shown = self.printed.get(rank)
-        if shown is None:
+    def _best(self, entry_ids: set[int]) -> tuple[int, ...]:
+        """The SUGGESTIONS best of the entries this generation counts, a text under several kinds (瑞安市
+        a place and a keyword) once, as its first kind."""
+        entries, counts = self.keys.entries, self.counts
+        # A text is under at most len(KINDS) entries, so this many hold SUGGESTIONS distinct texts.
+        ranked = nsmallest(
+            SUGGESTIONS * len(KINDS),
+            ((entries[i][0], -counts[i], entries[i][1], i) for i in entry_ids if counts[i]),
+        )
+        seen: set[str] = set()
+        return tuple(i for _, _, text, i in ranked if not (text in seen or seen.add(text)))[:SUGGESTIONS]
+
+    def _shown(self, entry_id: int, printed_title: Callable[[int], str]) -> Suggestion:
+        kind, text, name = self.keys.entries[entry_id]
+        count = self.counts[entry_id]
+        if kind != TITLE:
+            return Suggestion(text, KINDS[kind], count)
+        printed = self.printed.get(entry_id)
+        if printed is None:
             # Two threads that both find it unread both read it, and either is the same.
-            _, kind, count = self.ranked[rank]
-            shown = self.printed[rank] = Suggestion(printed_title(title[1]).strip(), kind, count)
-        return shown
+            printed = self.printed[entry_id] = printed_title(self.match_titles.index(name)).strip()
+        return Suggestion(printed, "title", count)
