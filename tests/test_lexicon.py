@@ -250,3 +250,30 @@ def test_a_reindexed_issues_old_articles_are_not_counted(tmp_path):
     assert build_index(settings).updated == ["271"]
     lexicon = SearchEngine(settings.index_dir, ()).lexicon()
     assert lexicon.count("林建波") == 4 and lexicon.count("林剑波") == 4
+
+
+def test_a_lexicon_built_on_an_earlier_one_reads_only_its_new_words(monkeypatch):
+    """An update's lexicon extends the tables of the generation answering: it reads the pinyin and tags
+    of its new words alone, answers as a lexicon built from nothing, and never offers a word it lost."""
+    earlier = Lexicon.build([("林建波", 4), ("科协", 10), ("曾经", 3), ("温州理工学院", 2)])
+    earlier.prepare()
+    words = [("林剑波", 2), ("科协", 11), ("曾经", 3), ("温州理工学院", 2), ("林间", 1)]
+    read: list[str] = []
+    word_readings = lexicon.word_readings
+    monkeypatch.setattr(lexicon, "word_readings", lambda word: read.append(word) or word_readings(word))
+    looked_up: list[str] = []
+    dictionary_tags = lexicon.dictionary_tags
+    monkeypatch.setattr(lexicon, "dictionary_tags", lambda new: looked_up.extend(new) or dictionary_tags(new))
+    later = Lexicon.build(words, earlier)
+    later.prepare()
+    assert read == ["林剑波", "林间"] and looked_up == ["林剑波", "林间"]
+    fresh = Lexicon.build(words)
+    fresh.prepare()
+    assert later.pinyin_words("linjianbo") == fresh.pinyin_words("linjianbo") == [("林剑波", 2)]
+    assert later.pinyin_words("ljb") == fresh.pinyin_words("ljb") == [("林剑波", 2)]
+    assert later.similar("林剑波") == fresh.similar("林剑波") == []
+    assert later.pinyin_words("cengjing") == fresh.pinyin_words("cengjing") == [("曾经", 3)]
+    assert later.pinyin_words("wzlgxy") == fresh.pinyin_words("wzlgxy") == [("温州理工学院", 2)]
+    assert later.similar("温州理工学校") == fresh.similar("温州理工学校") == [("温州理工学院", 2)]
+    assert [later.is_proper(w) for w, _ in words] == [fresh.is_proper(w) for w, _ in words]
+    assert earlier.pinyin_words("linjianbo") == [("林建波", 4)]

@@ -100,6 +100,7 @@ class Generation:
     issue_entries: list[dict] | None = None  # SearchEngine.issues(), newest first, read once
     record_fields: RecordFields | None = None  # built at the first query that matches records
     words: Lexicon | None = None  # SearchEngine.lexicon(), read on first use
+    earlier_words: Lexicon | None = None  # the previous generation's, whose tables words extends
     suggestions: SuggestIndex | None = None  # SearchEngine.suggest(), built once
     suggesting: threading.Lock = field(default_factory=threading.Lock)  # held while it is built
     memo: dict = field(default_factory=dict)  # SearchEngine.per_generation(): key → value
@@ -116,7 +117,9 @@ class Generation:
             if identity is None:
                 raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
             try:
-                return cls._open(index_dir, identity, previous.parts if previous is not None else {})
+                generation = cls._open(index_dir, identity, previous.parts if previous is not None else {})
+                generation.earlier_words = previous.words if previous is not None else None
+                return generation
             except FileNotFoundError:
                 # A commit deleted this generation's TOC or a merged segment meanwhile: take the next.
                 if attempt == OPEN_ATTEMPTS - 1:
@@ -163,7 +166,10 @@ class Generation:
     def lexicon(self) -> Lexicon:
         # Two threads that both find none both read it, and either is the same.
         if self.words is None:
-            self.words = Lexicon.build(word_frequencies(self.searcher.reader(), self.parts))
+            self.words = Lexicon.build(
+                word_frequencies(self.searcher.reader(), self.parts), self.earlier_words
+            )
+            self.earlier_words = None
         return self.words
 
     def close(self) -> None:
