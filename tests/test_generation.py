@@ -33,6 +33,9 @@ def same_reading(kept: Generation, fresh: Generation) -> None:
     """What a generation built on the previous one read equals what a fresh one reads."""
     assert kept.texts == fresh.texts
     assert kept.table == fresh.table
+    assert (
+        kept.segments.lengths == fresh.segments.lengths and kept.segments.frequent == fresh.segments.frequent
+    )
     assert kept.lexicon()._counts == fresh.lexicon()._counts
     assert list(kept.parts) == list(fresh.parts)
 

@@ -12,7 +12,7 @@ import threading
 import zlib
 from array import array
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import accumulate
@@ -600,6 +600,36 @@ class IssueWriter:
 # ------------------------------------------------------------------------------------ posting blocks
 
 
+@dataclass(frozen=True)
+class LeafTables:
+    """What SegmentTables reads of one segment, the same for as long as the segment lives (deleted
+    documents included), so a server's next generation takes it over for a segment it still has:
+    reading the length columns doc by doc through whoosh cost ~0.4 s at 2,700 issues."""
+
+    frequent: dict[str, dict[str, int]]  # field → term → bitmap
+    lengths: dict[str, bytes]  # field → length byte by docnum
+
+    @classmethod
+    def read(cls, leaf) -> LeafTables:
+        segment = leaf.segment()
+        if segment is None:  # the reader of an index with no segment yet
+            return cls(frequent={}, lengths={name: b"" for name in SCORED_FIELDS})
+        frequent: dict[str, dict[str, int]] = {}
+        storage, name = leaf._storage, segment.make_filename(FREQUENT_EXTENSION)
+        if storage.file_exists(name):
+            with storage.open_file(name) as handle:
+                frequent = pickle.loads(handle.read())
+        # else a segment whoosh merged: its postings are read instead
+        lengths = {}
+        for field_name in SCORED_FIELDS:
+            column_name = f"_{field_name}_len"
+            if leaf._perdoc.has_column(column_name):
+                lengths[field_name] = bytes(leaf._perdoc.column_reader(column_name, LENGTHS_COLUMN))
+            else:
+                lengths[field_name] = bytes(leaf.doc_count_all())
+        return cls(frequent=frequent, lengths=lengths)
+
+
 @dataclass
 class SegmentTables:
     """Per index generation: each segment's frequent-term bitmaps (see SegmentBuilder) and gram
@@ -611,29 +641,17 @@ class SegmentTables:
     grams: list[tuple[GramTable, int]]  # by leaf reader: its gram table, its first docnum
 
     @classmethod
-    def read(cls, reader) -> SegmentTables:
-        frequent, lengths, grams = [], {name: [] for name in SCORED_FIELDS}, []
+    def read(cls, reader, leaves: Sequence[LeafTables] | None = None) -> SegmentTables:
+        """The reader's tables; leaves: each leaf reader's LeafTables, already read."""
         if not reader.doc_count_all():  # an index without segments
             return cls(frequent=[], lengths={name: b"" for name in SCORED_FIELDS}, grams=[])
-        for leaf, offset in reader.leaf_readers():
-            grams.append((open_gram_table(leaf._storage, leaf.segment()), offset))
-            storage, name = leaf._storage, leaf.segment().make_filename(FREQUENT_EXTENSION)
-            if storage.file_exists(name):
-                with storage.open_file(name) as handle:
-                    frequent.append(pickle.loads(handle.read()))
-            else:  # a segment whoosh merged: its postings are read instead
-                frequent.append({})
-            for field_name in SCORED_FIELDS:
-                column_name = f"_{field_name}_len"
-                if leaf._perdoc.has_column(column_name):
-                    column = bytes(leaf._perdoc.column_reader(column_name, LENGTHS_COLUMN))
-                else:
-                    column = bytes(leaf.doc_count_all())
-                lengths[field_name].append(column)
+        pairs = reader.leaf_readers()
+        if leaves is None:
+            leaves = [LeafTables.read(leaf) for leaf, _ in pairs]
         return cls(
-            frequent=frequent,
-            lengths={name: b"".join(parts) for name, parts in lengths.items()},
-            grams=grams,
+            frequent=[tables.frequent for tables in leaves],
+            lengths={name: b"".join(tables.lengths[name] for tables in leaves) for name in SCORED_FIELDS},
+            grams=[(open_gram_table(leaf._storage, leaf.segment()), offset) for leaf, offset in pairs],
         )
 
     def gram_bits(self, gram: str) -> int:
