@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import EngineRequest
+from indexer.engine import EngineRequest, facet_table
 from indexer.engine.generation import Generation, segment_key
 from indexer.search import engine_for
 from indexer.settings import load_settings
@@ -114,3 +114,28 @@ def test_what_a_generation_keeps_stays_out_of_full_collections(workspace):
         )
         assert [type(value).__name__ for value in kept if gc.is_tracked(value)] == []
     engine.close()
+
+
+def test_a_table_starts_from_the_join_of_the_leading_segments_it_shares(workspace, monkeypatch):
+    """With segments of the seed's size counted as large, the table after an added issue starts from
+    the previous table's join of its segment, and equals a table assembled from nothing."""
+    monkeypatch.setattr(facet_table, "LEADING_PART_DOCS", 20)
+    before = opened(workspace)
+    assert [part.size for part in before.table.leading.parts] == [37]
+    joined: list[int] = []
+    plus = facet_table.PartsJoined.plus
+    monkeypatch.setattr(
+        facet_table.PartsJoined, "plus", lambda run, parts: joined.append(len(parts)) or plus(run, parts)
+    )
+    (workspace.archive_dir / "issue-271.txt").write_text(
+        next_issue(SEED.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    assert build_index(workspace).added == ["271"]
+    after = opened(workspace, previous=before)
+    assert joined == [1, 0]  # the new segment onto the previous join, then no small ones
+    assert after.table.leading.parts[0] is before.table.leading.parts[0]
+    fresh = opened(workspace)
+    same_reading(after, fresh)
+    assert after.table.issues["271"] == tuple(range(37, 74))
+    for generation in (before, after, fresh):
+        generation.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from indexer import fields
@@ -32,6 +32,9 @@ SAMPLED_SCAN_LIMIT = 3000
 # so a facet with many values (months) is counted doc by doc even on a large result.
 BITMAP_COUNT_DOCS = 3600
 SAMPLED_CANDIDATES = 300
+# Segments at least this large lead an index and stay as they are through additions (whoosh's merge
+# policy folds only small ones together): FacetTable keeps their join for the next generation.
+LEADING_PART_DOCS = 2000
 DATE_SCAN_FACTOR = 20
 
 
@@ -104,6 +107,68 @@ class FacetPart:
         )
 
 
+@dataclass(frozen=True)
+class PartsJoined:
+    """The facet parts of a run of segments put together, docnums counted from the run's first.
+    FacetTable.assemble keeps the join of an index's leading large segments for the next generation:
+    an update adds a segment behind them and whoosh merges only small ones, so the next table starts
+    from it instead of shifting every value's bitmap of every segment again (~0.4 s at 2,700 issues)."""
+
+    parts: tuple[FacetPart, ...]
+    size: int
+    values: dict[str, tuple[tuple[str, ...], ...]]
+    postings: dict[str, dict[str, int]]
+    counts: dict[str, dict[str, int]]
+    issues: dict[str, tuple[int, ...]]
+    dates: tuple[str, ...]
+
+    @classmethod
+    def empty(cls) -> PartsJoined:
+        names = fields.names()
+        return cls((), 0, {n: () for n in names}, {n: {} for n in names}, {n: {} for n in names}, {}, ())
+
+    def extends(self, parts: Sequence[FacetPart]) -> bool:
+        """Whether parts begin with this run's parts (the same objects)."""
+        leading = parts[: len(self.parts)]
+        return len(leading) == len(self.parts) and all(
+            a is b for a, b in zip(self.parts, leading, strict=True)
+        )
+
+    def plus(self, parts: Sequence[FacetPart]) -> PartsJoined:
+        """This run with parts after it."""
+        if not parts:
+            return self
+        names = fields.names()
+        values = {name: list(self.values[name]) for name in names}
+        postings = {name: dict(self.postings[name]) for name in names}
+        counts = {name: dict(self.counts[name]) for name in names}
+        issues: dict[str, list[int] | tuple[int, ...]] = dict(self.issues)
+        dates = list(self.dates)
+        base = self.size
+        for part in parts:
+            for name in names:
+                values[name] += part.values[name]
+                combined = postings[name]
+                for value, bits in part.postings[name].items():
+                    combined[value] = combined.get(value, 0) | bits << base
+                tally = counts[name]
+                for value, count in part.counts[name].items():
+                    tally[value] = tally.get(value, 0) + count
+            for issue_id, numbers in part.issues.items():
+                issues[issue_id] = (*issues.get(issue_id, ()), *(base + number for number in numbers))
+            dates += part.dates
+            base += part.size
+        return PartsJoined(
+            parts=self.parts + tuple(parts),
+            size=base,
+            values={name: tuple(per_doc) for name, per_doc in values.items()},
+            postings=postings,
+            counts=counts,
+            issues=issues,
+            dates=tuple(dates),
+        )
+
+
 @dataclass
 class FacetTable:
     """Facet values of every live document, built once per index generation from the facets column."""
@@ -119,30 +184,21 @@ class FacetTable:
     live: int
     values_per_doc: dict[str, float] = field(default_factory=dict)
     candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sampled facet → its counted values
+    leading: PartsJoined | None = field(default=None, compare=False, repr=False)  # see PartsJoined
 
     @classmethod
-    def assemble(cls, parts: Iterable[FacetPart]) -> FacetTable:
-        """The table of a reader whose segments' parts these are, in docnum order."""
+    def assemble(cls, parts: Iterable[FacetPart], earlier: FacetTable | None = None) -> FacetTable:
+        """The table of a reader whose segments' parts these are, in docnum order; earlier: the table
+        of the generation answering, whose join of leading large segments this one may start from."""
         parts = list(parts)
-        size = sum(part.size for part in parts)
+        large = next((i for i, part in enumerate(parts) if part.size < LEADING_PART_DOCS), len(parts))
+        reused = PartsJoined.empty()
+        if earlier is not None and earlier.leading is not None and earlier.leading.extends(parts[:large]):
+            reused = earlier.leading
+        leading = reused.plus(parts[len(reused.parts) : large])
+        joined = leading.plus(parts[large:])
         names = fields.names()
-        values: dict[str, list[tuple[str, ...]]] = {name: [] for name in names}
-        postings: dict[str, dict[str, int]] = {name: {} for name in names}
-        counts: dict[str, Counter[str]] = {name: Counter() for name in names}
-        issues: dict[str, list[int]] = {}
-        dates: list[str] = []
-        base = 0
-        for part in parts:
-            for name in names:
-                values[name] += part.values[name]
-                combined = postings[name]
-                for value, bits in part.postings[name].items():
-                    combined[value] = combined.get(value, 0) | bits << base
-                counts[name].update(part.counts[name])
-            for issue_id, numbers in part.issues.items():
-                issues.setdefault(issue_id, []).extend(base + number for number in numbers)
-            dates += part.dates
-            base += part.size
+        size, postings, counts, dates = joined.size, joined.postings, joined.counts, joined.dates
         live_count = max(1, sum(1 for date in dates if date))
         candidates = {
             facet.name: tuple(
@@ -167,15 +223,16 @@ class FacetTable:
         return cls(
             size=size,
             postings=postings,
-            values={name: tuple(per_doc) for name, per_doc in values.items()},
-            issues={issue_id: tuple(numbers) for issue_id, numbers in issues.items()},
-            dates=tuple(dates),
+            values=joined.values,
+            issues=joined.issues,
+            dates=dates,
             date_order=date_order,
             month_spans=tuple(month_spans),
             month_docs=tuple(bitmap(date_order[start:end], size) for start, end in month_spans),
             live=bitmap(date_order, size),
             values_per_doc={name: sum(counts[name].values()) / live_count for name in names},
             candidates=candidates,
+            leading=leading,
         )
 
     def bitmap(self, docnums: Iterable[int]) -> int:

@@ -121,9 +121,7 @@ class Generation:
             if identity is None:
                 raise IndexMissing(f"{index_dir}: no index yet; run `bulletin index` first")
             try:
-                generation = cls._open(index_dir, identity, previous.parts if previous is not None else {})
-                generation.earlier_words = previous.words if previous is not None else None
-                return generation
+                return cls._open(index_dir, identity, previous)
             except FileNotFoundError:
                 # A commit deleted this generation's TOC or a merged segment meanwhile: take the next.
                 if attempt == OPEN_ATTEMPTS - 1:
@@ -132,7 +130,7 @@ class Generation:
 
     @classmethod
     def _open(
-        cls, index_dir: Path, identity: tuple[int, int, int], known: dict[SegmentKey, SegmentPart]
+        cls, index_dir: Path, identity: tuple[int, int, int], previous: Generation | None
     ) -> Generation:
         index = open_index(index_dir)
         with decoding(index_dir):
@@ -140,14 +138,18 @@ class Generation:
             verify_segments(index.storage, toc.segments)
             reader = FileIndex._reader(index.storage, toc.schema, toc.segments, toc.generation)
             try:
-                parts = segment_parts(reader, known)
+                parts = segment_parts(reader, previous.parts if previous is not None else {})
                 return cls(
                     identity=identity,
                     searcher=Searcher(reader, fromindex=index),
-                    table=FacetTable.assemble(part.facets for part in parts.values()),
+                    table=FacetTable.assemble(
+                        (part.facets for part in parts.values()),
+                        previous.table if previous is not None else None,
+                    ),
                     texts=MatchTexts.joined(part.texts for part in parts.values()),
                     segments=SegmentTables.read(reader, [part.tables for part in parts.values()]),
                     parts=parts,
+                    earlier_words=previous.words if previous is not None else None,
                 )
             except BaseException:
                 reader.close()
