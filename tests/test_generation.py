@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import threading
+import weakref
 
 import pytest
 
@@ -13,6 +15,7 @@ from indexer.search import engine_for
 from indexer.settings import load_settings
 from tests.conftest import SEED, seed_workspace
 from tests.test_build import next_issue
+from tests.test_engine import eventually
 
 
 @pytest.fixture
@@ -139,3 +142,28 @@ def test_a_table_starts_from_the_join_of_the_leading_segments_it_shares(workspac
     assert after.table.issues["271"] == tuple(range(37, 74))
     for generation in (before, after, fresh):
         generation.close()
+
+
+def test_a_retired_generation_is_let_go_in_the_background_and_freed(workspace, monkeypatch):
+    """Once an update's generation answers, the one before it is closed, emptied a piece at a time in a
+    thread of its own, and freed: nothing else keeps it."""
+    let_go, threads = Generation.let_go, []
+    monkeypatch.setattr(
+        Generation, "let_go", lambda g: threads.append(threading.current_thread().name) or let_go(g)
+    )
+    engine = engine_for(workspace)
+    before = engine.search(EngineRequest(text="科协")).total
+    assert engine.suggest("科") and before > 0
+    with engine._use() as generation:
+        retired = weakref.ref(generation)
+        stored = weakref.ref(generation.stored)
+    del generation
+    (workspace.archive_dir / "issue-271.txt").write_text(
+        next_issue(SEED.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    assert build_index(workspace).added == ["271"]
+    total = eventually(lambda: engine.search(EngineRequest(text="科协")).total, 2 * before)
+    assert total == 2 * before
+    assert eventually(lambda: (retired(), stored()), (None, None)) == (None, None)
+    assert threads == ["index-retired"]
+    engine.close()

@@ -247,6 +247,7 @@ class SearchEngine:
             generation.closed |= closing
         if closing:
             generation.close()
+            threading.Thread(target=generation.let_go, name="index-retired", daemon=True).start()
 
     def per_generation(self, key: Hashable, compute: Callable[[], T]) -> T:
         """compute()'s value, worked out once per index generation: a page's figures (the home page's

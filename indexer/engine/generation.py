@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from bisect import bisect_left
 from collections import Counter, OrderedDict
 from collections.abc import Iterator
@@ -180,6 +181,27 @@ class Generation:
 
     def close(self) -> None:
         self.searcher.close()
+
+    def let_go(self) -> None:
+        """Drop what the closed generation holds a piece at a time, for a background thread: freeing it
+        whole holds the GIL throughout, pausing every request (~170 ms at 2,700 issues with full caches;
+        results 22 ms, stored fields 20 ms, suggestions 55 ms, segment parts 59 ms, shared in part
+        with the next generation)."""
+        for kept in (self.results, self.stored, self.substrings, self.memo):
+            while kept:
+                kept.popitem()
+        for name in (
+            "suggestions",
+            "words",
+            "record_fields",
+            "issue_entries",
+            "texts",
+            "table",
+            "segments",
+            "parts",
+        ):
+            setattr(self, name, None)
+            time.sleep(0)  # lets the requests' threads take the GIL between pieces
 
 
 def word_frequencies(reader, parts: dict[SegmentKey, SegmentPart] | None = None) -> Iterator[tuple[str, int]]:
