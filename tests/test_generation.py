@@ -9,7 +9,7 @@ import weakref
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import EngineRequest, facet_table
+from indexer.engine import EngineRequest, SearchEngine, facet_table
 from indexer.engine.generation import Generation, segment_key
 from indexer.search import engine_for
 from indexer.settings import load_settings
@@ -166,4 +166,31 @@ def test_a_retired_generation_is_let_go_in_the_background_and_freed(workspace, m
     assert total == 2 * before
     assert eventually(lambda: (retired(), stored()), (None, None)) == (None, None)
     assert threads == ["index-retired"]
+    engine.close()
+
+
+def test_an_update_reads_the_issue_entries_of_its_new_segment_only(workspace, monkeypatch):
+    read: list[str] = []
+    entry = SearchEngine._issue_entry
+    monkeypatch.setattr(
+        SearchEngine, "_issue_entry", staticmethod(lambda g, i, docs: read.append(i) or entry(g, i, docs))
+    )
+    engine = engine_for(workspace)
+    (before,) = engine.issues()
+    assert (before["id"], before["features"], before["briefs"]) == ("270", 8, 29)
+    for thread in threading.enumerate():
+        if thread.name == "index-tables":  # the first generation's preparation, which reads them too
+            thread.join()
+    read.clear()
+    (workspace.archive_dir / "issue-271.txt").write_text(
+        next_issue(SEED.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    assert build_index(workspace).added == ["271"]
+    after = eventually(lambda: [entry["id"] for entry in engine.issues()], ["271", "270"])
+    assert after == ["271", "270"] and read == ["271"]
+    newest, kept = engine.issues()
+    assert kept == before and newest["features"] == 8 and newest["number"] == before["number"] + 1
+    fresh = SearchEngine(workspace.index_dir, ())
+    assert fresh.issues() == [newest, kept]
+    fresh.close()
     engine.close()
