@@ -36,6 +36,10 @@ def same_reading(kept: Generation, fresh: Generation) -> None:
     """What a generation built on the previous one read equals what a fresh one reads."""
     assert kept.texts == fresh.texts
     assert kept.table == fresh.table
+    assert kept.table.counts == {
+        facet: {value: bits.bit_count() for value, bits in by_value.items()}
+        for facet, by_value in kept.table.postings.items()
+    }
     assert (
         kept.segments.lengths == fresh.segments.lengths and kept.segments.frequent == fresh.segments.frequent
     )

@@ -184,6 +184,7 @@ class FacetTable:
     live: int
     values_per_doc: dict[str, float] = field(default_factory=dict)
     candidates: dict[str, tuple[str, ...]] = field(default_factory=dict)  # sampled facet → its counted values
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)  # facet → value → live documents
     leading: PartsJoined | None = field(default=None, compare=False, repr=False)  # see PartsJoined
 
     @classmethod
@@ -232,6 +233,7 @@ class FacetTable:
             live=bitmap(date_order, size),
             values_per_doc={name: sum(counts[name].values()) / live_count for name in names},
             candidates=candidates,
+            counts=counts,
             leading=leading,
         )
 

@@ -165,8 +165,8 @@ class SuggestIndex:
         def counted() -> Iterator[tuple[int, str, int]]:
             """(kind, name, articles) of what the generation has to suggest."""
             for facet, kind in FACET_KINDS.items():
-                for value, docs in table.postings.get(facet, {}).items():
-                    yield KINDS.index(kind), value, docs.bit_count()
+                for value, count in table.counts.get(facet, {}).items():
+                    yield KINDS.index(kind), value, count
             titles = Counter(match_titles)
             titles.pop("", None)
             for match_title, count in titles.items():
