@@ -7,6 +7,8 @@ import bisect
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from heapq import nsmallest
+from itertools import chain, groupby
 
 from indexer import fields
 from indexer.analysis import MATCH_PART_SEPARATOR
@@ -121,11 +123,17 @@ class PartsJoined:
     counts: dict[str, dict[str, int]]
     issues: dict[str, tuple[int, ...]]
     dates: tuple[str, ...]
+    by_date: dict[str, tuple[int, ...]]  # date → its live docnums, ascending
+    month_bits: dict[str, int]  # month (2022-05) → its live documents
+    live: int
 
     @classmethod
     def empty(cls) -> PartsJoined:
         names = fields.names()
-        return cls((), 0, {n: () for n in names}, {n: {} for n in names}, {n: {} for n in names}, {}, ())
+        values: dict[str, tuple] = {name: () for name in names}
+        return cls(
+            (), 0, values, {name: {} for name in names}, {name: {} for name in names}, {}, (), {}, {}, 0
+        )
 
     def extends(self, parts: Sequence[FacetPart]) -> bool:
         """Whether parts begin with this run's parts (the same objects)."""
@@ -144,8 +152,21 @@ class PartsJoined:
         counts = {name: dict(self.counts[name]) for name in names}
         issues: dict[str, list[int] | tuple[int, ...]] = dict(self.issues)
         dates = list(self.dates)
+        by_date, month_bits, live = dict(self.by_date), dict(self.month_bits), self.live
         base = self.size
         for part in parts:
+            added: defaultdict[str, list[int]] = defaultdict(list)
+            for number, date in enumerate(part.dates):
+                if date:
+                    added[date].append(base + number)
+            by_month: defaultdict[str, list[int]] = defaultdict(list)
+            for date, numbers in added.items():
+                by_date[date] = (*by_date.get(date, ()), *numbers)
+                by_month[date[:7]] += numbers
+            for month, numbers in by_month.items():
+                bits = bitmap(numbers, base + part.size)
+                month_bits[month] = month_bits.get(month, 0) | bits
+                live |= bits
             for name in names:
                 values[name] += part.values[name]
                 combined = postings[name]
@@ -166,6 +187,9 @@ class PartsJoined:
             counts=counts,
             issues=issues,
             dates=tuple(dates),
+            by_date=by_date,
+            month_bits=month_bits,
+            live=live,
         )
 
 
@@ -200,27 +224,28 @@ class FacetTable:
         joined = leading.plus(parts[large:])
         names = fields.names()
         size, postings, counts, dates = joined.size, joined.postings, joined.counts, joined.dates
-        live_count = max(1, sum(1 for date in dates if date))
         candidates = {
             facet.name: tuple(
-                value for value, _ in sorted(counts[facet.name].items(), key=lambda item: (-item[1], item[0]))
-            )[:SAMPLED_CANDIDATES]
+                value
+                for _, value in nsmallest(
+                    SAMPLED_CANDIDATES, ((-count, value) for value, count in counts[facet.name].items())
+                )
+            )
             for facet in fields.FACETS
             if facet.sampled
         }
-        # Grouped by date, then the few thousand dates sorted: one sort of every document by (date, docnum)
-        # is a single C call that holds the GIL ~0.3 s at 2,700 issues, pausing a server's requests while
-        # a new generation is prepared.
-        by_date: defaultdict[str, list[int]] = defaultdict(list)
-        for docnum, date in enumerate(dates):
-            if date:
-                by_date[date].append(docnum)
-        date_order = tuple(docnum for date in sorted(by_date) for docnum in by_date[date])
-        month_spans, start = [], 0
-        for end in range(1, len(date_order) + 1):
-            if end == len(date_order) or dates[date_order[end]][:7] != dates[date_order[start]][:7]:
-                month_spans.append((start, end))
-                start = end
+        # The live documents by (date, docnum), from the join's docnums grouped by date: sorting every
+        # document by date again was a single C call that held the GIL ~0.3 s at 2,700 issues.
+        by_date = joined.by_date
+        ordered_dates = sorted(by_date)
+        date_order = tuple(chain.from_iterable(by_date[date] for date in ordered_dates))
+        month_spans, month_docs, start = [], [], 0
+        for month, month_dates in groupby(ordered_dates, key=lambda date: date[:7]):
+            end = start + sum(len(by_date[date]) for date in month_dates)
+            month_spans.append((start, end))
+            month_docs.append(joined.month_bits[month])
+            start = end
+        live_count = max(1, len(date_order))
         return cls(
             size=size,
             postings=postings,
@@ -229,8 +254,8 @@ class FacetTable:
             dates=dates,
             date_order=date_order,
             month_spans=tuple(month_spans),
-            month_docs=tuple(bitmap(date_order[start:end], size) for start, end in month_spans),
-            live=bitmap(date_order, size),
+            month_docs=tuple(month_docs),
+            live=joined.live,
             values_per_doc={name: sum(counts[name].values()) / live_count for name in names},
             candidates=candidates,
             counts=counts,
