@@ -10,6 +10,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.engine import EngineRequest, SearchEngine, facet_table
+from indexer.engine import generation as generation_module
 from indexer.engine.generation import Generation, segment_key
 from indexer.search import engine_for
 from indexer.settings import load_settings
@@ -130,7 +131,12 @@ def test_a_table_starts_from_the_join_of_the_leading_segments_it_shares(workspac
     before = opened(workspace)
     assert [part.size for part in before.table.leading.parts] == [37]
     joined: list[int] = []
-    plus = facet_table.PartsJoined.plus
+    plus, plus_words = facet_table.PartsJoined.plus, generation_module.WordTotals.plus
+    monkeypatch.setattr(
+        generation_module.WordTotals,
+        "plus",
+        lambda run, counted: joined.append(-len(counted)) or plus_words(run, counted),
+    )
     monkeypatch.setattr(
         facet_table.PartsJoined, "plus", lambda run, parts: joined.append(len(parts)) or plus(run, parts)
     )
@@ -139,8 +145,10 @@ def test_a_table_starts_from_the_join_of_the_leading_segments_it_shares(workspac
     )
     assert build_index(workspace).added == ["271"]
     after = opened(workspace, previous=before)
-    assert joined == [1, 0]  # the new segment onto the previous join, then no small ones
+    # The new segment onto the previous facet join, then no small ones; the word totals likewise.
+    assert joined == [1, 0, -1, 0]
     assert after.table.leading.parts[0] is before.table.leading.parts[0]
+    assert after.word_totals.parts[0] is before.word_totals.parts[0]
     fresh = opened(workspace)
     same_reading(after, fresh)
     assert after.table.issues["271"] == tuple(range(37, 74))

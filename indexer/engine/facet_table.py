@@ -37,6 +37,13 @@ SAMPLED_CANDIDATES = 300
 # Segments at least this large lead an index and stay as they are through additions (whoosh's merge
 # policy folds only small ones together): FacetTable keeps their join for the next generation.
 LEADING_PART_DOCS = 2000
+
+
+def leading_count(sizes: Sequence[int]) -> int:
+    """How many of an index's segments, in order, lead it: each at least LEADING_PART_DOCS documents."""
+    return next((i for i, size in enumerate(sizes) if size < LEADING_PART_DOCS), len(sizes))
+
+
 DATE_SCAN_FACTOR = 20
 
 
@@ -216,7 +223,7 @@ class FacetTable:
         """The table of a reader whose segments' parts these are, in docnum order; earlier: the table
         of the generation answering, whose join of leading large segments this one may start from."""
         parts = list(parts)
-        large = next((i for i, part in enumerate(parts) if part.size < LEADING_PART_DOCS), len(parts))
+        large = leading_count([part.size for part in parts])
         reused = PartsJoined.empty()
         if earlier is not None and earlier.leading is not None and earlier.leading.extends(parts[:large]):
             reused = earlier.leading

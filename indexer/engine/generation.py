@@ -18,7 +18,7 @@ from whoosh.index import TOC, FileIndex
 from whoosh.searching import Searcher
 
 from indexer.engine.checksums import verify_segments
-from indexer.engine.facet_table import FacetPart, FacetTable, MatchTexts
+from indexer.engine.facet_table import FacetPart, FacetTable, MatchTexts, leading_count
 from indexer.engine.schema import SCORED_FIELDS
 from indexer.engine.suggest import SuggestIndex
 from indexer.engine.w3 import LeafTables, SegmentTables, decoding, open_index, stored_postings
@@ -107,6 +107,8 @@ class Generation:
     record_fields: RecordFields | None = None  # built at the first query that matches records
     words: Lexicon | None = None  # SearchEngine.lexicon(), read on first use
     earlier_words: Lexicon | None = None  # the previous generation's, whose tables words extends
+    word_totals: WordTotals | None = None  # of the leading large segments, once the lexicon is read
+    earlier_word_totals: WordTotals | None = None  # the previous generation's, to start from
     suggestions: SuggestIndex | None = None  # SearchEngine.suggest(), built once
     suggesting: threading.Lock = field(default_factory=threading.Lock)  # held while it is built
     memo: dict = field(default_factory=dict)  # SearchEngine.per_generation(): key → value
@@ -152,6 +154,7 @@ class Generation:
                     segments=SegmentTables.read(reader, [part.tables for part in parts.values()]),
                     parts=parts,
                     earlier_words=previous.words if previous is not None else None,
+                    earlier_word_totals=previous.word_totals if previous is not None else None,
                 )
             except BaseException:
                 reader.close()
@@ -174,10 +177,10 @@ class Generation:
     def lexicon(self) -> Lexicon:
         # Two threads that both find none both read it, and either is the same.
         if self.words is None:
-            self.words = Lexicon.build(
-                word_frequencies(self.searcher.reader(), self.parts), self.earlier_words
-            )
-            self.earlier_words = None
+            totals, leading = word_totals(self.searcher.reader(), self.parts, self.earlier_word_totals)
+            words = (pair for by_word in totals.values() for pair in by_word.items())
+            self.words, self.word_totals = Lexicon.build(words, self.earlier_words), leading
+            self.earlier_words = self.earlier_word_totals = None
         return self.words
 
     def close(self) -> None:
@@ -194,6 +197,7 @@ class Generation:
         for name in (
             "suggestions",
             "words",
+            "word_totals",
             "record_fields",
             "issue_entries",
             "texts",
@@ -209,7 +213,44 @@ def word_frequencies(reader, parts: dict[SegmentKey, SegmentPart] | None = None)
     """(word, live articles holding it) for each field of SCORED_FIELDS, sub-words included; the lexicon
     keeps the larger of a word's title and body counts. Each segment's counts are read once and kept
     in its part (when parts are given)."""
-    by_segment = []
+    totals, _ = word_totals(reader, parts)
+    for by_word in totals.values():
+        yield from by_word.items()
+
+
+@dataclass(frozen=True)
+class WordTotals:
+    """Each scored field's words with their live articles over a run of segments' parts. A generation
+    keeps the totals of its leading large segments, as FacetTable keeps their facet join, and the next
+    one adds only the segments after them: adding up every segment's counts for each generation cost
+    ~0.14 s of CPU at 2,700 issues."""
+
+    parts: tuple[SegmentPart | None, ...]
+    totals: dict[str, dict[str, int]]  # field → word → live articles
+
+    def plus(self, counted: list[tuple[SegmentPart | None, dict[str, dict[str, int]]]]) -> WordTotals:
+        if not counted:
+            return self
+        totals = {field_name: dict(self.totals.get(field_name, {})) for field_name in SCORED_FIELDS}
+        for _, counts in counted:
+            for field_name, by_word in totals.items():
+                if not by_word:
+                    by_word.update(counts[field_name])  # the first: copied at C speed
+                    continue
+                for word, count in counts[field_name].items():
+                    by_word[word] = by_word.get(word, 0) + count
+        return WordTotals(self.parts + tuple(part for part, _ in counted), totals)
+
+
+NO_WORDS = WordTotals((), {})
+
+
+def word_totals(
+    reader, parts: dict[SegmentKey, SegmentPart] | None = None, earlier: WordTotals | None = None
+) -> tuple[dict[str, dict[str, int]], WordTotals]:
+    """Each scored field's words with their live articles, and the totals of the leading large segments
+    (see WordTotals) for the next generation; earlier: the previous generation's, to start from."""
+    counted = []
     for leaf, _ in reader.leaf_readers():
         part = None if parts is None else parts.get(segment_key(leaf))
         if part is None or part.words is None:
@@ -218,12 +259,14 @@ def word_frequencies(reader, parts: dict[SegmentKey, SegmentPart] | None = None)
                 part.words = counts  # two threads that both find none both count, and either is the same
         else:
             counts = part.words
-        by_segment.append(counts)
-    for field_name in SCORED_FIELDS:
-        total: Counter[str] = Counter()
-        for counts in by_segment:
-            total.update(counts[field_name])
-        yield from total.items()
+        counted.append((part, counts))
+    large = leading_count([0 if part is None else part.facets.size for part, _ in counted])
+    start = NO_WORDS
+    if earlier is not None and len(earlier.parts) <= large:
+        if all(a is b for a, (b, _) in zip(earlier.parts, counted, strict=False)):
+            start = earlier
+    leading = start.plus(counted[len(start.parts) : large])
+    return leading.plus(counted[large:]).totals, leading
 
 
 def segment_word_counts(leaf) -> dict[str, dict[str, int]]:
