@@ -167,7 +167,11 @@ class SuggestIndex:
             for facet, kind in FACET_KINDS.items():
                 for value, count in table.counts.get(facet, {}).items():
                     yield KINDS.index(kind), value, count
-            titles = Counter(match_titles)
+            # Counted a slice at a time: one Counter of the ~100,000 titles of 2,700 issues is a single
+            # C call that held the GIL ~40 ms while a server prepared a new generation.
+            titles: Counter[str] = Counter()
+            for start in range(0, len(match_titles), SORT_STEP):
+                titles.update(match_titles[start : start + SORT_STEP])
             titles.pop("", None)
             for match_title, count in titles.items():
                 yield TITLE, match_title, count
