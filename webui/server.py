@@ -18,11 +18,12 @@ IDENT = "bulletin-search"
 # The longest URL that passes every cap of parse_request (20 values of 40 characters for each of three
 # filters, percent-encoded) is about 25 KB; waitress's own default lets each connection hold 256 KB.
 MAX_REQUEST_HEADER_SIZE = 64 * 1024
-# A full collection (Python's generation 2) traverses every tracked object with the GIL held, pausing
-# every request: ~0.1-0.2 s of CPU at 2,700 issues, and preparing a new index generation allocates
-# enough to set off two to four of them (bench.serving). The server's modules and dictionaries
-# (pypinyin's phrases alone are ~190,000 lists) are frozen out of them, and they come after this many
-# collections of the middle generation instead of 10; the young ones stay as they are, a few ms each.
+# A full collection (Python's generation 2) walks every tracked object with the GIL held, pausing every
+# request: 55-70 ms at 2,700 issues with the result and stored-field caches full (0.24 s before the
+# per-generation tables became tuples and plain dicts, which it leaves out), and preparing a new index
+# generation allocates enough to set off some. The server's modules and dictionaries (pypinyin's
+# phrases alone are ~190,000 lists) are frozen out of them, and they come after this many collections
+# of the middle generation instead of 10; the young ones stay as they are, a few ms each.
 FULL_COLLECTION_AFTER = 1000
 
 
