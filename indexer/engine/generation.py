@@ -46,11 +46,10 @@ SegmentKey = tuple[str, int]  # (segment id, deleted documents): a segment chang
 class SegmentPart:
     """What a generation reads from one segment: its match texts ("" for a deleted document), its facet
     values, its field lengths and frequent-term bitmaps and, once asked, its words' live article counts
-    per scored field and its issues' entries. The next
-    generation takes a part over while its segment and deletion count stay the same: an update writes
-    a segment or merges a few small ones, and reading the rest again cost more than half of preparing
-    a new generation at 2,700 issues (cProfile: facet table 4.0 s, word counts 3.2 s, match texts
-    0.9 s of 14.3 s)."""
+    per scored field and its issues' entries. The next generation takes a part over while its segment
+    and deletion count stay the same: an update writes a segment or merges a few small ones, and
+    reading the rest again cost more than half of preparing a new generation at 2,700 issues
+    (cProfile: facet table 4.0 s, word counts 3.2 s, match texts 0.9 s of 14.3 s)."""
 
     texts: MatchTexts
     facets: FacetPart
