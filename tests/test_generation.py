@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 import weakref
 
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import EngineRequest, SearchEngine, facet_table
+from indexer.engine import PREPARING_SWITCH_INTERVAL, EngineRequest, SearchEngine, facet_table
 from indexer.engine import generation as generation_module
 from indexer.engine.generation import Generation, segment_key
 from indexer.search import engine_for
@@ -206,3 +207,23 @@ def test_an_update_reads_the_issue_entries_of_its_new_segment_only(workspace, mo
     assert fresh.issues() == [newest, kept]
     fresh.close()
     engine.close()
+
+
+def test_an_update_is_prepared_with_a_short_switch_interval_and_the_old_one_comes_back(
+    workspace, monkeypatch
+):
+    engine = engine_for(workspace)
+    assert engine.search(EngineRequest(text="科协")).total > 0
+    intervals: list[float] = []
+    prepare = SearchEngine._prepare
+    monkeypatch.setattr(
+        SearchEngine, "_prepare", lambda e, g: intervals.append(sys.getswitchinterval()) or prepare(e, g)
+    )
+    before = sys.getswitchinterval()
+    (workspace.archive_dir / "issue-271.txt").write_text(
+        next_issue(SEED.read_text(encoding="utf-8")), encoding="utf-8"
+    )
+    assert build_index(workspace).added == ["271"]
+    assert eventually(lambda: [entry["id"] for entry in engine.issues()], ["271", "270"]) == ["271", "270"]
+    engine.close()
+    assert intervals == [PREPARING_SWITCH_INTERVAL] and sys.getswitchinterval() == before == 0.005
