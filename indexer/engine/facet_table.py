@@ -39,6 +39,11 @@ SAMPLED_CANDIDATES = 300
 LEADING_PART_DOCS = 2000
 
 
+def begins_with(items: Sequence, run: Sequence) -> bool:
+    """Whether items begin with run's objects themselves (a join kept from the previous generation)."""
+    return len(run) <= len(items) and all(a is b for a, b in zip(run, items[: len(run)], strict=True))
+
+
 def leading_count(sizes: Sequence[int]) -> int:
     """How many of an index's segments, in order, lead it: each at least LEADING_PART_DOCS documents."""
     return next((i for i, size in enumerate(sizes) if size < LEADING_PART_DOCS), len(sizes))
@@ -142,13 +147,6 @@ class PartsJoined:
             (), 0, values, {name: {} for name in names}, {name: {} for name in names}, {}, (), {}, {}, 0
         )
 
-    def extends(self, parts: Sequence[FacetPart]) -> bool:
-        """Whether parts begin with this run's parts (the same objects)."""
-        leading = parts[: len(self.parts)]
-        return len(leading) == len(self.parts) and all(
-            a is b for a, b in zip(self.parts, leading, strict=True)
-        )
-
     def plus(self, parts: Sequence[FacetPart]) -> PartsJoined:
         """This run with parts after it."""
         if not parts:
@@ -225,7 +223,11 @@ class FacetTable:
         parts = list(parts)
         large = leading_count([part.size for part in parts])
         reused = PartsJoined.empty()
-        if earlier is not None and earlier.leading is not None and earlier.leading.extends(parts[:large]):
+        if (
+            earlier is not None
+            and earlier.leading is not None
+            and begins_with(parts[:large], earlier.leading.parts)
+        ):
             reused = earlier.leading
         leading = reused.plus(parts[len(reused.parts) : large])
         joined = leading.plus(parts[large:])

@@ -18,7 +18,7 @@ from whoosh.index import TOC, FileIndex
 from whoosh.searching import Searcher
 
 from indexer.engine.checksums import verify_segments
-from indexer.engine.facet_table import FacetPart, FacetTable, MatchTexts, leading_count
+from indexer.engine.facet_table import FacetPart, FacetTable, MatchTexts, begins_with, leading_count
 from indexer.engine.schema import SCORED_FIELDS
 from indexer.engine.suggest import SuggestIndex
 from indexer.engine.w3 import LeafTables, SegmentTables, decoding, open_index, stored_postings
@@ -261,9 +261,8 @@ def word_totals(
         counted.append((part, counts))
     large = leading_count([0 if part is None else part.facets.size for part, _ in counted])
     start = NO_WORDS
-    if earlier is not None and len(earlier.parts) <= large:
-        if all(a is b for a, (b, _) in zip(earlier.parts, counted, strict=False)):
-            start = earlier
+    if earlier is not None and begins_with([part for part, _ in counted[:large]], earlier.parts):
+        start = earlier
     leading = start.plus(counted[len(start.parts) : large])
     return leading.plus(counted[large:]).totals, leading
 
