@@ -227,3 +227,27 @@ def test_an_update_is_prepared_with_a_short_switch_interval_and_the_old_one_come
     assert eventually(lambda: [entry["id"] for entry in engine.issues()], ["271", "270"]) == ["271", "270"]
     engine.close()
     assert intervals == [PREPARING_SWITCH_INTERVAL] and sys.getswitchinterval() == before == 0.005
+
+
+def test_a_search_leaves_nothing_for_the_garbage_collector(workspace):
+    """What a search made is freed as soon as it is done with, not at a collection (a nested ranking
+    function that called itself through its closure left ~340 KB a search at 2,700 issues)."""
+    engine = engine_for(workspace)
+    requests = [EngineRequest(text=text) for text in ("科协", "科技 活动", '"青科会"', "温州 科普")]
+    requests += [EngineRequest(text="科协", sort="newest"), EngineRequest(text="科技", offset=20)]
+    assert all(engine.search(request).total > 0 for request in requests)
+    engine.clear_caches()
+    gc.collect()
+    gc.disable()
+    try:
+        for request in requests:
+            engine.search(request)
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        gc.collect()
+        left = [type(value).__name__ for value in gc.garbage]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
+    engine.close()

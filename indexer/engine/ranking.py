@@ -145,20 +145,25 @@ def ranked(
     plan: QueryPlan, docs: int, count: int, rules: tuple[RankingRule, ...] = RELEVANCE_RULES
 ) -> Ordered:
     """The first `count` of docs, each bucket split by the rules in turn; the last rule must order."""
-    ranking, order = Ranking(plan), []
-
-    def sort(bucket: int, depth: int) -> None:
-        for part in rules[depth].buckets(ranking, bucket, count - len(order)):
-            if len(order) >= count:
-                return
-            if isinstance(part, list):
-                order.extend(part[: count - len(order)])
-            elif part:
-                sort(part, depth + 1)
-
+    order: Ordered = []
     if docs:
-        sort(docs, 0)
+        _sort_into(order, Ranking(plan), rules, docs, 0, count)
     return order[:count]
+
+
+def _sort_into(
+    order: Ordered, ranking: Ranking, rules: tuple[RankingRule, ...], bucket: int, depth: int, count: int
+) -> None:
+    # A module function rather than one nested in ranked(): a nested function that calls itself holds
+    # itself through its closure, a cycle that kept each search's ranking and plan until a garbage
+    # collection (~340 KB a search at 2,700 issues).
+    for part in rules[depth].buckets(ranking, bucket, count - len(order)):
+        if len(order) >= count:
+            return
+        if isinstance(part, list):
+            order.extend(part[: count - len(order)])
+        elif part:
+            _sort_into(order, ranking, rules, part, depth + 1, count)
 
 
 def bm25_scores(plan: QueryPlan, terms: list[wq.Term], group: int) -> dict[int, float]:
