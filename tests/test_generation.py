@@ -10,8 +10,9 @@ import weakref
 import pytest
 
 from indexer.build import build_index
-from indexer.engine import PREPARING_SWITCH_INTERVAL, EngineRequest, SearchEngine, facet_table
+from indexer.engine import EngineRequest, SearchEngine, facet_table
 from indexer.engine import generation as generation_module
+from indexer.engine.background import PREPARING_SWITCH_INTERVAL, beside_requests
 from indexer.engine.generation import Generation, segment_key
 from indexer.search import engine_for
 from indexer.settings import load_settings
@@ -87,7 +88,7 @@ def test_an_updated_issue_reads_its_segment_again_and_counts_it_once(workspace):
 def test_what_a_generation_keeps_stays_out_of_full_collections(workspace):
     """A full garbage collection pauses every request while it walks each element of each list and
     Counter it tracks (~0.24 s at 2,700 issues before these were tuples and dicts); tuples and dicts of
-    strings and numbers it stops tracking."""
+    strings and numbers it stops tracking, and what a preparation made it never sees (frozen)."""
     engine = engine_for(workspace)
     result = engine.search(EngineRequest(text="科协"))
     assert result.total > 0
@@ -121,7 +122,8 @@ def test_what_a_generation_keeps_stays_out_of_full_collections(workspace):
         assert (
             len(table.dates) == table.size > 0 and len(suggestions.keys.entries) > 0 and suggestions.answers
         )
-        assert [type(value).__name__ for value in kept if gc.is_tracked(value)] == []
+        walked = walked_by_collections()
+        assert [type(value).__name__ for value in kept if id(value) in walked] == []
     engine.close()
 
 
@@ -209,29 +211,75 @@ def test_an_update_reads_the_issue_entries_of_its_new_segment_only(workspace, mo
     engine.close()
 
 
-def test_an_update_is_prepared_with_a_short_switch_interval_and_the_old_one_comes_back(
+def walked_by_collections() -> set[int]:
+    """The ids of the objects a garbage collection walks: not the untracked, not the frozen."""
+    return {id(value) for value in gc.get_objects()}
+
+
+def test_an_update_is_prepared_with_a_short_switch_interval_and_no_collection_then_frozen(
     workspace, monkeypatch
 ):
     engine = engine_for(workspace)
     assert engine.search(EngineRequest(text="科协")).total > 0
-    intervals: list[float] = []
-    prepare = SearchEngine._prepare
+    seen: list[tuple[str, float, bool]] = []
+    prepare, open_generation = SearchEngine._prepare, Generation.open.__func__
+
+    def noting(step: str) -> None:
+        if threading.current_thread().name == "index-generation":
+            seen.append((step, sys.getswitchinterval(), gc.isenabled()))
+
+    monkeypatch.setattr(SearchEngine, "_prepare", lambda e, g: noting("prepare") or prepare(e, g))
     monkeypatch.setattr(
-        SearchEngine, "_prepare", lambda e, g: intervals.append(sys.getswitchinterval()) or prepare(e, g)
+        Generation, "open", classmethod(lambda cls, *a, **k: noting("open") or open_generation(cls, *a, **k))
     )
+    for thread in threading.enumerate():
+        if thread.name == "index-tables":  # the first generation's preparation, beside requests too
+            thread.join()
     before = sys.getswitchinterval()
+    assert gc.isenabled()
     (workspace.archive_dir / "issue-271.txt").write_text(
         next_issue(SEED.read_text(encoding="utf-8")), encoding="utf-8"
     )
     assert build_index(workspace).added == ["271"]
     assert eventually(lambda: [entry["id"] for entry in engine.issues()], ["271", "270"]) == ["271", "270"]
+    engine._opening is None or engine._opening.join()
+    assert seen == [("open", PREPARING_SWITCH_INTERVAL, False), ("prepare", PREPARING_SWITCH_INTERVAL, False)]
+    assert sys.getswitchinterval() == before == 0.005 and gc.isenabled()
+    with engine._use() as generation:
+        made = [generation, generation.table, generation.texts, generation.suggestions, generation.words]
+        assert None not in made
+        walked = walked_by_collections()
+        assert [type(value).__name__ for value in made if id(value) in walked] == []
     engine.close()
-    assert intervals == [PREPARING_SWITCH_INTERVAL] and sys.getswitchinterval() == before == 0.005
+
+
+def test_work_beside_requests_ends_when_the_last_of_several_threads_ends():
+    before = sys.getswitchinterval()
+    assert gc.isenabled()
+    outer_made: list = []
+    with beside_requests():
+        assert (sys.getswitchinterval(), gc.isenabled()) == (PREPARING_SWITCH_INTERVAL, False)
+        with beside_requests():
+            inner_made = [object()]
+        assert (sys.getswitchinterval(), gc.isenabled()) == (PREPARING_SWITCH_INTERVAL, False)
+        assert id(inner_made) in walked_by_collections()  # frozen only when the last block ends
+        outer_made.append(object())
+    assert (sys.getswitchinterval(), gc.isenabled()) == (before, True)
+    walked = walked_by_collections()
+    assert id(inner_made) not in walked and id(outer_made) not in walked
+
+
+def test_a_block_that_raises_still_restores_collection_and_the_interval():
+    before = sys.getswitchinterval()
+    with pytest.raises(KeyError), beside_requests():
+        raise KeyError("a damaged segment")
+    assert (sys.getswitchinterval(), gc.isenabled()) == (before, True)
 
 
 def test_a_search_leaves_nothing_for_the_garbage_collector(workspace):
-    """What a search made is freed as soon as it is done with, not at a collection (a nested ranking
-    function that called itself through its closure left ~340 KB a search at 2,700 issues)."""
+    """What a search made is freed as soon as it is done with, not at a collection: while a generation
+    is prepared there is none, and the freeze at its end keeps whatever is left for good (a nested
+    ranking function that called itself through its closure left ~340 KB a search at 2,700 issues)."""
     engine = engine_for(workspace)
     requests = [EngineRequest(text=text) for text in ("科协", "科技 活动", '"青科会"', "温州 科普")]
     requests += [EngineRequest(text="科协", sort="newest"), EngineRequest(text="科技", offset=20)]

@@ -4,7 +4,6 @@ from the newest index generation; the names other modules use are exported here.
 from __future__ import annotations
 
 import logging
-import sys
 import threading
 import time
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -15,6 +14,7 @@ from typing import TypeVar
 
 from indexer import fields
 from indexer.engine import ranking
+from indexer.engine.background import beside_requests
 from indexer.engine.explain import explain_hit
 from indexer.engine.generation import CHECK_SECONDS, Generation, index_identity
 from indexer.engine.plan import QueryPlan
@@ -67,14 +67,6 @@ CACHED_HITS_AT_MOST = 100
 # A result is kept ranked this many pages deep, so the next pages a reader turns to (and the API's
 # pages 2–5) are slices of the first one's work, not searches of their own.
 PAGES_RANKED = 5
-# While an update's generation is prepared beside the requests, a request thread back from I/O (a
-# socket, a decompression) waits for the preparing thread to give up the GIL, which it does once per
-# switch interval (5 ms by default). At 1 ms, the worst search during one update at 2,700 issues
-# (bench.serving, distinct searches from 4 clients) came to 151-290 ms in six runs, median 178 ms,
-# against 150-344 ms in nine at 5 ms, median 226 ms. It is a setting of the whole process: 1 ms for
-# every request too (as the server's default, searches before an update got slower, 139-226 ms at
-# worst against 93 ms), so only while a generation is prepared.
-PREPARING_SWITCH_INTERVAL = 0.001
 T = TypeVar("T")
 
 
@@ -193,7 +185,8 @@ class SearchEngine:
                 if self._generation is not None:
                     self._generation.users += 1
                     return self._generation
-            generation = Generation.open(self.index_dir)
+            with beside_requests():
+                generation = Generation.open(self.index_dir)
             self._install(generation, users=1)
             with self._lock:
                 generation.users += 1  # held by the preparing thread until it is done
@@ -211,13 +204,12 @@ class SearchEngine:
 
     def _open_next(self) -> None:
         target = index_identity(self.index_dir)
-        switch_interval = sys.getswitchinterval()
-        sys.setswitchinterval(min(switch_interval, PREPARING_SWITCH_INTERVAL))
         try:
-            generation = Generation.open(self.index_dir, previous=self._generation)
-            generation.users = 1
-            self._prepare(generation)
-            self._install(generation)
+            with beside_requests():
+                generation = Generation.open(self.index_dir, previous=self._generation)
+                generation.users = 1
+                self._prepare(generation)
+                self._install(generation)
         except OSError:
             pass  # the folder changed while opening; the next check tries again
         except Exception as error:  # noqa: BLE001 - this thread has no caller to raise to
@@ -225,7 +217,6 @@ class SearchEngine:
             self._failed = target
             logger.warning("%s; still serving the previous index generation", error)
         finally:
-            sys.setswitchinterval(switch_interval)
             with self._lock:
                 self._opening = None
 
@@ -234,9 +225,10 @@ class SearchEngine:
         holding one use of it; a new generation is installed only once this is done, so an update
         never makes a reader wait for it."""
         try:
-            generation.lexicon().prepare()
-            self._record_fields(generation)
-            self._suggestions(generation)
+            with beside_requests():
+                generation.lexicon().prepare()
+                self._record_fields(generation)
+                self._suggestions(generation)
         except Exception as error:  # noqa: BLE001 - a background thread; queries build them on demand
             logger.warning("preparing the lexicon of %s: %s", self.index_dir, error)
         finally:
