@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,20 @@ def app(indexed_settings):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+BACKGROUND_THREADS = ("index-tables", "index-generation", "index-retired")
+
+
+def finish_background_work() -> None:
+    """Waits for the engines' background threads (a generation's preparation, an update's opening, a
+    retired generation let go): a test that patches what they call must not see another test's."""
+    for thread in threading.enumerate():
+        if thread.name in BACKGROUND_THREADS:
+            thread.join()
+
+
+@pytest.fixture(autouse=True)
+def no_background_work_left():
+    yield
+    finish_background_work()

@@ -16,7 +16,7 @@ from indexer.engine.background import PREPARING_SWITCH_INTERVAL, beside_requests
 from indexer.engine.generation import Generation, segment_key
 from indexer.search import engine_for
 from indexer.settings import load_settings
-from tests.conftest import SEED, seed_workspace
+from tests.conftest import SEED, finish_background_work, seed_workspace
 from tests.test_build import next_issue
 from tests.test_engine import eventually
 
@@ -193,9 +193,7 @@ def test_an_update_reads_the_issue_entries_of_its_new_segment_only(workspace, mo
     engine = engine_for(workspace)
     (before,) = engine.issues()
     assert (before["id"], before["features"], before["briefs"]) == ("270", 8, 29)
-    for thread in threading.enumerate():
-        if thread.name == "index-tables":  # the first generation's preparation, which reads them too
-            thread.join()
+    finish_background_work()  # the first generation's preparation, which reads them too
     read.clear()
     (workspace.archive_dir / "issue-271.txt").write_text(
         next_issue(SEED.read_text(encoding="utf-8")), encoding="utf-8"
@@ -232,9 +230,7 @@ def test_an_update_is_prepared_with_a_short_switch_interval_and_no_collection_th
     monkeypatch.setattr(
         Generation, "open", classmethod(lambda cls, *a, **k: noting("open") or open_generation(cls, *a, **k))
     )
-    for thread in threading.enumerate():
-        if thread.name == "index-tables":  # the first generation's preparation, beside requests too
-            thread.join()
+    finish_background_work()  # the first generation's preparation, beside requests too
     before = sys.getswitchinterval()
     assert gc.isenabled()
     (workspace.archive_dir / "issue-271.txt").write_text(
