@@ -354,7 +354,7 @@ class SearchEngine:
             return docs
 
         final = restricted(matched)
-        facets = {facet: table.count(facet, restricted(matched, skip=facet)) for facet in table.postings}
+        facets = table.count_each({facet: restricted(matched, skip=facet) for facet in table.postings})
         total = final.bit_count()
         if request.offset >= total:
             order: list[tuple[int, float | None]] = []

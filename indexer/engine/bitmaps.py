@@ -35,5 +35,9 @@ def docnums(bits: int) -> Iterator[int]:
                 yield base + bit
 
 
+def listed_docnums(bits: int) -> list[int]:
+    return list(docnums(bits))
+
+
 NONZERO_BYTE = re.compile(rb"[^\x00]")
 SPARSE_FACTOR = 16

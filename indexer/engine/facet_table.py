@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from heapq import nsmallest
 from itertools import chain, groupby
 
 from indexer import fields
 from indexer.analysis import MATCH_PART_SEPARATOR
-from indexer.engine.bitmaps import BIT, bitmap, docnums
+from indexer.engine.bitmaps import BIT, bitmap, docnums, listed_docnums
 from indexer.engine.schema import (
     DATE_KEY,
     FACET_COLUMN,
@@ -30,9 +30,12 @@ from indexer.engine.schema import (
 # frequent values of the whole archive are counted, by set intersection.
 SAMPLED_SCAN_LIMIT = 3000
 # Counting one facet value by bitmap costs about as much as tallying one value doc by doc for each this
-# many documents of the archive (its bitmap's length): ~3 values at 270 issues, ~28 at 2,700 (measured),
-# so a facet with many values (months) is counted doc by doc even on a large result.
-BITMAP_COUNT_DOCS = 3600
+# many documents of the archive (its bitmap's length): 1,212 at 270 issues, 1,439 at 2,700 (measured
+# over nine searches and every facet: 0.09-0.1 µs a value tallied, 0.76 and 7.5 µs a bitmap), so a
+# facet with many values (months) is counted doc by doc even on a large result.
+BITMAP_COUNT_DOCS = 1300
+# Docs of a result whose values are counted to tell whether tallying or bitmaps count it sooner.
+VALUES_SAMPLE = 64
 SAMPLED_CANDIDATES = 300
 # Segments at least this large lead an index and stay as they are through additions (whoosh's merge
 # policy folds only small ones together): FacetTable keeps their join for the next generation.
@@ -296,20 +299,27 @@ class FacetTable:
             docs |= self.month_docs[month]
         return docs
 
-    def count(self, facet: str, docs: int) -> dict[str, int]:
+    def count(
+        self, facet: str, docs: int, listing: Callable[[int], list[int]] = listed_docnums
+    ) -> dict[str, int]:
         """Every value's count in docs; on a large result, only a sampled facet's values most frequent
         overall. A plain dict: a server keeps thousands of these with its recent results, and a full
         garbage collection walks a Counter's every entry, but not a dict of strings and numbers."""
         size = docs.bit_count()
         candidates = self.candidates.get(facet) if size > SAMPLED_SCAN_LIMIT else None
-        bitmaps = len(candidates if candidates is not None else self.postings[facet])
-        if size * self.values_per_doc[facet] * BITMAP_COUNT_DOCS <= bitmaps * self.size:
-            # Docs share their value tuples, so tally the tuples at C speed, then their values.
-            counts = Counter()
-            for values, shared in Counter(map(self.values[facet].__getitem__, docnums(docs))).items():
-                for value in values:
-                    counts[value] += shared
-            return dict(counts) if candidates is None else {value: counts[value] for value in candidates}
+        by_bitmaps = len(candidates if candidates is not None else self.postings[facet]) * self.size
+        if size * self.values_per_doc[facet] * BITMAP_COUNT_DOCS <= by_bitmaps:
+            listed = listing(docs)
+            # A result's articles may hold more values than the archive's average (long ones name ~5
+            # people, the archive ~1 an article), so a sample of its own docs decides.
+            sample = listed[:: max(1, len(listed) // VALUES_SAMPLE)]
+            per_doc = sum(map(len, map(self.values[facet].__getitem__, sample))) / max(1, len(sample))
+            if size * per_doc * BITMAP_COUNT_DOCS <= by_bitmaps:
+                # Every value of every doc through Counter at C speed. Tallying the docs' value tuples
+                # first and their values in a loop cost five times as much where the tuples are mostly
+                # distinct (people, keywords).
+                counts = Counter(chain.from_iterable(map(self.values[facet].__getitem__, listed)))
+                return dict(counts) if candidates is None else {value: counts[value] for value in candidates}
         postings = self.postings[facet]
         if candidates is not None:
             return {value: (docs & postings[value]).bit_count() for value in candidates}
@@ -319,6 +329,18 @@ class FacetTable:
             if shared:
                 found[value] = shared
         return found
+
+    def count_each(self, docs_by_facet: dict[str, int]) -> dict[str, dict[str, int]]:
+        """count() of each facet in its docs, listing the docnums of each distinct docs once: with no
+        filter, every facet counts the same docs."""
+        listed: dict[int, list[int]] = {}
+
+        def listing(docs: int) -> list[int]:
+            if docs not in listed:
+                listed[docs] = listed_docnums(docs)
+            return listed[docs]
+
+        return {facet: self.count(facet, docs, listing) for facet, docs in docs_by_facet.items()}
 
     def newest(self, docs: int, count: int, oldest: bool = False) -> list[int]:
         """The first `count` of docs by date: newest first with ties by docnum ascending, or oldest first
