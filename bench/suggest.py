@@ -71,7 +71,7 @@ def measure(archive: Path, index: Path) -> dict:
         "load_average_before": load_before,
         "open_generation_seconds": open_seconds,
         "suggestions": len(built.keys.entries),
-        "keys": len(built.keys.keys),
+        "keys": built.keys.key_count,
         "build_cold_seconds": cold_seconds,
         "build_on_previous_keys_seconds": update_seconds,
         "lookup_ms": {

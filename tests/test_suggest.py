@@ -126,9 +126,15 @@ def test_a_new_generation_reads_only_what_is_new_to_it_in_pinyin(tmp_path, setti
     engine.close()
 
 
-def test_keys_extended_by_an_update_answer_as_keys_built_fresh(tmp_path, settings, seed_text):
+@pytest.mark.parametrize("tail_keys", [suggest_module.TAIL_KEYS, 1])  # new keys in the tail; folded in
+def test_keys_extended_by_an_update_answer_as_keys_built_fresh(
+    tmp_path, settings, seed_text, monkeypatch, tail_keys
+):
     """An update that adds issue 271 (one title changed) and removes 270: the suggestions built on the
-    previous generation's keys equal those built from nothing, and 270's title is no longer suggested."""
+    previous generation's keys equal those built from nothing, and 270's title is no longer suggested.
+    Its few new keys go in the tail, and the shared run stays the one the previous keys hold, unless
+    the tail reaches TAIL_KEYS and is folded into a new one."""
+    monkeypatch.setattr(suggest_module, "TAIL_KEYS", tail_keys)
     archive = settings.with_overrides(
         archive_dir=tmp_path / "archive", index_dir=tmp_path / "index", cache_dir=tmp_path / "cache"
     )
@@ -147,6 +153,12 @@ def test_keys_extended_by_an_update_answer_as_keys_built_fresh(tmp_path, setting
     extended = SuggestIndex.build(after.table, after.texts.titles, spellings, previous.keys)
     fresh = SuggestIndex.build(after.table, after.texts.titles, spellings)
     assert len(extended.keys.entries) > len(fresh.keys.entries)  # 270's old title stays, uncounted
+    assert previous.keys.tail.keys == ()  # built from nothing: one run
+    if tail_keys > 1:
+        assert extended.keys.base is previous.keys.base and 0 < len(extended.keys.tail.keys) < 100
+    else:
+        assert extended.keys.tail.keys == () and len(extended.keys.base.keys) == extended.keys.key_count
+    assert extended.keys.key_count > previous.keys.key_count
 
     def title_of(docnum: int) -> str:
         return after.searcher.stored_fields(docnum)["title"]

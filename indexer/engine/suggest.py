@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from heapq import merge, nsmallest
-from itertools import chain
+from itertools import chain, repeat
 from typing import TypeVar
 
 from indexer.analysis import CJK_CHAR, MATCH_UNIT_SEPARATOR, match_pattern
@@ -32,6 +32,9 @@ NOT_KEPT = re.compile(rf"[^{CJK_CHAR}a-z0-9]+")
 # In a title's match text, its forms (as printed, then simplified) meet at a doubled separator.
 FORM_SEPARATOR = MATCH_UNIT_SEPARATOR * 2
 SORT_STEP = 20_000
+# Keys an update adds are kept apart from the shared run until there are this many (an addition at
+# 2,700 issues brings a few hundred), so most updates copy none of the ~290,000 keys.
+TAIL_KEYS = 20_000
 
 T = TypeVar("T")
 
@@ -89,33 +92,22 @@ Entry = tuple[int, str, str]
 
 
 @dataclass(frozen=True)
-class SuggestKeys:
-    """Every entry a server has met in its index generations, each with its lookup keys, sorted for a
-    prefix search by bisection. Generations share it, and an update's generation extends the one
-    answering with the facet values and titles that are new to it: reading every entry's pinyin and
-    sorting its ~280,000 keys again took 1.8 s of CPU at 2,700 issues, pausing requests meanwhile. An
-    entry an update removes stays, and a generation that does not count it never suggests it.
-    Tuples and a dict of tuples: a full garbage collection walks neither (facet_table says why)."""
+class SortedKeys:
+    """Lookup keys in order, each with its entry's id, for a prefix search by bisection."""
 
-    entries: tuple[Entry, ...]  # entry id → entry
-    ids: dict[tuple[int, str], int]  # (kind, name) → entry id
-    keys: tuple[str, ...]  # sorted
+    keys: tuple[str, ...]
     key_entries: tuple[int, ...]  # the entry id of each key
 
-    @classmethod
-    def empty(cls) -> SuggestKeys:
-        return cls((), {}, (), ())
+    def found(self, prefix: str) -> tuple[int, ...]:
+        """The entry ids of the keys that start with prefix."""
+        start = bisect_left(self.keys, prefix)
+        return self.key_entries[start : bisect_left(self.keys, prefix + "\U0010ffff", start)]
 
-    def extended(self, new: list[tuple[Entry, set[str]]]) -> SuggestKeys:
-        """These keys and the new entries with theirs; keys that tie keep their entries in id order."""
-        if not new:
-            return self
-        first = len(self.entries)
-        pairs = sorted_in_steps(
-            (key, entry_id) for entry_id, (_, keys) in enumerate(new, start=first) for key in keys
-        )
-        # Each new key goes after the equal keys already there (their ids are lower), the runs between
-        # copied at C speed.
+    def merged(self, pairs: list[tuple[str, int]]) -> SortedKeys:
+        """These keys and the sorted (key, entry id) pairs; a new key goes after the equal keys already
+        there, whose entries are older, the runs between them copied at C speed."""
+        if not self.keys:
+            return SortedKeys(tuple(key for key, _ in pairs), tuple(entry_id for _, entry_id in pairs))
         key_runs: list[Iterable[str]] = []
         id_runs: list[Iterable[int]] = []
         start = 0
@@ -126,13 +118,65 @@ class SuggestKeys:
             start = end
         key_runs.append(self.keys[start:])
         id_runs.append(self.key_entries[start:])
+        return SortedKeys(tuple(chain.from_iterable(key_runs)), tuple(chain.from_iterable(id_runs)))
+
+    def pairs(self) -> list[tuple[str, int]]:
+        return list(zip(self.keys, self.key_entries, strict=True))
+
+
+NO_KEYS = SortedKeys((), ())
+
+
+@dataclass(frozen=True)
+class SuggestKeys:
+    """Every entry a server has met in its index generations, each with its lookup keys, sorted for a
+    prefix search by bisection. Generations share it, and an update's generation extends the one
+    answering with the facet values and titles that are new to it: reading every entry's pinyin and
+    sorting its ~280,000 keys again took 1.8 s of CPU at 2,700 issues, pausing requests meanwhile. An
+    entry an update removes stays, and a generation that does not count it never suggests it.
+
+    The keys are in two runs: the large one generations share and a tail of what updates added since,
+    folded into it once the tail holds TAIL_KEYS. Merging an update's few hundred keys into one run
+    made new tuples of all ~290,000 keys and their ids, 32 ms of CPU and most of an update's
+    suggestion build at 2,700 issues. Tuples and a dict of tuples: a full garbage collection walks
+    neither (facet_table says why)."""
+
+    entries: tuple[Entry, ...]  # entry id → entry
+    ids: dict[tuple[int, str], int]  # (kind, name) → entry id
+    base: SortedKeys
+    tail: SortedKeys = NO_KEYS
+
+    @classmethod
+    def empty(cls) -> SuggestKeys:
+        return cls((), {}, NO_KEYS)
+
+    @property
+    def key_count(self) -> int:
+        return len(self.base.keys) + len(self.tail.keys)
+
+    def found(self, prefix: str) -> tuple[set[int], int]:
+        """The ids of the entries with a key that starts with prefix, and how many keys do."""
+        in_base, in_tail = self.base.found(prefix), self.tail.found(prefix)
+        return {*in_base, *in_tail}, len(in_base) + len(in_tail)
+
+    def extended(self, new: list[tuple[Entry, set[str]]]) -> SuggestKeys:
+        """These keys and the new entries with theirs."""
+        if not new:
+            return self
+        first = len(self.entries)
+        pairs = sorted_in_steps(
+            (key, entry_id) for entry_id, (_, keys) in enumerate(new, start=first) for key in keys
+        )
         entries = self.entries + tuple(entry for entry, _ in new)
         ids = dict(self.ids)
         for entry_id, ((kind, _, name), _) in enumerate(new, start=first):
             ids[kind, name] = entry_id
-        return SuggestKeys(
-            entries, ids, tuple(chain.from_iterable(key_runs)), tuple(chain.from_iterable(id_runs))
-        )
+        tail = self.tail.merged(pairs)
+        if not self.base.keys:  # built from nothing: the one run
+            return SuggestKeys(entries, ids, tail)
+        if len(tail.keys) >= TAIL_KEYS:
+            return SuggestKeys(entries, ids, self.base.merged(tail.pairs()))
+        return SuggestKeys(entries, ids, self.base, tail)
 
 
 class SuggestIndex:
@@ -162,19 +206,17 @@ class SuggestIndex:
         that only what is new to it is read in pinyin and sorted in."""
         known = previous or SuggestKeys.empty()
 
-        def counted() -> Iterator[tuple[int, str, int]]:
-            """(kind, name, articles) of what the generation has to suggest."""
+        def counted() -> Iterator[tuple[int, dict[str, int]]]:
+            """(kind, name → articles) of what the generation has to suggest."""
             for facet, kind in FACET_KINDS.items():
-                for value, count in table.counts.get(facet, {}).items():
-                    yield KINDS.index(kind), value, count
+                yield KINDS.index(kind), table.counts.get(facet, {})
             # Counted a slice at a time: one Counter of the ~100,000 titles of 2,700 issues is a single
             # C call that held the GIL ~40 ms while a server prepared a new generation.
             titles: Counter[str] = Counter()
             for start in range(0, len(match_titles), SORT_STEP):
                 titles.update(match_titles[start : start + SORT_STEP])
             titles.pop("", None)
-            for match_title, count in titles.items():
-                yield TITLE, match_title, count
+            yield TITLE, titles
 
         def new_entry(kind: int, name: str) -> tuple[Entry, set[str]] | None:
             if kind != TITLE:
@@ -183,20 +225,21 @@ class SuggestIndex:
             forms = title_forms(name)
             return ((kind, forms[0], name), lookup_keys(forms[0], forms[1:])) if forms else None
 
-        found: dict[int, int] = {}  # entry id → articles
+        by_entry = [0] * len(known.entries)
         new: list[tuple[Entry, set[str]]] = []
         new_counts: list[int] = []
-        for kind, name, count in counted():
-            entry_id = known.ids.get((kind, name))
-            if entry_id is not None:
-                found[entry_id] = count
-            elif (made := new_entry(kind, name)) is not None:
-                new.append(made)
-                new_counts.append(count)
+        for kind, counts in counted():
+            # Each name's entry is looked up at C speed (map over the dict's get), not in this loop:
+            # ~75,000 names at 2,700 issues, every update.
+            for name, count, entry_id in zip(
+                counts, counts.values(), map(known.ids.get, zip(repeat(kind), counts)), strict=True
+            ):
+                if entry_id is not None:
+                    by_entry[entry_id] = count
+                elif (made := new_entry(kind, name)) is not None:
+                    new.append(made)
+                    new_counts.append(count)
         keys = known.extended(new)
-        by_entry = [0] * len(known.entries)
-        for entry_id, count in found.items():
-            by_entry[entry_id] = count
         return cls(keys, tuple(by_entry + new_counts), match_titles)
 
     def lookup(
@@ -211,11 +254,9 @@ class SuggestIndex:
             return []
         best = self.answers.get(prefix)
         if best is None:
-            keys = self.keys.keys
-            start = bisect_left(keys, prefix)
-            end = bisect_left(keys, prefix + "\U0010ffff", start)
-            best = self._best(set(self.keys.key_entries[start:end]))
-            if len(prefix) <= READY_PREFIX_LENGTH or end - start > READY_KEYS:
+            entry_ids, keys_found = self.keys.found(prefix)
+            best = self._best(entry_ids)
+            if len(prefix) <= READY_PREFIX_LENGTH or keys_found > READY_KEYS:
                 self.answers[prefix] = best
         return [self._shown(entry_id, printed_title) for entry_id in best[:limit]]
 
