@@ -20,10 +20,11 @@ IDENT = "bulletin-search"
 MAX_REQUEST_HEADER_SIZE = 64 * 1024
 # A full collection (Python's generation 2) walks every tracked object with the GIL held, pausing every
 # request: 55-70 ms at 2,700 issues with the result and stored-field caches full (0.24 s before the
-# per-generation tables became tuples and plain dicts, which it leaves out), and preparing a new index
-# generation allocates enough to set off some. The server's modules and dictionaries (pypinyin's
-# phrases alone are ~190,000 lists) are frozen out of them, and they come after this many collections
-# of the middle generation instead of 10; the young ones stay as they are, a few ms each.
+# per-generation tables became tuples and plain dicts, which it leaves out). A generation is prepared
+# with collection off and frozen after (engine.background.beside_requests); the server's modules and
+# dictionaries (pypinyin's phrases alone are ~190,000 lists) are frozen here, and full collections come
+# after this many collections of the middle generation instead of 10; the young ones stay as they are,
+# a few ms each.
 FULL_COLLECTION_AFTER = 1000
 
 
